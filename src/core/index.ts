@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './params.js';
+export * from './registry.js';
+export * from './rng.js';
+export * from './typed.js';
+export * from './version.js';

@@ -1,0 +1,11 @@
+/**
+ * The one list of model kinds. Importing this module registers them all in `modelKinds`.
+ * Add a kind by importing its `ModelKind` entry and listing it below.
+ */
+import { type ModelKind, modelKinds } from './registry.js';
+
+const ALL_KINDS: readonly ModelKind[] = [];
+
+for (const k of ALL_KINDS) if (!modelKinds.has(k.kind)) modelKinds.register(k.kind, k);
+
+export { modelKinds };

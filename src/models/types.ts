@@ -1,0 +1,46 @@
+import type { FeatureColumns, Matrix } from '../features/matrix.js';
+import type { ModelArtifact } from './artifact.js';
+
+/** What a model consumes: a matrix (linear models) or the column view (trees). */
+export type ModelInput = Matrix | FeatureColumns;
+
+/** The data view a model kind trains on; the tuner hands each kind the view it names. */
+export type InputView = 'matrix' | 'columns';
+
+/** One per-iteration report (a boosting round, a forest size): validation metric values. */
+export interface IterationReport {
+  readonly iteration: number;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+export interface FitOptions<X = ModelInput> {
+  /** Validation data: early stopping and per-iteration reports are computed on it. */
+  readonly validation?: { readonly X: X; readonly y: Float64Array };
+  /** Metric for reports and early stopping (a name from the metrics registry); default 'rmse'. */
+  readonly metric?: string;
+  /** Called after each iteration; return false to stop training now (pruning). */
+  readonly onIteration?: (report: IterationReport) => boolean | undefined;
+}
+
+/**
+ * Parameters apart from learned state: an estimator holds validated, frozen params;
+ * `fit` returns a new fitted Model. Only models predict.
+ */
+export interface Estimator<X = ModelInput, M extends Model<X> = Model<X>> {
+  readonly kind: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Single-threaded fit. */
+  fit(X: X, y: Float64Array, options?: FitOptions<X>): M;
+  /** Same result as `fit` (same seed, same model); may use worker threads (`nJobs`). */
+  fitAsync?(X: X, y: Float64Array, options?: FitOptions<X>): Promise<M>;
+}
+
+export interface Model<X = ModelInput> {
+  readonly kind: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly nFeatures: number;
+  readonly featureNames?: readonly string[];
+  predict(X: X): Float64Array;
+  /** Plain data (JSON header + typed arrays) that `loadModel` turns back into this model. */
+  toArtifact(): ModelArtifact;
+}
