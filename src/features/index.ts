@@ -1,1 +1,4 @@
+export * from './dict-vectorizer.js';
+export * from './frame.js';
 export * from './matrix.js';
+export * from './taxi.js';

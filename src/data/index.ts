@@ -1,0 +1,2 @@
+export * from './parquet.js';
+export * from './taxi.js';
