@@ -1,0 +1,243 @@
+/**
+ * Markdown from run records: the summary table (printed and written to `latest.md`), the
+ * comparison against a previous run, and the figures section of `benchmarks/README.md`.
+ */
+import { BENCH_GROUPS } from './discover.js';
+import { PEER_SOURCE, REFERENCE_FIGURES } from './peer-figures.js';
+import type { BenchRecord, MachineInfo, RunRecord } from './record.js';
+
+export const README_START = '<!-- bench:figures:start -->';
+export const README_END = '<!-- bench:figures:end -->';
+
+export const NOISE_NOTE =
+  'These machines are noisy (shared cores, other work running): absolute times differ from run to run ' +
+  'and do not count; ratios measured within one run (tunekit vs a peer, 1 vs 2 workers) do. ' +
+  'Across runs, read changes within about ±20% as noise; min is steadier than median.';
+
+/** 5 significant digits (enough for an RMSE like 6.3185), no exponent for everyday magnitudes. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value) && Math.abs(value) < 1e9) return value.toLocaleString('en-US');
+  const abs = Math.abs(value);
+  if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 0.001 || abs === 0) return String(Number(value.toPrecision(5)));
+  return value.toExponential(2);
+}
+
+export function formatSeconds(seconds: number): string {
+  if (seconds >= 100) return `${seconds.toFixed(0)}`;
+  if (seconds >= 10) return seconds.toFixed(1);
+  if (seconds >= 1) return seconds.toFixed(2);
+  if (seconds >= 0.01) return seconds.toFixed(3);
+  return seconds.toPrecision(2);
+}
+
+export function formatMiB(bytes: number): string {
+  return `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
+}
+
+export function formatRatio(ratio: number): string {
+  return ratio >= 10 ? `${ratio.toFixed(0)}×` : `${ratio.toFixed(2)}×`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function figuresText(figures: Readonly<Record<string, number>>): string {
+  return Object.entries(figures)
+    .map(([k, v]) => `${k} ${formatNumber(v)}`)
+    .join(', ');
+}
+
+export function machineLine(m: MachineInfo): string {
+  return (
+    `${m.cpuModel}, ${m.cores} cores (${m.availableParallelism} usable), ` +
+    `${formatMiB(m.memoryBytes).replace(' MiB', '')} MiB RAM, Node ${m.node}, ${m.os}, ` +
+    `load average ${m.loadAverage.join(' / ')} at start`
+  );
+}
+
+function byGroup(benchmarks: readonly BenchRecord[]): BenchRecord[] {
+  const order = (b: BenchRecord) => {
+    const i = BENCH_GROUPS.indexOf(b.group);
+    return i < 0 ? BENCH_GROUPS.length : i;
+  };
+  return [...benchmarks].sort((a, b) => order(a) - order(b));
+}
+
+function peerCell(b: BenchRecord): string {
+  if (!b.peer) return '';
+  const quality = b.peer.figures ? `; ${figuresText(b.peer.figures)}` : '';
+  const where = b.peer.source === 'reference' ? '†' : '';
+  return `${b.peer.tool}${where}: ${formatSeconds(b.peer.seconds)} s${quality}`;
+}
+
+/** The one table both the summary and the README use. */
+export function resultsTable(benchmarks: readonly BenchRecord[]): string {
+  const lines = [
+    '| group | benchmark | median s | min – max s | peak RSS | figures (last run) | peer | peer / ours |',
+    '|---|---|---:|---:|---:|---|---|---:|',
+  ];
+  for (const b of byGroup(benchmarks)) {
+    if (b.status === 'failed' || !b.seconds) {
+      lines.push(`| ${b.group} | ${cell(b.name)} | FAILED | | | ${cell(b.error ?? '')} | ${cell(peerCell(b))} | |`);
+      continue;
+    }
+    const s = b.seconds;
+    const rss = b.rss ? formatMiB(b.rss.peakRun) : '';
+    const ratio = b.peerRatio !== undefined ? formatRatio(b.peerRatio) : '';
+    lines.push(
+      `| ${b.group} | ${cell(b.name)} | ${formatSeconds(s.median)} | ${formatSeconds(s.min)} – ${formatSeconds(s.max)} | ` +
+        `${rss} | ${cell(figuresText(b.figures))} | ${cell(peerCell(b))} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function descriptions(benchmarks: readonly BenchRecord[]): string {
+  return byGroup(benchmarks)
+    .map((b) => `- \`${b.name}\` (${b.repeat} × after ${b.warmup} warm-up): ${b.description}`)
+    .join('\n');
+}
+
+function failures(run: RunRecord): string {
+  const lines: string[] = [];
+  for (const e of run.loadErrors) lines.push(`- suite \`${e.suite}\` did not load${e.counted ? '' : ' (not selected)'}: ${e.message}`);
+  for (const b of run.benchmarks) if (b.status === 'failed') lines.push(`- \`${b.name}\` failed: ${b.error}`);
+  return lines.join('\n');
+}
+
+export function summaryMarkdown(run: RunRecord): string {
+  const scope = [run.quick ? 'quick smoke pass (tiny data, not representative)' : 'full run', run.only ? `only ${run.only.join(', ')}` : 'all suites'];
+  const parts = [
+    `# tunekit benchmarks — ${run.date}`,
+    '',
+    `- Machine: ${machineLine(run.machine)}`,
+    `- Commit: ${run.git ? `${run.git.commit.slice(0, 12)}${run.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown'}`,
+    `- Scope: ${scope.join(', ')}; ${run.isolated ? 'one process per benchmark' : 'all in one process'}; total ${formatSeconds(run.totalSeconds)} s`,
+    `- Real data: ${run.realDataDir ?? 'absent (generated data of the same shape)'}`,
+    '',
+    resultsTable(run.benchmarks),
+    '',
+    `Peak RSS is the highest resident set size sampled during warm-up and timed runs. ` +
+      `peer / ours above 1× means tunekit is faster. † peer figures measured elsewhere on this machine with ${PEER_SOURCE}.`,
+    '',
+    NOISE_NOTE,
+  ];
+  const failed = failures(run);
+  if (failed) parts.push('', '## Failures', '', failed);
+  parts.push('', '## What each benchmark does', '', descriptions(run.benchmarks), '');
+  return parts.join('\n');
+}
+
+/** Ratio current / previous of every figure both runs have, as a markdown table. */
+export function compareMarkdown(previous: RunRecord, current: RunRecord, previousLabel: string): string {
+  const prev = new Map(previous.benchmarks.map((b) => [b.name, b]));
+  const lines = [
+    `## Compared with ${previousLabel} (${previous.date})`,
+    '',
+    NOISE_NOTE,
+    '',
+    `Load average at start: previous ${previous.machine.loadAverage.join(' / ')}, now ${current.machine.loadAverage.join(' / ')}.` +
+      (previous.machine.cpuModel !== current.machine.cpuModel ? ` Different CPUs: ${previous.machine.cpuModel} vs ${current.machine.cpuModel}.` : ''),
+    '',
+    '| benchmark | median s now (before) | median now / before | min now / before | peak RSS now / before | figures now / before |',
+    '|---|---:|---:|---:|---:|---|',
+  ];
+  const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a / b) ? formatRatio(a / b) : '–');
+  for (const b of byGroup(current.benchmarks)) {
+    const p = prev.get(b.name);
+    if (!p) {
+      lines.push(`| ${cell(b.name)} | new | | | | |`);
+      continue;
+    }
+    if (!b.seconds || !p.seconds) {
+      lines.push(`| ${cell(b.name)} | ${b.seconds ? 'ok' : 'FAILED'} (${p.seconds ? 'ok' : 'FAILED'}) | | | | |`);
+      continue;
+    }
+    const figures = Object.keys(b.figures)
+      .filter((k) => p.figures[k] !== undefined)
+      .map((k) => `${k} ${ratio(b.figures[k], p.figures[k])}`)
+      .join(', ');
+    lines.push(
+      `| ${cell(b.name)} | ${formatSeconds(b.seconds.median)} (${formatSeconds(p.seconds.median)}) | ` +
+        `${ratio(b.seconds.median, p.seconds.median)} | ${ratio(b.seconds.min, p.seconds.min)} | ` +
+        `${b.rss && p.rss ? ratio(b.rss.peakRun, p.rss.peakRun) : '–'} | ${cell(figures)} |`,
+    );
+  }
+  const gone = previous.benchmarks.filter((b) => !current.benchmarks.some((c) => c.name === b.name)).map((b) => b.name);
+  if (gone.length > 0) lines.push('', `Not in this run: ${gone.map((n) => `\`${n}\``).join(', ')}.`);
+  return lines.join('\n');
+}
+
+/** The reference table: every peer figure, with ours where a benchmark is its like-for-like. */
+function referenceTable(run: RunRecord): string {
+  const lines = [
+    '| peer | task | peer s | peer quality | tunekit benchmark | tunekit median s | tunekit quality | peer / ours |',
+    '|---|---|---:|---|---|---:|---|---:|',
+  ];
+  for (const ref of REFERENCE_FIGURES) {
+    const ours = run.benchmarks.filter((b) => b.peer?.source === 'reference' && b.peer.note === ref.task);
+    const quality = ref.figures ? figuresText(ref.figures) : '';
+    if (ours.length === 0) {
+      lines.push(`| ${ref.tool} | ${cell(ref.task)} | ${formatSeconds(ref.seconds)} | ${quality} | not measured in this run | | | |`);
+      continue;
+    }
+    for (const b of ours) {
+      const same = ref.figures ? Object.keys(ref.figures).filter((k) => b.figures[k] !== undefined) : [];
+      const ourQuality = same.map((k) => `${k} ${formatNumber(b.figures[k])}`).join(', ');
+      lines.push(
+        `| ${ref.tool} | ${cell(ref.task)} | ${formatSeconds(ref.seconds)} | ${quality} | \`${cell(b.name)}\` | ` +
+          `${b.seconds ? formatSeconds(b.seconds.median) : 'FAILED'} | ${ourQuality} | ${b.peerRatio !== undefined ? formatRatio(b.peerRatio) : ''} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The figures section of `benchmarks/README.md` (between the markers). */
+export function readmeFigures(run: RunRecord): string {
+  const scope = run.quick
+    ? '**Quick smoke pass: tiny data, the figures are not representative.**'
+    : run.only
+      ? `Partial run (only ${run.only.join(', ')}).`
+      : 'Full run (`npm run bench`).';
+  const failed = failures(run);
+  return [
+    README_START,
+    '',
+    `_Generated by \`npm run bench -- --write-readme\`; do not edit by hand._`,
+    '',
+    `- Date: ${run.date}`,
+    `- Machine: ${machineLine(run.machine)}`,
+    `- Commit: ${run.git ? `${run.git.commit.slice(0, 12)}${run.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown'}`,
+    `- ${scope} Total ${formatSeconds(run.totalSeconds)} s. Data: ${run.realDataDir ? 'real NYC green taxi months' : 'generated (real data absent)'}.`,
+    '',
+    '### Against the Python peers',
+    '',
+    `Peer figures measured elsewhere on this machine with ${PEER_SOURCE} (same data: train January 2021, ` +
+      'validate February). peer / ours above 1× means tunekit is faster.',
+    '',
+    referenceTable(run),
+    '',
+    '### All benchmarks',
+    '',
+    resultsTable(run.benchmarks),
+    '',
+    `† peer figures measured elsewhere on this machine with ${PEER_SOURCE}; other peers were measured in the same run.`,
+    '',
+    NOISE_NOTE,
+    ...(failed ? ['', '#### Failures', '', failed] : []),
+    '',
+    README_END,
+  ].join('\n');
+}
+
+/** Replaces the text between the markers (markers included); throws when they are missing. */
+export function replaceFigures(readme: string, section: string, file = 'benchmarks/README.md'): string {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`${file}: markers ${README_START} … ${README_END} not found`);
+  return readme.slice(0, start) + section + readme.slice(end + README_END.length);
+}
