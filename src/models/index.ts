@@ -1,4 +1,6 @@
 export * from './artifact.js';
 export * from './kinds.js';
+export * from './linear/index.js';
+export * from './metrics/index.js';
 export * from './registry.js';
 export * from './types.js';

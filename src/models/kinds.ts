@@ -2,9 +2,10 @@
  * The one list of model kinds. Importing this module registers them all in `modelKinds`.
  * Add a kind by importing its `ModelKind` entry and listing it below.
  */
+import { linearKinds } from './linear/estimators.js';
 import { type ModelKind, modelKinds } from './registry.js';
 
-const ALL_KINDS: readonly ModelKind[] = [];
+const ALL_KINDS: readonly ModelKind[] = [...linearKinds];
 
 for (const k of ALL_KINDS) if (!modelKinds.has(k.kind)) modelKinds.register(k.kind, k);
 

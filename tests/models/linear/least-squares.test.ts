@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { LinearRegression, Ridge, solveLeastSquares } from '../../../src/models/linear/index.js';
+import { csrFromDense, denseMatrix, maxAbsDiff, oneHotProblem, randomDense, referenceLeastSquares, toDense } from './reference.js';
+
+const relErr = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  return maxAbsDiff(a, b) / Math.max(scale, 1);
+};
+
+describe('LinearRegression (exact minimum-norm least squares)', () => {
+  it('matches the pseudo-inverse answer on a rank-deficient one-hot + numeric design', () => {
+    const { X, y } = oneHotProblem(11, 400, 25, 1);
+    const ref = referenceLeastSquares(toDense(X), y, 0);
+    const model = new LinearRegression().fit(X, y);
+    expect(relErr(model.coef, ref.coef)).toBeLessThan(1e-9);
+    expect(Math.abs(model.intercept - ref.intercept)).toBeLessThan(1e-8);
+    expect(model.info.solver).toBe('direct');
+    expect(model.info.converged).toBe(true);
+    expect(model.nIter).toBeGreaterThanOrEqual(1);
+    expect(model.info.optimality).toBeLessThanOrEqual(1e-12);
+    // The minimum-norm answer is orthogonal to the null direction (all one-hot coefficients + 1).
+    let sum = 0;
+    for (let j = 0; j < 25; j++) sum += model.coef[j];
+    expect(Math.abs(sum)).toBeLessThan(1e-8);
+  });
+
+  it('matches the reference with two numeric columns and several outliers', () => {
+    const { X, y } = oneHotProblem(12, 600, 40, 2);
+    const ref = referenceLeastSquares(toDense(X), y, 0);
+    const model = new LinearRegression().fit(X, y);
+    expect(relErr(model.coef, ref.coef)).toBeLessThan(1e-9);
+    expect(Math.abs(model.intercept - ref.intercept)).toBeLessThan(1e-8);
+  });
+
+  it('matches the reference on a dense design with a linearly dependent column, CSR and dense input alike', () => {
+    const { rows, y } = randomDense(13, 60, 6);
+    for (const r of rows) r.push(2 * r[1] - r[4]);
+    const ref = referenceLeastSquares(rows, y, 0);
+    const fromCsr = new LinearRegression().fit(csrFromDense(rows), y);
+    const fromDense = new LinearRegression().fit(denseMatrix(rows), y);
+    expect(relErr(fromCsr.coef, ref.coef)).toBeLessThan(1e-9);
+    expect(maxAbsDiff(fromDense.coef, fromCsr.coef)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(fromDense.predict(denseMatrix(rows)), fromCsr.predict(csrFromDense(rows)))).toBeLessThan(1e-9);
+  });
+
+  it('fits without an intercept', () => {
+    const { rows, y } = randomDense(14, 50, 5);
+    const ref = referenceLeastSquares(rows, y, 0, false);
+    const model = new LinearRegression({ fitIntercept: false }).fit(csrFromDense(rows), y);
+    expect(model.intercept).toBe(0);
+    expect(relErr(model.coef, ref.coef)).toBeLessThan(1e-9);
+  });
+
+  it('the LSQR fallback reaches the same minimum-norm answer', () => {
+    const { X, y } = oneHotProblem(15, 300, 20, 1);
+    const ref = referenceLeastSquares(toDense(X), y, 0);
+    const res = solveLeastSquares(X, y, { alpha: 0, fitIntercept: true, tol: 1e-14, maxIter: 5000, solver: 'lsqr' });
+    expect(res.solver).toBe('lsqr');
+    expect(res.nIter).toBeGreaterThan(1);
+    expect(relErr(res.coef, ref.coef)).toBeLessThan(1e-7);
+  });
+
+  it('predicts X w + c', () => {
+    const { X, y } = oneHotProblem(16, 200, 10, 1);
+    const model = new LinearRegression().fit(X, y);
+    const dense = toDense(X);
+    const naive = dense.map((row) => row.reduce((s, v, j) => s + v * model.coef[j], model.intercept));
+    expect(maxAbsDiff(model.predict(X), naive)).toBeLessThan(1e-9);
+  });
+});
+
+describe('Ridge (exact)', () => {
+  it('matches the dense normal equations on one-hot data and on dense data', () => {
+    const { X, y } = oneHotProblem(21, 400, 30, 1);
+    for (const alpha of [0.5, 10]) {
+      const ref = referenceLeastSquares(toDense(X), y, alpha);
+      const model = new Ridge({ alpha }).fit(X, y);
+      expect(relErr(model.coef, ref.coef)).toBeLessThan(1e-9);
+      expect(Math.abs(model.intercept - ref.intercept)).toBeLessThan(1e-8);
+    }
+    const { rows, y: yd } = randomDense(22, 40, 8);
+    const refD = referenceLeastSquares(rows, yd, 3);
+    const dense = new Ridge({ alpha: 3 }).fit(denseMatrix(rows), yd);
+    expect(relErr(dense.coef, refD.coef)).toBeLessThan(1e-9);
+    const lsqr = solveLeastSquares(csrFromDense(rows), yd, { alpha: 3, fitIntercept: true, tol: 1e-14, maxIter: 5000, solver: 'lsqr' });
+    expect(relErr(lsqr.coef, refD.coef)).toBeLessThan(1e-7);
+  });
+
+  it('alpha = 0 gives the minimum-norm least-squares answer', () => {
+    const { X, y } = oneHotProblem(23, 300, 15, 1);
+    const a = new Ridge({ alpha: 0 }).fit(X, y);
+    const b = new LinearRegression().fit(X, y);
+    expect(maxAbsDiff(a.coef, b.coef)).toBeLessThan(1e-12);
+  });
+});
