@@ -1,0 +1,454 @@
+import { InvalidParameterError, TunekitError } from '../core/errors.js';
+import { mixSeeds } from '../core/rng.js';
+import type { Distribution, ParamPrimitive } from './distributions.js';
+import { ProgressBar } from './progress.js';
+import type { Pruner } from './pruners.js';
+import { pruners, samplers } from './registries.js';
+import { type PendingTrial, type Sampler, paramRng } from './sampler.js';
+import {
+  type Direction,
+  type FrozenTrial,
+  type IntermediateValue,
+  type JsonLike,
+  Trial,
+  type TrialHost,
+  TrialPruned,
+  type TrialState,
+  freezeTrial,
+  isBetter,
+} from './trial.js';
+
+export interface StudyOptions {
+  readonly name?: string;
+  readonly direction?: Direction;
+  /** A sampler or a registered name ('tpe' (default), 'random', 'grid'). */
+  readonly sampler?: Sampler | string;
+  /** A pruner or a registered name ('none' (default), 'median', 'successive-halving'). */
+  readonly pruner?: Pruner | string;
+  /** Study seed; trial k's seed is mixSeeds(seed, k). Default: random. */
+  readonly seed?: number;
+  /**
+   * Reproducibility window W (default 4). Trial k learns from the finished trials numbered
+   * <= k - W; trials k-W+1..k-1 count as pending (their params only). `optimize` asks trial k only
+   * once every trial <= k - W has finished, so for a given seed the params of every trial, the
+   * pruning decisions and the best trial are the same for any nWorkers <= W.
+   */
+  readonly window?: number;
+}
+
+/** The result an objective or a runner hands back for one trial. */
+export interface TrialOutcome {
+  readonly state?: Exclude<TrialState, 'RUNNING'>;
+  readonly value?: number;
+  readonly metrics?: Readonly<Record<string, number>>;
+  readonly reason?: string;
+  /** Intermediate values gathered elsewhere (a worker), merged with the trial's own reports. */
+  readonly intermediate?: readonly IntermediateValue[];
+  /** The fitted model's artifact bytes, when the runner kept it. */
+  readonly model?: Uint8Array;
+}
+
+/** In-process objective (define-by-run). Return the value, or a value with extra metrics. */
+export type Objective = (trial: Trial) => number | TrialOutcome | Promise<number | TrialOutcome>;
+
+/** Runs one asked trial somewhere (in-process, on a worker pool) and resolves with its outcome. */
+export interface TrialRunner {
+  /** Sample the trial's params (in the main thread) before it is dispatched. */
+  prepare?(trial: Trial): void;
+  run(trial: Trial, signal: AbortSignal): Promise<TrialOutcome>;
+  close?(): Promise<void>;
+}
+
+export type TrialCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
+
+/** Hooks for a recorder (the tracker): a trial started (RUNNING, params set), a trial finished. */
+export interface StudyObserver {
+  onTrialStart?(study: Study, trial: FrozenTrial): void | Promise<void>;
+  onTrialEnd?(study: Study, trial: FrozenTrial, model: Uint8Array | undefined): void | Promise<void>;
+}
+
+export interface EarlyStop {
+  /** Stop asking once the best trial is this many trials behind the last finished one. */
+  readonly patience: number;
+  /** An improvement smaller than this does not count (default 0). */
+  readonly minDelta?: number;
+}
+
+export interface OptimizeOptions {
+  /**
+   * The number of trials the study holds when done: trial numbers 0..nTrials-1 (trials already
+   * in the study, e.g. from a resumed run, count).
+   */
+  readonly nTrials: number;
+  /** Seconds after which no new trial starts (running ones finish). */
+  readonly timeout?: number;
+  /** Seconds a single trial may run before it FAILs (a worker task is terminated). */
+  readonly trialTimeout?: number;
+  /** Trials run at once (default 1); must be <= the study's window to stay reproducible. */
+  readonly nWorkers?: number;
+  readonly earlyStop?: EarlyStop;
+  readonly callbacks?: readonly TrialCallback[];
+  /** Progress bar on a TTY stderr (default true; never drawn when stderr is not a TTY). */
+  readonly progress?: boolean;
+}
+
+export interface OptimizeResult {
+  readonly bestTrial: FrozenTrial | undefined;
+  readonly trials: readonly FrozenTrial[];
+  /** Why the loop stopped asking. */
+  readonly stoppedBy: 'nTrials' | 'timeout' | 'earlyStop' | 'stop' | 'sampler';
+  readonly seconds: number;
+}
+
+function isPromise(x: unknown): x is Promise<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
+/**
+ * A study: ask/tell is the primitive. The main thread owns the sampler, the pruner and the
+ * trials; `optimize` is a loop over ask -> dispatch -> tell.
+ */
+export class Study implements TrialHost {
+  readonly name: string;
+  readonly direction: Direction;
+  readonly sampler: Sampler;
+  readonly pruner: Pruner;
+  readonly seed: number;
+  readonly window: number;
+  private readonly finished = new Map<number, FrozenTrial>();
+  private readonly running = new Map<number, Trial>();
+  /** Numbers asked in an earlier session that never finished: asked again first. */
+  private readonly redo: number[] = [];
+  private nextNumber = 0;
+  private stopRequested = false;
+  private readonly observers: StudyObserver[] = [];
+  private readonly pendingNotes: Promise<unknown>[] = [];
+
+  constructor(options: StudyOptions = {}) {
+    this.name = options.name ?? 'study';
+    this.direction = options.direction ?? 'minimize';
+    if (this.direction !== 'minimize' && this.direction !== 'maximize') {
+      throw new InvalidParameterError('Study', 'direction', this.direction, "must be 'minimize' or 'maximize'");
+    }
+    const s = options.sampler ?? 'tpe';
+    this.sampler = typeof s === 'string' ? samplers.get(s)() : s;
+    const p = options.pruner ?? 'none';
+    this.pruner = typeof p === 'string' ? pruners.get(p)() : p;
+    this.seed = options.seed ?? Math.floor(Math.random() * 0x100000000);
+    if (!Number.isFinite(this.seed)) throw new InvalidParameterError('Study', 'seed', this.seed, 'must be a finite number');
+    this.window = options.window ?? 4;
+    if (!Number.isInteger(this.window) || this.window < 1) throw new InvalidParameterError('Study', 'window', this.window, 'must be an integer >= 1');
+  }
+
+  /** Every trial (finished and running), ascending by number. */
+  get trials(): FrozenTrial[] {
+    const out: FrozenTrial[] = [...this.finished.values()];
+    for (const t of this.running.values()) out.push(this.snapshot(t, 'RUNNING', {}));
+    return out.sort((a, b) => a.number - b.number);
+  }
+
+  /** The best COMPLETE trial (lowest number on ties), or undefined when none completed. */
+  get bestTrial(): FrozenTrial | undefined {
+    let best: FrozenTrial | undefined;
+    for (const t of this.finished.values()) {
+      if (t.state !== 'COMPLETE' || t.value === null) continue;
+      if (!best || isBetter(this.direction, t.value, best.value as number) || (t.value === best.value && t.number < best.number)) best = t;
+    }
+    return best;
+  }
+
+  get nFinished(): number {
+    return this.finished.size;
+  }
+
+  /** Add a recorder; it sees every trial start and end from now on. */
+  addObserver(observer: StudyObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** Stop asking new trials (running ones finish). */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /**
+   * Put trials from a store back (resume): finished ones are kept as they were (the sampler
+   * learns from them); RUNNING ones were interrupted and are asked again, same number.
+   */
+  loadTrials(trials: readonly FrozenTrial[]): void {
+    for (const t of trials) {
+      if (this.finished.has(t.number) || this.running.has(t.number)) {
+        throw new TunekitError('DUPLICATE', `study '${this.name}' already holds trial ${t.number}`);
+      }
+      if (t.state === 'RUNNING') this.redo.push(t.number);
+      else this.finished.set(t.number, freezeTrial({ ...t }));
+      this.nextNumber = Math.max(this.nextNumber, t.number + 1);
+    }
+    this.redo.sort((a, b) => a - b);
+    // A gap in the numbers (a trial never recorded) is asked again too.
+    for (let k = 0; k < this.nextNumber; k++) if (!this.finished.has(k) && !this.redo.includes(k)) this.redo.push(k);
+    this.redo.sort((a, b) => a - b);
+  }
+
+  /** Start a new trial. `fixed` params are used as given instead of being sampled. */
+  ask(fixed: Readonly<Record<string, ParamPrimitive>> = {}): Trial {
+    const number = this.redo.length > 0 ? (this.redo.shift() as number) : this.nextNumber++;
+    const trial = new Trial(this, number, mixSeeds(this.seed, number), fixed);
+    this.running.set(number, trial);
+    return trial;
+  }
+
+  /** The number `ask` would give next. */
+  peekNumber(): number {
+    return this.redo.length > 0 ? this.redo[0] : this.nextNumber;
+  }
+
+  /** Finish a trial with a value (COMPLETE; NaN or infinite fails it) or an explicit outcome. */
+  tell(trial: Trial | number, result: number | TrialOutcome): FrozenTrial {
+    const number = typeof trial === 'number' ? trial : trial.number;
+    const live = this.running.get(number);
+    if (!live) throw new TunekitError('TRIAL_NOT_RUNNING', `trial ${number} of study '${this.name}' is not running (already told or never asked)`);
+    const outcome: TrialOutcome = typeof result === 'number' ? { value: result } : result;
+    const frozen = this.snapshot(live, outcome.state ?? 'COMPLETE', outcome);
+    this.running.delete(number);
+    this.finished.set(number, frozen);
+    for (const o of this.observers) {
+      const r = o.onTrialEnd?.(this, frozen, outcome.model);
+      if (isPromise(r)) this.pendingNotes.push(r);
+    }
+    return frozen;
+  }
+
+  private snapshot(t: Trial, requested: TrialState, outcome: TrialOutcome): FrozenTrial {
+    let state = requested;
+    let value: number | null = outcome.value ?? null;
+    let reason = outcome.reason ?? null;
+    const merged = new Map<number, number>();
+    for (const r of outcome.intermediate ?? []) merged.set(r.step, r.value);
+    for (const r of t.intermediate) merged.set(r.step, r.value);
+    const intermediate = [...merged.entries()].sort((a, b) => a[0] - b[0]).map(([step, v]) => ({ step, value: v }));
+    if (state === 'COMPLETE' && (value === null || !Number.isFinite(value))) {
+      reason = `objective value is ${value === null ? 'missing' : String(value)}`;
+      state = 'FAIL';
+      value = null;
+    }
+    if (state === 'PRUNED' && value === null && intermediate.length > 0) value = intermediate[intermediate.length - 1].value;
+    if (state === 'FAIL') value = null;
+    if (state === 'PRUNED' && reason === null) reason = `pruned at step ${intermediate.length ? intermediate[intermediate.length - 1].step : 0}`;
+    return freezeTrial({
+      number: t.number,
+      state,
+      value,
+      params: { ...t.params },
+      distributions: { ...t.distributions },
+      intermediate,
+      metrics: { ...(outcome.metrics ?? {}) },
+      reason,
+      seed: t.seed,
+      startedAt: t.startedAt,
+      finishedAt: state === 'RUNNING' ? null : Date.now(),
+      userAttrs: { ...(t.userAttrs as Record<string, JsonLike>) },
+    });
+  }
+
+  /** Finished trials trial `number` may learn from (numbers <= number - window). */
+  private visible(number: number): FrozenTrial[] {
+    const out: FrozenTrial[] = [];
+    const limit = number - this.window;
+    for (const t of this.finished.values()) if (t.number <= limit) out.push(t);
+    return out.sort((a, b) => a.number - b.number);
+  }
+
+  private pendingFor(number: number): PendingTrial[] {
+    const out: PendingTrial[] = [];
+    const limit = number - this.window;
+    for (const t of this.finished.values()) if (t.number > limit && t.number < number) out.push({ number: t.number, params: t.params });
+    for (const t of this.running.values()) if (t.number < number) out.push({ number: t.number, params: { ...t.params } });
+    return out.sort((a, b) => a.number - b.number);
+  }
+
+  /** TrialHost: sample one parameter for a live trial. */
+  sampleParam(trial: Trial, name: string, d: Distribution): ParamPrimitive {
+    return this.sampler.sample(
+      {
+        direction: this.direction,
+        trialNumber: trial.number,
+        seed: this.seed,
+        history: this.visible(trial.number),
+        pending: this.pendingFor(trial.number),
+        params: trial.params,
+        rng: paramRng(this.seed, trial.number, name),
+      },
+      name,
+      d,
+    );
+  }
+
+  /** TrialHost: ask the pruner about a live trial's latest report. */
+  shouldPrune(trial: Trial): boolean {
+    const intermediate = trial.intermediate;
+    if (intermediate.length === 0) return false;
+    return this.pruner.prune({ direction: this.direction, trialNumber: trial.number, history: this.visible(trial.number), intermediate });
+  }
+
+  /** Tell observers a trial started (the loop calls this after a trial's params are sampled). */
+  notifyStart(trial: Trial): void {
+    if (this.observers.length === 0) return;
+    const snap = this.snapshot(trial, 'RUNNING', {});
+    for (const o of this.observers) {
+      const r = o.onTrialStart?.(this, snap);
+      if (isPromise(r)) this.pendingNotes.push(r);
+    }
+  }
+
+  /** Wait for observers' pending writes. */
+  async flush(): Promise<void> {
+    while (this.pendingNotes.length > 0) await this.pendingNotes.shift();
+  }
+
+  /**
+   * Run trials until the study holds `nTrials` finished ones (or a timeout / early stop / `stop()`).
+   * `objective` is an in-process function or a runner (e.g. a worker pool from `modelSearch`).
+   */
+  async optimize(objective: Objective | TrialRunner, options: OptimizeOptions): Promise<OptimizeResult> {
+    const { nTrials } = options;
+    const nWorkers = options.nWorkers ?? 1;
+    if (!Number.isInteger(nTrials) || nTrials < 0) throw new InvalidParameterError('optimize', 'nTrials', nTrials, 'must be an integer >= 0');
+    if (!Number.isInteger(nWorkers) || nWorkers < 1) throw new InvalidParameterError('optimize', 'nWorkers', nWorkers, 'must be an integer >= 1');
+    if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidParameterError('optimize', 'timeout', options.timeout, 'must be > 0 seconds');
+    if (options.trialTimeout !== undefined && !(options.trialTimeout > 0)) {
+      throw new InvalidParameterError('optimize', 'trialTimeout', options.trialTimeout, 'must be > 0 seconds');
+    }
+    const patience = options.earlyStop?.patience;
+    if (patience !== undefined && (!Number.isInteger(patience) || patience < 1)) {
+      throw new InvalidParameterError('optimize', 'earlyStop.patience', patience, 'must be an integer >= 1');
+    }
+    const runner: TrialRunner = typeof objective === 'function' ? functionRunner(objective) : objective;
+    const limit = Math.min(nTrials, this.sampler.maxTrials ?? Infinity);
+    const started = performance.now();
+    const deadline = options.timeout === undefined ? Infinity : started + options.timeout * 1000;
+    const bar = new ProgressBar(limit, options.progress ?? true, this.direction);
+    bar.update(this.finished.size, this.bestTrial?.value ?? undefined);
+    this.stopRequested = false;
+    let stoppedBy: OptimizeResult['stoppedBy'] | undefined;
+    const inflight = new Map<number, Promise<void>>();
+
+    const launch = (): void => {
+      const trial = this.ask();
+      const controller = new AbortController();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const task = (async (): Promise<void> => {
+        let outcome: TrialOutcome;
+        try {
+          runner.prepare?.(trial);
+          this.notifyStart(trial);
+          const run = runner.run(trial, controller.signal);
+          if (options.trialTimeout !== undefined) {
+            const ms = options.trialTimeout * 1000;
+            const timedOut = new Promise<TrialOutcome>((resolve) => {
+              timer = setTimeout(() => {
+                controller.abort();
+                resolve({ state: 'FAIL', reason: `timed out after ${options.trialTimeout} s` });
+              }, ms);
+            });
+            outcome = await Promise.race([run, timedOut]);
+            run.catch(() => undefined);
+          } else {
+            outcome = await run;
+          }
+        } catch (err) {
+          outcome = outcomeOfError(err);
+        } finally {
+          if (timer) clearTimeout(timer);
+        }
+        const frozen = this.tell(trial, outcome);
+        bar.update(this.finished.size, this.bestTrial?.value ?? undefined);
+        for (const cb of options.callbacks ?? []) await cb(this, frozen);
+      })();
+      inflight.set(trial.number, task);
+      task.finally(() => inflight.delete(trial.number));
+    };
+
+    try {
+      for (;;) {
+        while (inflight.size < nWorkers) {
+          if (stoppedBy === undefined) stoppedBy = this.stopReason(limit, nTrials, deadline, options.earlyStop);
+          if (stoppedBy !== undefined) break;
+          if (!this.mayAsk()) break;
+          launch();
+        }
+        if (inflight.size === 0) break;
+        await Promise.race(inflight.values());
+      }
+    } finally {
+      bar.done();
+      await runner.close?.();
+      await this.flush();
+    }
+    return {
+      bestTrial: this.bestTrial,
+      trials: this.trials,
+      stoppedBy: stoppedBy ?? 'nTrials',
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  /** Trial k may be asked once every trial <= k - window has finished. */
+  private mayAsk(): boolean {
+    const k = this.peekNumber();
+    let lowest = this.nextNumber;
+    for (const n of this.running.keys()) lowest = Math.min(lowest, n);
+    for (const n of this.redo) if (n !== k) lowest = Math.min(lowest, n);
+    return k - this.window < lowest;
+  }
+
+  private stopReason(limit: number, nTrials: number, deadline: number, earlyStop: EarlyStop | undefined): OptimizeResult['stoppedBy'] | undefined {
+    if (this.stopRequested) return 'stop';
+    if (this.peekNumber() >= limit) return limit < nTrials ? 'sampler' : 'nTrials';
+    if (performance.now() >= deadline) return 'timeout';
+    if (earlyStop && this.plateaued(earlyStop)) return 'earlyStop';
+    return undefined;
+  }
+
+  /** Over the finished prefix 0..p-1 (independent of timing): has the best stalled for `patience` trials? */
+  private plateaued({ patience, minDelta = 0 }: EarlyStop): boolean {
+    let p = 0;
+    while (this.finished.has(p)) p++;
+    let best: number | undefined;
+    let bestAt = -1;
+    for (let k = 0; k < p; k++) {
+      const t = this.finished.get(k) as FrozenTrial;
+      if (t.state !== 'COMPLETE' || t.value === null) continue;
+      const improves = best === undefined || (this.direction === 'minimize' ? t.value < best - minDelta : t.value > best + minDelta);
+      if (improves) {
+        best = t.value;
+        bestAt = k;
+      }
+    }
+    return bestAt >= 0 && p - 1 - bestAt >= patience;
+  }
+}
+
+function outcomeOfError(err: unknown): TrialOutcome {
+  if (err instanceof TrialPruned) return { state: 'PRUNED', reason: err.message };
+  const e = err as { message?: unknown; name?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const name = typeof e?.name === 'string' && e.name !== 'Error' ? `${e.name}: ` : '';
+  return { state: 'FAIL', reason: `${name}${message}` };
+}
+
+/** Run an in-process objective: a number is a COMPLETE value; TrialPruned prunes; a throw fails. */
+function functionRunner(objective: Objective): TrialRunner {
+  return {
+    async run(trial) {
+      const r = await objective(trial);
+      if (typeof r === 'number') return { value: r };
+      return r;
+    },
+  };
+}
+
+/** A study with the given options (`new Study(options)`). */
+export function createStudy(options: StudyOptions = {}): Study {
+  return new Study(options);
+}
