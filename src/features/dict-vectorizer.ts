@@ -71,46 +71,63 @@ export class DictVectorizer {
 
   fit(input: VectorizerInput): FittedDictVectorizer {
     const sep = this.params.separator;
-    // Feature names in order of first appearance (row by row, key by key, as sklearn scans).
+    // Features in order of first appearance (row by row, key by key, as sklearn scans), with the
+    // key and category each comes from.
+    // A frame yields each (column, dictionary entry) once, so with sorting on, duplicates (equal
+    // names) are merged after the sort instead of through a Map.
+    const dedupeLater = this.params.sort && isFeatureFrame(input);
     const seen = new Map<string, number>();
-    const keyState = new Map<string, { numeric: boolean; categories: Set<string> }>();
-    const noteKey = (key: string) => {
-      let k = keyState.get(key);
-      if (!k) keyState.set(key, (k = { numeric: false, categories: new Set() }));
-      return k;
+    const featName: string[] = [];
+    const featKey: string[] = [];
+    const featCat: (string | undefined)[] = [];
+    const numericKeys = new Set<string>();
+    const allKeys = new Set<string>();
+    const add = (feature: string, key: string, category: string | undefined): number => {
+      if (!dedupeLater) {
+        const known = seen.get(feature);
+        if (known !== undefined) return known;
+        seen.set(feature, featKey.length);
+      }
+      featName.push(feature);
+      featKey.push(key);
+      featCat.push(category);
+      return featKey.length - 1;
     };
+    // For frames: the entry of each used dictionary code, to hand the fitted vectorizer a ready
+    // code -> feature map for the training frame (no string work when it is transformed).
+    const frameEntries: { name: string; dictionary: readonly string[]; entry: Int32Array }[] = [];
     if (isFeatureFrame(input)) {
       const names = Object.keys(input.columns);
-      const used = names.map((n) => {
-        const c = input.columns[n];
-        checkColumnLength(n, c.kind === 'numeric' ? c.values.length : c.codes.length, input.nRows);
-        return c.kind === 'categorical' ? new Uint8Array(c.dictionary.length) : undefined;
-      });
-      for (let j = 0; j < names.length; j++) {
-        const c = input.columns[names[j]];
-        const k = noteKey(names[j]);
-        if (c.kind === 'numeric') {
-          k.numeric = true;
-          if (input.nRows > 0 && !seen.has(names[j])) seen.set(names[j], seen.size);
-        }
+      const codes: (Int32Array | undefined)[] = [];
+      const dicts: (readonly string[] | undefined)[] = [];
+      const used: (Int32Array | undefined)[] = [];
+      for (const name of names) {
+        const c = input.columns[name];
+        allKeys.add(name);
+        checkColumnLength(name, c.kind === 'numeric' ? c.values.length : c.codes.length, input.nRows);
+        if (c.kind === 'numeric') numericKeys.add(name);
+        codes.push(c.kind === 'categorical' ? c.codes : undefined);
+        dicts.push(c.kind === 'categorical' ? c.dictionary : undefined);
+        const entry = c.kind === 'categorical' ? new Int32Array(c.dictionary.length).fill(-1) : undefined;
+        used.push(entry);
+        if (c.kind === 'categorical') frameEntries.push({ name, dictionary: c.dictionary, entry: entry! });
       }
-      // Categorical values: first appearance by row, then column.
-      const cats = names.map((n, j) => ({ n, j, c: input.columns[n] })).filter((x) => x.c.kind === 'categorical');
       for (let i = 0; i < input.nRows; i++) {
-        for (const { n, j, c } of cats) {
-          if (c.kind !== 'categorical') continue;
-          const code = c.codes[i];
-          if (code < 0) continue;
-          if (code >= c.dictionary.length) {
-            throw new InvalidInputError(`DictVectorizer: column '${n}' row ${i} has code ${code}, outside its dictionary of ${c.dictionary.length}`);
+        for (let j = 0; j < names.length; j++) {
+          const col = codes[j];
+          if (col === undefined) {
+            if (i === 0) add(names[j], names[j], undefined);
+            continue;
           }
+          const code = col[i];
+          if (code < 0) continue;
           const u = used[j]!;
-          if (u[code] === 0) {
-            u[code] = 1;
-            const value = c.dictionary[code];
-            keyState.get(n)!.categories.add(value);
-            const f = n + sep + value;
-            if (!seen.has(f)) seen.set(f, seen.size);
+          if (code >= u.length) {
+            throw new InvalidInputError(`DictVectorizer: column '${names[j]}' row ${i} has code ${code}, outside its dictionary of ${u.length}`);
+          }
+          if (u[code] < 0) {
+            const value = dicts[j]![code];
+            u[code] = add(names[j] + sep + value, names[j], value);
           }
         }
       }
@@ -119,65 +136,129 @@ export class DictVectorizer {
         const row = input[i];
         for (const key of Object.keys(row)) {
           const v = row[key];
+          allKeys.add(key);
           if (typeof v === 'string') {
-            noteKey(key).categories.add(v);
-            const f = key + sep + v;
-            if (!seen.has(f)) seen.set(f, seen.size);
+            add(key + sep + v, key, v);
           } else if (typeof v === 'number') {
-            noteKey(key).numeric = true;
-            if (!seen.has(key)) seen.set(key, seen.size);
+            numericKeys.add(key);
+            add(key, key, undefined);
           } else {
             throw new InvalidInputError(`DictVectorizer: row ${i} key '${key}' has a value of type ${typeof v}; expected a string or a number`);
           }
         }
       }
     }
-    const featureNames = [...seen.keys()];
-    if (this.params.sort) featureNames.sort(compareStrings);
-    const vocab = new Map<string, number>();
-    featureNames.forEach((f, i) => {
-      vocab.set(f, i);
-    });
-    const keys: VectorizerKey[] = [...keyState.entries()]
-      .sort((a, b) => compareStrings(a[0], b[0]))
-      .map(([name, k]) => ({
-        name,
-        numeric: k.numeric,
-        categories: [...k.categories].sort((a, b) => vocab.get(name + sep + a)! - vocab.get(name + sep + b)!),
-      }));
-    return new FittedDictVectorizer(this.params, featureNames, keys);
+    const order = Array.from(featName, (_, i) => i);
+    if (this.params.sort) order.sort((a, b) => compareStrings(featName[a], featName[b]));
+    // Rank (feature index) and category position of each entry; equal names share a feature.
+    const featureNames: string[] = [];
+    const categories = new Map<string, string[]>();
+    for (const k of allKeys) categories.set(k, []);
+    const rank = new Int32Array(featName.length);
+    const position = new Int32Array(featName.length).fill(-1);
+    let kept = -1;
+    for (const e of order) {
+      const duplicate = kept >= 0 && featName[e] === featName[kept];
+      if (!duplicate) {
+        kept = e;
+        featureNames.push(featName[e]);
+      }
+      rank[e] = featureNames.length - 1;
+      const c = featCat[e];
+      if (c === undefined) continue;
+      if (duplicate && featKey[kept] === featKey[e] && featCat[kept] === c && position[kept] >= 0) {
+        position[e] = position[kept];
+        continue;
+      }
+      const list = categories.get(featKey[e])!;
+      position[e] = list.length;
+      list.push(c);
+    }
+    const keys: VectorizerKey[] = [...allKeys]
+      .sort(compareStrings)
+      .map((name) => ({ name, numeric: numericKeys.has(name), categories: categories.get(name)! }));
+    const fitted = new FittedDictVectorizer(this.params, featureNames, keys);
+    for (const { name, dictionary, entry } of frameEntries) {
+      const unknown = categories.get(name)!.length;
+      const feature = new Int32Array(entry.length);
+      const code = new Int32Array(entry.length);
+      for (let d = 0; d < entry.length; d++) {
+        const e = entry[d];
+        feature[d] = e < 0 ? -1 : rank[e];
+        code[d] = e < 0 ? unknown : position[e];
+      }
+      fitted.rememberDictionary(name, dictionary, { feature, code });
+    }
+    return fitted;
   }
 }
 
-interface KeyIndex {
-  readonly key: VectorizerKey;
-  /** Category -> code (position in key.categories). */
-  readonly codeOf: Map<string, number>;
+/** For one dictionary of one input column: feature index (-1 unseen) and category code per entry. */
+interface DictionaryMap {
+  readonly feature: Int32Array;
+  readonly code: Int32Array;
 }
 
 export class FittedDictVectorizer {
   readonly params: DictVectorizerParams;
   readonly featureNames: readonly string[];
   readonly keys: readonly VectorizerKey[];
-  private readonly vocab: Map<string, number>;
-  private readonly keyIndex: Map<string, KeyIndex>;
+  private vocabMap: Map<string, number> | undefined;
+  private readonly keyByName = new Map<string, VectorizerKey>();
+  /** Category -> code, per key; built on first use. */
+  private readonly codeOf = new Map<string, Map<string, number>>();
+  /** Maps of dictionaries already seen (a frame's dictionary is shared by its transforms). */
+  private readonly dictionaryMaps = new WeakMap<readonly string[], Map<string, DictionaryMap>>();
 
   constructor(params: DictVectorizerParams, featureNames: readonly string[], keys: readonly VectorizerKey[]) {
     this.params = params;
     this.featureNames = Object.freeze([...featureNames]);
     this.keys = Object.freeze(keys.map((k) => Object.freeze({ name: k.name, numeric: k.numeric, categories: Object.freeze([...k.categories]) })));
-    this.vocab = new Map();
-    this.featureNames.forEach((f, i) => {
-      this.vocab.set(f, i);
-    });
-    this.keyIndex = new Map();
-    for (const key of this.keys) {
-      const codeOf = new Map<string, number>();
-      key.categories.forEach((c, i) => {
-      codeOf.set(c, i);
-    });
-      this.keyIndex.set(key.name, { key, codeOf });
+    for (const k of this.keys) this.keyByName.set(k.name, k);
+  }
+
+  /** Feature name -> index; built on first use (the training frame's transforms never need it). */
+  private get vocab(): Map<string, number> {
+    if (this.vocabMap === undefined) {
+      this.vocabMap = new Map();
+      for (let i = 0; i < this.featureNames.length; i++) this.vocabMap.set(this.featureNames[i], i);
     }
+    return this.vocabMap;
+  }
+
+  /** @internal Lets `fit` hand over the maps of the training frame's dictionaries. */
+  rememberDictionary(column: string, dictionary: readonly string[], map: DictionaryMap): void {
+    let byColumn = this.dictionaryMaps.get(dictionary);
+    if (!byColumn) this.dictionaryMaps.set(dictionary, (byColumn = new Map()));
+    byColumn.set(column, map);
+  }
+
+  private dictionaryMap(column: string, dictionary: readonly string[]): DictionaryMap {
+    const cached = this.dictionaryMaps.get(dictionary)?.get(column);
+    if (cached) return cached;
+    const sep = this.params.separator;
+    const key = this.keyByName.get(column);
+    const unknown = key ? key.categories.length : 0;
+    const codeOf = key ? this.codeOfKey(key) : undefined;
+    const feature = new Int32Array(dictionary.length);
+    const code = new Int32Array(dictionary.length);
+    for (let d = 0; d < dictionary.length; d++) {
+      feature[d] = this.vocab.get(column + sep + dictionary[d]) ?? -1;
+      code[d] = codeOf?.get(dictionary[d]) ?? unknown;
+    }
+    const map = { feature, code };
+    this.rememberDictionary(column, dictionary, map);
+    return map;
+  }
+
+  private codeOfKey(key: VectorizerKey): Map<string, number> {
+    let codeOf = this.codeOf.get(key.name);
+    if (!codeOf) {
+      codeOf = new Map();
+      for (let i = 0; i < key.categories.length; i++) codeOf.set(key.categories[i], i);
+      this.codeOf.set(key.name, codeOf);
+    }
+    return codeOf;
   }
 
   get nFeatures(): number {
@@ -255,7 +336,6 @@ export class FittedDictVectorizer {
   // --- CSR -------------------------------------------------------------------------------------
 
   private transformFrame(frame: FeatureFrame): CsrMatrix {
-    const sep = this.params.separator;
     const n = frame.nRows;
     // Per input column: a feature index per dictionary code (categorical) or one index (numeric).
     const catCodes: Int32Array[] = [];
@@ -272,15 +352,8 @@ export class FittedDictVectorizer {
         numFeature.push(f);
       } else {
         checkColumnLength(name, c.codes.length, n);
-        const map = new Int32Array(c.dictionary.length);
-        let any = false;
-        for (let d = 0; d < map.length; d++) {
-          map[d] = this.vocab.get(name + sep + c.dictionary[d]) ?? -1;
-          if (map[d] >= 0) any = true;
-        }
-        if (!any) continue;
         catCodes.push(c.codes);
-        catFeature.push(map);
+        catFeature.push(this.dictionaryMap(name, c.dictionary).feature);
       }
     }
     const nCat = catCodes.length;
@@ -387,7 +460,6 @@ export class FittedDictVectorizer {
   }
 
   private categoricalColumn(input: VectorizerInput, key: VectorizerKey, nRows: number): CategoricalColumn {
-    const { codeOf } = this.keyIndex.get(key.name)!;
     const unknown = key.categories.length;
     const codes = sharedArray(Int32Array, nRows);
     if (isFeatureFrame(input)) {
@@ -395,14 +467,14 @@ export class FittedDictVectorizer {
       if (c === undefined) throw new InvalidInputError(`DictVectorizer: input has no column '${key.name}'`);
       if (c.kind !== 'categorical') throw new InvalidInputError(`DictVectorizer: column '${key.name}' was categorical at fit time, numeric now`);
       checkColumnLength(key.name, c.codes.length, nRows);
-      const map = new Int32Array(c.dictionary.length);
-      for (let d = 0; d < map.length; d++) map[d] = codeOf.get(c.dictionary[d]) ?? unknown;
+      const map = this.dictionaryMap(key.name, c.dictionary).code;
       const src = c.codes;
       for (let i = 0; i < nRows; i++) {
         const code = src[i];
         codes[i] = code >= 0 && code < map.length ? map[code] : unknown;
       }
     } else {
+      const codeOf = this.codeOfKey(key);
       for (let i = 0; i < nRows; i++) {
         const v = input[i][key.name];
         codes[i] = typeof v === 'string' ? (codeOf.get(v) ?? unknown) : unknown;

@@ -5,9 +5,8 @@ import { DictVectorizer, FittedDictVectorizer } from '../../src/features/dict-ve
 import type { FeatureFrame, FeatureRecord } from '../../src/features/frame.js';
 import type { CsrMatrix } from '../../src/features/matrix.js';
 import { taxiFeatures } from '../../src/features/taxi.js';
-import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, loadRealTaxiSplits } from '../helpers/taxi.js';
 import { readTaxiTrips } from '../../src/data/taxi.js';
-import { realTaxiPath } from '../helpers/taxi.js';
+import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, loadRealTaxiSplits, realTaxiPath } from '../helpers/taxi.js';
 
 if (!REAL_TAXI_DIR) console.warn(REAL_TAXI_SKIP_MESSAGE);
 
@@ -168,6 +167,20 @@ describe('DictVectorizer on columnar frames', () => {
     expect(() => FittedDictVectorizer.fromJSON({ ...json, featureNames: ['trip_distance'] })).toThrow(/not a feature/);
   });
 
+  it('merges equal feature names (a dictionary with repeated strings) into one feature', () => {
+    const dup: FeatureFrame = {
+      nRows: 3,
+      columns: { c: { kind: 'categorical', codes: Int32Array.from([0, 1, 2]), dictionary: ['x', 'y', 'x'] } },
+    };
+    for (const sort of [true, false]) {
+      const v = new DictVectorizer({ sort }).fit(dup);
+      expect(v.featureNames).toEqual(['c=x', 'c=y']);
+      expect(Array.from(v.transform(dup).indices)).toEqual([0, 1, 0]);
+      const col = v.transformColumns(dup).columns[0];
+      expect(col.kind === 'categorical' && Array.from(col.codes)).toEqual([0, 1, 0]);
+    }
+  });
+
   it('rejects columns whose length differs from nRows', () => {
     const bad: FeatureFrame = { nRows: 4, columns: { x: { kind: 'numeric', values: new Float64Array(3) } } };
     expect(() => new DictVectorizer().fit(bad)).toThrow(/'x' has 3 values/);
@@ -183,6 +196,13 @@ describe.skipIf(!REAL_TAXI_DIR)('DictVectorizer on the real green 2021 files', (
     expect(vectorizer.featureNames.length).toBe(13221);
     expect(vectorizer.featureNames.filter((f) => f.startsWith('PU_DO=')).length).toBe(13220);
     expect(vectorizer.featureNames.at(-1)).toBe('trip_distance');
+
+    // A vectorizer loaded from JSON (no state from the fit) transforms the training frame the same.
+    const trips = await readTaxiTrips(realTaxiPath('2021-01'));
+    const loaded = FittedDictVectorizer.fromJSON(JSON.parse(JSON.stringify(vectorizer.toJSON())));
+    const again = loaded.transform(taxiFeatures(trips));
+    expect(Array.from(again.indices)).toEqual(Array.from(train.X.indices));
+    expect(Array.from(again.values)).toEqual(Array.from(train.X.values));
 
     const pudo = val.columns.columns[0];
     expect(pudo.kind).toBe('categorical');
