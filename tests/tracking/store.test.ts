@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArtifactPathError, MemoryStore, SqliteStore, openStore } from '../../src/tracking/index.js';
+import { storeContract } from './store-contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tunekit-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+storeContract('memory', () => new MemoryStore());
+storeContract('sqlite', () => new SqliteStore(join(dir, `contract-${n++}.db`)));
+
+describe('store selection by URI', () => {
+  it('opens sqlite and memory stores by scheme, env var, and refuses unknown schemes', () => {
+    const s = openStore(`sqlite:${join(dir, 'by-uri.db')}`);
+    expect(s).toBeInstanceOf(SqliteStore);
+    expect(s.uri).toBe(`sqlite:${join(dir, 'by-uri.db')}`);
+    s.close();
+    expect(openStore('memory:')).toBeInstanceOf(MemoryStore);
+    const old = process.env.TUNEKIT_TRACKING_URI;
+    process.env.TUNEKIT_TRACKING_URI = 'memory:';
+    try {
+      expect(openStore()).toBeInstanceOf(MemoryStore);
+    } finally {
+      if (old === undefined) delete process.env.TUNEKIT_TRACKING_URI;
+      else process.env.TUNEKIT_TRACKING_URI = old;
+    }
+    expect(() => openStore('postgres://x')).toThrow(/unknown tracking store scheme 'postgres'/);
+    expect(() => openStore('nocolon')).toThrow(/no scheme/);
+    expect(() => openStore('sqlite:')).toThrow(/no database file/);
+  });
+});
+
+describe('sqlite store on disk', () => {
+  it('persists across reopen and keeps artifacts beside the database', () => {
+    const path = join(dir, 'persist.db');
+    const a = new SqliteStore(path);
+    const exp = a.createExperiment('e');
+    const run = a.createRun({ experimentId: exp.experimentId });
+    a.logBatch(run.runId, { params: [{ key: 'p', value: '1' }], metrics: [{ key: 'm', value: 0.5, step: 3, timestamp: 7 }] });
+    a.putArtifact(run.runId, 'f.txt', new Uint8Array([65]));
+    a.close();
+    const b = new SqliteStore(path);
+    const r = b.getRun(run.runId);
+    expect(r.params).toEqual({ p: '1' });
+    expect(r.metrics.m).toEqual({ key: 'm', value: 0.5, step: 3, timestamp: 7 });
+    expect(r.info.artifactUri).toBe(join(`${path}.artifacts`, exp.experimentId, run.runId));
+    expect(b.getArtifact(run.runId, 'f.txt')).toEqual(new Uint8Array([65]));
+    b.close();
+  });
+
+  it('refuses symlinks that lead out of the run folder, for reads and writes', () => {
+    const s = new SqliteStore(join(dir, 'symlink.db'));
+    const exp = s.createExperiment('e');
+    const run = s.createRun({ experimentId: exp.experimentId });
+    s.putArtifact(run.runId, 'ok.txt', new Uint8Array([1]));
+    const outside = join(dir, 'outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'secret.txt'), 'secret');
+    const runDir = s.getRun(run.runId).info.artifactUri;
+    symlinkSync(outside, join(runDir, 'linkdir'));
+    symlinkSync(join(outside, 'secret.txt'), join(runDir, 'link.txt'));
+    expect(() => s.getArtifact(run.runId, 'linkdir/secret.txt')).toThrow(ArtifactPathError);
+    expect(() => s.getArtifact(run.runId, 'link.txt')).toThrow(ArtifactPathError);
+    expect(() => s.putArtifact(run.runId, 'linkdir/new.txt', new Uint8Array([2]))).toThrow(ArtifactPathError);
+    expect(() => s.putArtifact(run.runId, 'link.txt', new Uint8Array([2]))).toThrow(ArtifactPathError);
+    expect(() => s.listArtifacts(run.runId, 'linkdir')).toThrow(ArtifactPathError);
+    expect(s.listArtifacts(run.runId).map((e) => e.path)).toEqual(['ok.txt']);
+    s.close();
+  });
+});
