@@ -15,7 +15,7 @@ import {
   TrialPruned,
   type TrialState,
   freezeTrial,
-  isBetter,
+  improves,
 } from './trial.js';
 
 export interface StudyOptions {
@@ -152,7 +152,7 @@ export class Study implements TrialHost {
     let best: FrozenTrial | undefined;
     for (const t of this.finished.values()) {
       if (t.state !== 'COMPLETE' || t.value === null) continue;
-      if (!best || isBetter(this.direction, t.value, best.value as number) || (t.value === best.value && t.number < best.number)) best = t;
+      if (!best || improves(this.direction, t.value, best.value as number) || (t.value === best.value && t.number < best.number)) best = t;
     }
     return best;
   }

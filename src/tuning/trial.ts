@@ -158,6 +158,6 @@ export function freezeTrial(t: FrozenTrial): FrozenTrial {
 }
 
 /** Is `a` a better objective value than `b` in this direction? */
-export function isBetter(direction: Direction, a: number, b: number): boolean {
+export function improves(direction: Direction, a: number, b: number): boolean {
   return direction === 'minimize' ? a < b : a > b;
 }

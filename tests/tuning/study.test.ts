@@ -226,7 +226,11 @@ describe('pruners', () => {
 describe('ProgressBar', () => {
   it('draws done/total, best and ETA on a TTY; stays silent otherwise', () => {
     let out = '';
-    const tty = { isTTY: true, columns: 120, write: (s: string) => ((out += s), true) };
+    const tty = { isTTY: true, columns: 120, write: (s: string) => {
+        out += s;
+        return true;
+      },
+    };
     const bar = new ProgressBar(10, true, 'minimize', tty);
     expect(bar.line(5, 6.62551, 2000)).toBe('[##########..........] 5/10 best 6.6255 (min) ETA 2.0s');
     bar.update(0, undefined);
@@ -235,7 +239,11 @@ describe('ProgressBar', () => {
     expect(out).toContain('10/10 best 1.5000 (min)');
     expect(out.endsWith('\n')).toBe(true);
     let quiet = '';
-    const pipe = { isTTY: false, write: (s: string) => ((quiet += s), true) };
+    const pipe = { isTTY: false, write: (s: string) => {
+        quiet += s;
+        return true;
+      },
+    };
     const off = new ProgressBar(10, true, 'minimize', pipe);
     off.update(5, 1);
     off.done();
