@@ -220,6 +220,7 @@ export async function measure(
     figures,
     ...(peer ? { peer } : {}),
     ...(peer && ok && seconds.median > 0 ? { peerRatio: peer.seconds / seconds.median } : {}),
+    ...(bench.peerBenchmark ? { peerBenchmark: bench.peerBenchmark } : {}),
     loadAverage,
   };
 }
@@ -247,6 +248,23 @@ export function failedRecord(
     rss: null,
     figures: {},
     ...(peer ? { peer } : {}),
+    ...(bench.peerBenchmark ? { peerBenchmark: bench.peerBenchmark } : {}),
     loadAverage: Math.round(os.loadavg()[0] * 100) / 100,
   };
+}
+
+/**
+ * Fills in the peer of every record that names a `peerBenchmark` of the same run (its median,
+ * so the ratio compares two measurements taken minutes apart on the same machine).
+ */
+export function linkPeers(records: readonly BenchRecord[]): BenchRecord[] {
+  const byName = new Map(records.map((r) => [r.name, r]));
+  return records.map((r) => {
+    const other = r.peerBenchmark ? byName.get(r.peerBenchmark) : undefined;
+    if (!other?.seconds || r.peer) return r;
+    const tool = typeof other.params.tool === 'string' ? other.params.tool : other.name;
+    const peer: ResolvedPeer = { tool, seconds: other.seconds.median, note: other.name, source: 'run', measured: 'in this run' };
+    const ratio = r.seconds && r.seconds.median > 0 ? { peerRatio: peer.seconds / r.seconds.median } : {};
+    return { ...r, peer, ...ratio };
+  });
 }

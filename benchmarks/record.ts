@@ -46,8 +46,11 @@ export interface RssSummary {
 }
 
 export interface ResolvedPeer extends PeerFigure {
-  /** 'suite': the benchmark declared it; 'reference': the table in `benchmarks/peer-figures.ts`. */
-  readonly source: 'suite' | 'reference';
+  /**
+   * 'suite': the benchmark declared it; 'reference': the table in `benchmarks/peer-figures.ts`;
+   * 'run': the median of the benchmark named by `peerBenchmark`, measured in the same run.
+   */
+  readonly source: 'suite' | 'reference' | 'run';
   /** Quality figures of the peer on the same task (e.g. { valRmse: 6.644 }). */
   readonly figures?: Readonly<Record<string, number>>;
   /** Where the figure was measured, shown in the report. */
@@ -74,6 +77,8 @@ export interface BenchRecord {
   /** What `run` returned on the last repetition. */
   readonly figures: Readonly<Record<string, number>>;
   readonly peer?: ResolvedPeer;
+  /** The benchmark of the same run this one is compared with, when it names one. */
+  readonly peerBenchmark?: string;
   /** peer seconds / our median seconds: above 1 means tunekit is faster. */
   readonly peerRatio?: number;
   /** 1-minute load average just before the benchmark started. */

@@ -69,7 +69,7 @@ function byGroup(benchmarks: readonly BenchRecord[]): BenchRecord[] {
 function peerCell(b: BenchRecord): string {
   if (!b.peer) return '';
   const quality = b.peer.figures ? `; ${figuresText(b.peer.figures)}` : '';
-  const where = b.peer.source === 'reference' ? '†' : '';
+  const where = b.peer.source === 'reference' ? '†' : b.peer.source === 'run' ? ' (this run)' : '';
   return `${b.peer.tool}${where}: ${formatSeconds(b.peer.seconds)} s${quality}`;
 }
 

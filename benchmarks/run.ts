@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSuites, selected } from './discover.js';
-import { describeError, failedRecord, gitInfo, machineInfo, measure, RssSampler, repetitions } from './harness.js';
+import { describeError, failedRecord, gitInfo, linkPeers, machineInfo, measure, RssSampler, repetitions } from './harness.js';
 import { runIsolated } from './isolate.js';
 import { type BenchRecord, checkRunRecord, type LoadError, RESULT_SCHEMA, type RunRecord } from './record.js';
 import { compareMarkdown, formatMiB, formatNumber, formatSeconds, readmeFigures, replaceFigures, summaryMarkdown } from './report.js';
@@ -197,7 +197,7 @@ async function runSuites(options: Options): Promise<RunRecord | undefined> {
     git: gitInfo(ROOT),
     realDataDir: dataDir ?? null,
     totalSeconds: (performance.now() - started) / 1000,
-    benchmarks: records,
+    benchmarks: linkPeers(records),
     loadErrors,
     failed,
   };

@@ -37,6 +37,11 @@ export interface Benchmark<State = unknown> {
   readonly repeat?: number;
   /** Reference figure from the peer tool, for the ratio column of the report. */
   readonly peer?: PeerFigure;
+  /**
+   * Name of another benchmark of the same run that is this one's like-for-like peer (e.g. a
+   * JavaScript library on the same data); the report shows the ratio of its median to ours.
+   */
+  readonly peerBenchmark?: string;
   setup?(ctx: BenchContext): Promise<State> | State;
   run(state: State, ctx: BenchContext): Promise<Record<string, number> | undefined> | Record<string, number> | undefined;
   teardown?(state: State, ctx: BenchContext): Promise<void> | void;

@@ -1,0 +1,92 @@
+/**
+ * Keeps the benchmarks from rotting: runs the runner as `npm run bench` would, in quick mode, and
+ * checks that it writes well-formed results. Never asserts a time.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkRunRecord, type RunRecord } from '../../benchmarks/record.js';
+import { README_END, README_START } from '../../benchmarks/report.js';
+import { ALLOC_BYTES } from './fixtures/suites/fixture.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const FIXTURE_SUITES = path.join(HERE, 'fixtures', 'suites');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tunekit-bench-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function bench(args: string[]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'benchmarks/run.ts', ...args], { cwd: ROOT, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function results(out: string): RunRecord {
+  const file = path.join(out, 'latest.json');
+  return checkRunRecord(JSON.parse(readFileSync(file, 'utf8')), file);
+}
+
+describe('benchmark runner', () => {
+  it('measures each benchmark in its own process, records a failure and goes on', async () => {
+    const out = path.join(tmp, 'fixture');
+    const readme = path.join(tmp, 'README.md');
+    writeFileSync(readme, `# Benchmarks\n\nbefore\n\n${README_START}\nstale\n${README_END}\n\nafter\n`);
+    const res = await bench(['--quick', '--suites', FIXTURE_SUITES, '--out', out, '--write-readme', '--readme', readme]);
+    expect(res.code, res.stderr).toBe(1);
+
+    const run = results(out);
+    expect(run.quick).toBe(true);
+    expect(run.isolated).toBe(true);
+    expect(run.failed).toBe(1);
+    expect(run.machine.cores).toBeGreaterThan(0);
+    expect(run.benchmarks.map((b) => b.name)).toEqual(['fixture/allocate', 'fixture/throws']);
+
+    const [alloc, thrown] = run.benchmarks;
+    expect(alloc.status).toBe('ok');
+    expect(alloc.figures).toEqual({ sum: (ALLOC_BYTES / 8 / 8) * 28, rows: ALLOC_BYTES / 8 });
+    expect(alloc.seconds?.samples).toHaveLength(1);
+    // The run frees its array before returning: only the sampling thread can have seen the peak.
+    expect(alloc.rss!.peakRun - alloc.rss!.after).toBeGreaterThan(ALLOC_BYTES / 2);
+    expect(thrown.status).toBe('failed');
+    expect(thrown.error).toContain('RangeError: fixture failure on purpose');
+
+    const md = readFileSync(path.join(out, 'latest.md'), 'utf8');
+    expect(md).toContain('| data | fixture/allocate |');
+    expect(md).toContain('FAILED');
+    const text = readFileSync(readme, 'utf8');
+    expect(text).not.toContain('stale');
+    expect(text).toMatch(/^# Benchmarks\n\nbefore\n\n<!-- bench:figures:start -->[\s\S]*fixture\/allocate[\s\S]*<!-- bench:figures:end -->\n\nafter\n$/);
+
+    const compared = await bench(['--current', path.join(out, 'latest.json'), '--compare', path.join(out, 'latest.json')]);
+    expect(compared.stdout).toMatch(/\| fixture\/allocate \| [\d.]+ \([\d.]+\) \| 1\.00× \| 1\.00× \| 1\.00× \| sum 1\.00×, rows 1\.00× \|/);
+    expect(compared.stdout).toContain('noisy');
+  });
+
+  it('runs the real suites in quick mode and writes well-formed results', async () => {
+    const out = path.join(tmp, 'quick');
+    const res = await bench(['--quick', '--no-isolate', '--only', 'peers', '--out', out]);
+    expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
+    const run = results(out);
+    expect(run.benchmarks.length).toBeGreaterThan(0);
+    for (const b of run.benchmarks) {
+      expect(b.status, `${b.name}: ${b.error}`).toBe('ok');
+      expect(b.group).toBe('peers');
+      expect(Object.keys(b.figures).length, b.name).toBeGreaterThan(0);
+    }
+    const linked = run.benchmarks.find((b) => b.peerBenchmark !== undefined && run.benchmarks.some((o) => o.name === b.peerBenchmark));
+    if (linked) expect(linked.peer?.source).toBe('run');
+    expect(existsSync(path.join(out, 'latest.md'))).toBe(true);
+  });
+});
