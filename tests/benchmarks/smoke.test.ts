@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkRunRecord, type RunRecord } from '../../benchmarks/record.js';
-import { README_END, README_START } from '../../benchmarks/report.js';
+import { compareMarkdown, README_END, README_START } from '../../benchmarks/report.js';
 import { ALLOC_BYTES } from './fixtures/suites/fixture.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -69,9 +69,9 @@ describe('benchmark runner', () => {
     expect(text).not.toContain('stale');
     expect(text).toMatch(/^# Benchmarks\n\nbefore\n\n<!-- bench:figures:start -->[\s\S]*fixture\/allocate[\s\S]*<!-- bench:figures:end -->\n\nafter\n$/);
 
-    const compared = await bench(['--current', path.join(out, 'latest.json'), '--compare', path.join(out, 'latest.json')]);
-    expect(compared.stdout).toMatch(/\| fixture\/allocate \| [\d.]+ \([\d.]+\) \| 1\.00× \| 1\.00× \| 1\.00× \| sum 1\.00×, rows 1\.00× \|/);
-    expect(compared.stdout).toContain('noisy');
+    const compared = compareMarkdown(run, run, 'itself');
+    expect(compared).toMatch(/\| fixture\/allocate \| [\d.]+ \([\d.]+\) \| 1\.00× \| 1\.00× \| 1\.00× \| sum 1\.00×, rows 1\.00× \|/);
+    expect(compared).toContain('noisy');
   });
 
   it('runs the real suites in quick mode and writes well-formed results', async () => {
