@@ -392,10 +392,22 @@ export class SqliteStore implements TrackingStore {
     return { sql, params, limit: q.limit, offset: q.offset };
   }
 
+  private readonly searchCache = new Map<string, Database.Statement>();
+  /** Searches repeat the same shapes (a tuner's 'best run so far'); reuse their statements. */
+  private cachedStatement(sql: string): Database.Statement {
+    let st = this.searchCache.get(sql);
+    if (st === undefined) {
+      if (this.searchCache.size >= 64) this.searchCache.delete(this.searchCache.keys().next().value as string);
+      st = this.db.prepare(sql);
+      this.searchCache.set(sql, st);
+    }
+    return st;
+  }
+
   searchRuns(query: SearchRunsQuery): RunPage {
     const { sql, params, limit, offset } = this.compileSearch(query);
     // One row more than the page tells whether another page exists.
-    const rows = this.db.prepare(sql).all(...params, limit + 1, offset) as RunRow[];
+    const rows = this.cachedStatement(sql).all(...params, limit + 1, offset) as RunRow[];
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const runs = page.length ? this.runRecords(page) : [];
