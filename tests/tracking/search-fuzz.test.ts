@@ -23,7 +23,9 @@ function populate(store: TrackingStore, rng: Rng): void {
   for (let i = 0; i < 40; i++) {
     const run = store.createRun({ experimentId: exp.experimentId, runName: rng.below(5) === 0 ? null : STRINGS[rng.below(STRINGS.length)], startTime: 1000 + i });
     const pick = <T>(xs: readonly T[]) => xs[rng.below(xs.length)];
-    const some = (f: (k: string) => void) => KEYS.forEach((k) => rng.below(3) > 0 && f(k));
+    const some = (f: (k: string) => void) => {
+      for (const k of KEYS) if (rng.below(3) > 0) f(k);
+    };
     const params: { key: string; value: string }[] = [];
     const tags: { key: string; value: string }[] = [];
     const metrics: { key: string; value: number; step: number; timestamp: number }[] = [];
