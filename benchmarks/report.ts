@@ -230,6 +230,10 @@ export function readmeFigures(run: RunRecord): string {
     NOISE_NOTE,
     ...(failed ? ['', '#### Failures', '', failed] : []),
     '',
+    '### What each benchmark does',
+    '',
+    descriptions(run.benchmarks),
+    '',
     README_END,
   ].join('\n');
 }
