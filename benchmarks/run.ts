@@ -35,7 +35,7 @@ Options:
   --suites DIR       suites folder (default benchmarks/suites)
   --warmup N         warm-up runs per benchmark (overrides the benchmark's own)
   --repeat N         timed runs per benchmark (overrides the benchmark's own)
-  --timeout SEC      stop a benchmark after SEC seconds (default 900)
+  --timeout SEC      stop a benchmark after SEC seconds (default 600)
   --no-isolate       run everything in this process (faster start, shared memory figures)
   --list             list the selected benchmarks and exit
   --help             this text
@@ -108,7 +108,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     suites: values.suites ? fromCwd(values.suites) : path.join(ROOT, 'benchmarks', 'suites'),
     warmup: count('warmup', values.warmup, 0),
     repeat: count('repeat', values.repeat, 1),
-    timeout: count('timeout', values.timeout, 1) ?? 900,
+    timeout: count('timeout', values.timeout, 1) ?? 600,
     isolate: !(values['no-isolate'] ?? false),
     list: values.list ?? false,
   };
