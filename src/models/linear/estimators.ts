@@ -78,10 +78,13 @@ export type RidgeParams = ParamsOf<typeof ridgeParams>;
 export type LassoParams = ParamsOf<typeof lassoParams>;
 export type ElasticNetParams = ParamsOf<typeof elasticNetParams>;
 
-function leastSquaresFit(kind: string, params: RidgeParams, X: Matrix | ModelInput, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
+type Params = Readonly<Record<string, unknown>>;
+
+/** `params` are the estimator's (recorded in the model); `solver` the options the solver needs. */
+function leastSquaresFit(kind: string, params: Params, solver: RidgeParams, X: Matrix | ModelInput, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
   const csr = toTrainingCsr(kind, X);
   checkTarget(kind, y, csr.nRows);
-  const res = solveLeastSquares(csr, y, params);
+  const res = solveLeastSquares(csr, y, solver);
   const model = new LinearModel(
     kind,
     params,
@@ -94,10 +97,10 @@ function leastSquaresFit(kind: string, params: RidgeParams, X: Matrix | ModelInp
   return model;
 }
 
-function elasticNetFit(kind: string, params: ElasticNetParams, X: Matrix | ModelInput, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
+function elasticNetFit(kind: string, params: Params, solver: ElasticNetParams, X: Matrix | ModelInput, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
   const csr = toTrainingCsr(kind, X);
   checkTarget(kind, y, csr.nRows);
-  const res = elasticNetCd(toCsc(csr), y, params);
+  const res = elasticNetCd(toCsc(csr), y, solver);
   const model = new LinearModel(
     kind,
     params,
@@ -120,7 +123,7 @@ export class LinearRegression implements Estimator<Matrix, LinearModel> {
     this.params = resolveParams('LinearRegression', linearRegressionParams, params);
   }
   fit(X: Matrix, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
-    return leastSquaresFit(this.kind, { ...this.params, alpha: 0 }, X, y, options);
+    return leastSquaresFit(this.kind, this.params, { ...this.params, alpha: 0 }, X, y, options);
   }
 }
 
@@ -134,7 +137,7 @@ export class Ridge implements Estimator<Matrix, LinearModel> {
     this.params = resolveParams('Ridge', ridgeParams, params);
   }
   fit(X: Matrix, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
-    return leastSquaresFit(this.kind, this.params, X, y, options);
+    return leastSquaresFit(this.kind, this.params, this.params, X, y, options);
   }
 }
 
@@ -148,7 +151,7 @@ export class Lasso implements Estimator<Matrix, LinearModel> {
     this.params = resolveParams('Lasso', lassoParams, params);
   }
   fit(X: Matrix, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
-    return elasticNetFit(this.kind, { ...this.params, l1Ratio: 1 }, X, y, options);
+    return elasticNetFit(this.kind, this.params, { ...this.params, l1Ratio: 1 }, X, y, options);
   }
 }
 
@@ -162,7 +165,7 @@ export class ElasticNet implements Estimator<Matrix, LinearModel> {
     this.params = resolveParams('ElasticNet', elasticNetParams, params);
   }
   fit(X: Matrix, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
-    return elasticNetFit(this.kind, this.params, X, y, options);
+    return elasticNetFit(this.kind, this.params, this.params, X, y, options);
   }
 }
 

@@ -1,0 +1,159 @@
+import * as arrow from 'apache-arrow';
+import { ArtifactError, InvalidInputError } from '../core/errors.js';
+import type { TypedArray } from '../core/typed.js';
+import { DictVectorizer, type DictVectorizerParams, FittedDictVectorizer } from '../features/dict-vectorizer.js';
+import type { FeatureFrame, FeatureRecord, FrameColumn } from '../features/frame.js';
+import { type ArtifactHeader, type JsonValue, type ModelArtifact, checkHeader, makeHeader } from './artifact.js';
+import { modelKinds } from './kinds.js';
+import { loadModelArtifact } from './registry.js';
+import type { Estimator, FitOptions, InputView, Model, ModelInput } from './types.js';
+
+/**
+ * A fitted vectorizer and a fitted model of any kind, saved as one artifact. It predicts straight
+ * from raw input: records (`[{ PU_DO: '43_151', trip_distance: 1.2 }]`), a FeatureFrame, or an
+ * Arrow table with one column per input key. The model's kind decides the view it is given
+ * (`input`: 'matrix' -> `vectorizer.transform`, 'columns' -> `vectorizer.transformColumns`).
+ */
+export type PipelineInput = readonly FeatureRecord[] | FeatureFrame | arrow.Table;
+
+export const PIPELINE_KIND = 'pipeline';
+const MODEL_ARRAY_PREFIX = 'model/';
+
+export class PipelineModel implements Model<PipelineInput> {
+  readonly kind = PIPELINE_KIND;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly input: InputView;
+
+  constructor(
+    readonly vectorizer: FittedDictVectorizer,
+    readonly model: Model<ModelInput>,
+  ) {
+    this.input = modelKinds.get(model.kind).input;
+    this.params = Object.freeze({ model: model.kind });
+    if (this.input === 'matrix' && model.nFeatures !== vectorizer.nFeatures) {
+      throw new InvalidInputError(`pipeline: the '${model.kind}' model has ${model.nFeatures} features but the vectorizer makes ${vectorizer.nFeatures}`);
+    }
+  }
+
+  get nFeatures(): number {
+    return this.model.nFeatures;
+  }
+
+  get featureNames(): readonly string[] {
+    return this.vectorizer.featureNames;
+  }
+
+  /** The model's view of raw input. */
+  transform(input: PipelineInput): ModelInput {
+    const frame = arrow.isArrowTable(input) ? tableToFrame(input, this.vectorizer) : input;
+    return this.input === 'matrix' ? this.vectorizer.transform(frame) : this.vectorizer.transformColumns(frame);
+  }
+
+  predict(input: PipelineInput): Float64Array {
+    return this.model.predict(this.transform(input));
+  }
+
+  toArtifact(): ModelArtifact {
+    const inner = this.model.toArtifact();
+    const arrays: Record<string, TypedArray> = {};
+    for (const [name, a] of Object.entries(inner.arrays)) arrays[MODEL_ARRAY_PREFIX + name] = a;
+    const state: Record<string, JsonValue> = {
+      input: this.input,
+      vectorizer: this.vectorizer.toJSON() as unknown as JsonValue,
+      model: inner.header as unknown as JsonValue,
+    };
+    return { header: makeHeader(PIPELINE_KIND, this.params, state), arrays };
+  }
+
+  static fromArtifact(artifact: ModelArtifact): PipelineModel {
+    const header = checkHeader(artifact?.header, PIPELINE_KIND);
+    const { vectorizer, model } = header.state as Record<string, unknown>;
+    if (typeof model !== 'object' || model === null) throw new ArtifactError('pipeline artifact has no model header');
+    const arrays: Record<string, TypedArray> = {};
+    for (const [name, a] of Object.entries(artifact.arrays)) {
+      if (name.startsWith(MODEL_ARRAY_PREFIX)) arrays[name.slice(MODEL_ARRAY_PREFIX.length)] = a;
+    }
+    const inner = loadModelArtifact({ header: model as ArtifactHeader, arrays });
+    try {
+      return new PipelineModel(FittedDictVectorizer.fromJSON(vectorizer), inner);
+    } catch (err) {
+      if (err instanceof ArtifactError) throw err;
+      throw new ArtifactError(`pipeline artifact is inconsistent: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** Estimator side: fits a DictVectorizer and then the estimator on the view its kind asks for. */
+export class Pipeline {
+  constructor(
+    readonly estimator: Estimator<ModelInput>,
+    readonly vectorizerParams: Partial<DictVectorizerParams> = {},
+  ) {}
+
+  fit(input: PipelineInput, y: Float64Array, options?: FitOptions<PipelineInput>): PipelineModel {
+    const frame = arrow.isArrowTable(input) ? tableToFrame(input) : input;
+    const vectorizer = new DictVectorizer(this.vectorizerParams).fit(frame);
+    const view = modelKinds.get(this.estimator.kind).input;
+    const toView = (x: PipelineInput): ModelInput => {
+      const f = arrow.isArrowTable(x) ? tableToFrame(x, vectorizer) : x;
+      return view === 'matrix' ? vectorizer.transform(f) : vectorizer.transformColumns(f);
+    };
+    const modelOptions: FitOptions<ModelInput> | undefined = options && {
+      ...options,
+      validation: options.validation && { X: toView(options.validation.X), y: options.validation.y },
+    };
+    return new PipelineModel(vectorizer, this.estimator.fit(toView(frame), y, modelOptions));
+  }
+}
+
+/**
+ * Arrow table -> FeatureFrame: string (or dictionary-of-string) columns become categorical,
+ * numeric and boolean columns numeric (nulls -> NaN / missing). With a vectorizer, every key it
+ * was fitted on must be a column of the table; other columns are ignored.
+ */
+export function tableToFrame(table: arrow.Table, vectorizer?: FittedDictVectorizer): FeatureFrame {
+  const names = vectorizer ? vectorizer.keys.map((k) => k.name) : table.schema.fields.map((f) => f.name);
+  const columns: Record<string, FrameColumn> = {};
+  for (const name of names) {
+    const vec = table.getChild(name);
+    if (!vec) throw new InvalidInputError(`pipeline: the Arrow table has no column '${name}' (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
+    columns[name] = vectorToColumn(name, vec);
+  }
+  return { nRows: table.numRows, columns };
+}
+
+function vectorToColumn(name: string, vec: arrow.Vector): FrameColumn {
+  const type = vec.type;
+  const n = vec.length;
+  const isString = (t: arrow.DataType): boolean => arrow.DataType.isUtf8(t) || arrow.DataType.isLargeUtf8(t);
+  if (isString(type) || (arrow.DataType.isDictionary(type) && isString(type.dictionary))) {
+    const codes = new Int32Array(n);
+    const dictionary: string[] = [];
+    const seen = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const v = vec.get(i) as string | null;
+      if (v == null) {
+        codes[i] = -1;
+        continue;
+      }
+      let code = seen.get(v);
+      if (code === undefined) {
+        code = dictionary.length;
+        seen.set(v, code);
+        dictionary.push(v);
+      }
+      codes[i] = code;
+    }
+    return { kind: 'categorical', codes, dictionary };
+  }
+  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isBool(type)) {
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = vec.get(i) as number | bigint | boolean | null;
+      values[i] = v == null ? Number.NaN : Number(v);
+    }
+    return { kind: 'numeric', values };
+  }
+  throw new InvalidInputError(`pipeline: Arrow column '${name}' has type ${String(type)}; expected strings or numbers`);
+}
+
