@@ -1,2 +1,3 @@
 export * from './parquet.js';
 export * from './taxi.js';
+export * from './write.js';

@@ -15,6 +15,23 @@ import { DataSourceError } from '../core/errors.js';
 export interface ReadParquetOptions {
   /** Columns to read (all when omitted). Only these are decoded. */
   readonly columns?: readonly string[];
+  /**
+   * Kinds the named columns must have, checked per file before decoding (an UNSUPPORTED_TYPE
+   * error names the file and column otherwise).
+   */
+  readonly kinds?: Readonly<Record<string, ColumnKind>>;
+}
+
+/** What a column holds after normalisation. */
+export type ColumnKind = 'number' | 'timestamp' | 'string' | 'boolean';
+
+/** The kind of a stored Arrow type once normalised, or undefined when tunekit cannot use it. */
+export function columnKind(type: arrow.DataType): ColumnKind | undefined {
+  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isNull(type)) return 'number';
+  if (arrow.DataType.isTimestamp(type)) return 'timestamp';
+  if (arrow.DataType.isBool(type)) return 'boolean';
+  if (isSupportedType(type)) return 'string';
+  return undefined;
 }
 
 /** A path, several paths (read in order and concatenated), or the bytes of one file. */
@@ -42,7 +59,7 @@ export async function readParquet(source: ParquetSource, options: ReadParquetOpt
   let firstName = '';
   for (const file of sourcesOf(source)) {
     const opened = await openParquet(file);
-    const names = resolveColumns(opened, options.columns);
+    const names = resolveColumns(opened, options);
     const table = await readGroups(opened, names, undefined);
     if (schema === undefined) {
       schema = table.schema;
@@ -68,7 +85,7 @@ export async function* streamParquet(
   let firstName = '';
   for (const file of sourcesOf(source)) {
     const opened = await openParquet(file);
-    const names = resolveColumns(opened, options.columns);
+    const names = resolveColumns(opened, options);
     for (let g = 0; g < opened.rowGroups; g++) {
       const table = await readGroups(opened, names, [g]);
       if (schema === undefined) {
@@ -178,8 +195,19 @@ function checkFrame(name: string, size: number, head: Uint8Array, tail: Uint8Arr
   }
 }
 
-function resolveColumns(opened: OpenedParquet, columns: readonly string[] | undefined): string[] {
+function resolveColumns(opened: OpenedParquet, options: ReadParquetOptions): string[] {
+  const { columns, kinds } = options;
   const available = opened.schema.fields.map((f) => f.name);
+  for (const [c, kind] of Object.entries(kinds ?? {})) {
+    const field = opened.schema.fields.find((f) => f.name === c);
+    if (field === undefined) continue; // reported below when asked for
+    const actual = columnKind(field.type);
+    if (actual !== kind) {
+      throw new DataSourceError(opened.name, `column '${c}' has type ${field.type}; expected a ${kind} column`, {
+        code: ParquetErrorCode.unsupportedType,
+      });
+    }
+  }
   if (columns === undefined) return available;
   const missing = columns.filter((c) => !available.includes(c));
   if (missing.length > 0) {
@@ -214,7 +242,7 @@ async function readGroups(opened: OpenedParquet, columns: string[], rowGroups: n
       cause: err,
     });
   }
-  return normalizeTable(raw, opened.name);
+  return normalizeTable(raw, opened.name, columns);
 }
 
 function checkSameSchema(first: arrow.Schema, next: arrow.Schema, firstName: string, nextName: string): void {
@@ -250,10 +278,12 @@ export function isSupportedType(type: arrow.DataType): boolean {
   );
 }
 
-function normalizeTable(table: arrow.Table, name: string): arrow.Table {
+/** Normalised columns in the order of `columns` (parquet-wasm returns them in file order). */
+function normalizeTable(table: arrow.Table, name: string, columns: readonly string[]): arrow.Table {
   const fields: arrow.Field[] = [];
   const converted: arrow.Data[][] = [];
-  for (const field of table.schema.fields) {
+  for (const column of columns) {
+    const field = table.schema.fields.find((f) => f.name === column)!;
     const chunks = table.getChild(field.name)!.data;
     const out = chunks.map((d) => normalizeData(d, name, field.name));
     const type = out.length > 0 ? out[0].type : normalizedType(field.type, name, field.name);
@@ -367,18 +397,17 @@ export function ticksPerSecond(unit: arrow.TimeUnit): number {
 function timestampsToMicros(values: BigInt64Array | Int32Array, unit: arrow.TimeUnit, n: number): BigInt64Array {
   const out = new BigInt64Array(n);
   const o = new Int32Array(out.buffer);
-  // Arrow JS may hand second/millisecond timestamps as Int32 pairs or BigInt64; view both as halves.
   const h = new Int32Array(values.buffer, values.byteOffset, n * 2);
   if (unit === arrow.TimeUnit.NANOSECOND) {
     for (let i = 0; i < n; i++) {
       const hi = h[2 * i + 1];
       const lo = h[2 * i] >>> 0;
-      // floor((hi * 2^32 + lo) / 1000) in exact double arithmetic.
+      // floor((hi * 2^32 + lo) / 1000) = qh * 2^32 + ql, in exact double arithmetic.
       const qh = Math.floor(hi / 1000);
       const rem = (hi - qh * 1000) * 4294967296 + lo; // < 1000 * 2^32: exact
-      const ql = Math.floor(rem / 1000); // < 2^32 + ...: exact
-      const total = qh * 4294967296 + ql; // |micros| < 2^53 for any real date
-      writeInt64(o, i, total);
+      const ql = Math.floor(rem / 1000); // in [0, 2^32): exact, and the low half of the result
+      o[2 * i + 1] = qh;
+      o[2 * i] = ql | 0;
     }
   } else {
     const scale = unit === arrow.TimeUnit.SECOND ? 1e6 : 1e3;

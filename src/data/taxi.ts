@@ -4,7 +4,7 @@
  * Vectorised over the Arrow chunks' typed arrays; no per-row objects.
  */
 import * as arrow from 'apache-arrow';
-import { DataSourceError, InvalidInputError, InvalidParameterError } from '../core/errors.js';
+import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
 import { type ParquetSource, parquetSchema, readParquet, ticksPerSecond } from './parquet.js';
 
 /** Prepared trips: one entry per kept row, columns as typed arrays. */
@@ -41,7 +41,9 @@ export async function readTaxiTrips(source: ParquetSource, options: PrepareTaxiO
   const schema = await parquetSchema(first);
   const names = schema.fields.map((f) => f.name);
   const color: TaxiColor = names.includes('tpep_pickup_datetime') ? 'yellow' : 'green';
-  return prepareTaxi(await readParquet(source, { columns: TAXI_COLUMNS[color] }), options);
+  const columns = TAXI_COLUMNS[color];
+  const kinds = { [columns[0]]: 'timestamp', [columns[1]]: 'timestamp', PULocationID: 'number', DOLocationID: 'number', trip_distance: 'number' } as const;
+  return prepareTaxi(await readParquet(source, { columns, kinds }), options);
 }
 
 /** Duration filter and typed columns from a table of TLC trips (extra columns are ignored). */
@@ -120,9 +122,7 @@ function columnIndex(table: arrow.Table, name: string, kind: 'timestamp' | 'numb
       ? arrow.DataType.isTimestamp(type)
       : arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isNull(type);
   if (!ok) {
-    throw new DataSourceError('prepareTaxi', `column '${name}' has type ${type}; expected a ${kind} column`, {
-      code: 'UNSUPPORTED_TYPE',
-    });
+    throw new InvalidInputError(`prepareTaxi: column '${name}' has type ${type}; expected a ${kind} column`);
   }
   return idx;
 }

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { readParquet, streamParquet } from '../../src/data/parquet.js';
 import { TAXI_COLUMNS } from '../../src/data/taxi.js';
@@ -13,7 +12,7 @@ describe.skipIf(!REAL_TAXI_DIR)('readParquet on the real green 2021 files', () =
     expect(t.numRows).toBe(76518);
     expect(t.schema.fields.map((f) => f.name)).toEqual(TAXI_COLUMNS.green);
     expect(String(t.schema.fields[0].type)).toBe('Timestamp<MICROSECOND>');
-    expect(t.schema.fields[2].type).toBeInstanceOf(arrow.Float64);
+    expect(String(t.schema.fields[2].type)).toBe('Float64');
     expect(t.getChild('PULocationID')!.get(0)).toBeTypeOf('number');
   });
 
@@ -21,9 +20,9 @@ describe.skipIf(!REAL_TAXI_DIR)('readParquet on the real green 2021 files', () =
     const t = await readParquet(realTaxiPath('2021-02'));
     expect(t.numCols).toBe(20);
     const ehail = t.getChild('ehail_fee')!;
-    expect(ehail.type).toBeInstanceOf(arrow.Float64);
+    expect(String(ehail.type)).toBe('Float64');
     expect(ehail.nullCount).toBe(t.numRows);
-    expect(t.getChild('store_and_fwd_flag')!.type).toBeInstanceOf(arrow.Utf8);
+    expect(String(t.getChild('store_and_fwd_flag')!.type)).toBe('Utf8');
   });
 
   it('concatenates several paths and reads bytes like a path', async () => {
@@ -42,7 +41,7 @@ describe.skipIf(!REAL_TAXI_DIR)('readParquet on the real green 2021 files', () =
     for await (const b of streamParquet([realTaxiPath('2021-03'), realTaxiPath('2021-01')], { columns: ['PULocationID'] })) {
       rows += b.numRows;
       batches++;
-      expect(b.schema.fields[0].type).toBeInstanceOf(arrow.Float64);
+      expect(String(b.schema.fields[0].type)).toBe('Float64');
     }
     expect(rows).toBe(83827 + 76518);
     expect(batches).toBe(2);
