@@ -9,7 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadSuites, selected } from './discover.js';
+import { BENCH_GROUPS, loadSuites, selected } from './discover.js';
 import { describeError, failedRecord, gitInfo, linkPeers, machineInfo, measure, RssSampler, repetitions } from './harness.js';
 import { runIsolated } from './isolate.js';
 import { type BenchRecord, checkRunRecord, type LoadError, RESULT_SCHEMA, type RunRecord } from './record.js';
@@ -153,7 +153,10 @@ async function runSuites(options: Options): Promise<RunRecord | undefined> {
     for (const { suite, bench } of todo) console.log(`${bench.group.padEnd(9)} ${bench.name}  (${suite.suite}) — ${bench.description}`);
     return undefined;
   }
-  if (todo.length === 0) console.error(`no benchmark matches --only ${options.only?.join(',') ?? ''}`);
+  if (todo.length === 0) {
+    const what = options.only ? `matches --only ${options.only.join(',')}` : `in ${options.suites}`;
+    throw new Error(`no benchmark ${what}; groups: ${BENCH_GROUPS.join(', ')}; suites: ${suites.map((s) => s.suite).join(', ') || 'none'}`);
+  }
   console.log(
     `tunekit benchmarks: ${todo.length} to run${options.quick ? ' (quick)' : ''}; ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}; ` +
       `real data ${dataDir ?? 'absent (generated data)'}`,

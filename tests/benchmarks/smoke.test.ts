@@ -8,7 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkRunRecord, type RunRecord } from '../../benchmarks/record.js';
+import { selected } from '../../benchmarks/discover.js';
+import { linkPeers, median } from '../../benchmarks/harness.js';
+import { referencePeer } from '../../benchmarks/peer-figures.js';
+import { type BenchRecord, checkRunRecord, type RunRecord } from '../../benchmarks/record.js';
 import { compareMarkdown, README_END, README_START } from '../../benchmarks/report.js';
 import { ALLOC_BYTES } from './fixtures/suites/fixture.js';
 
@@ -88,5 +91,76 @@ describe('benchmark runner', () => {
     const linked = run.benchmarks.find((b) => b.peerBenchmark !== undefined && run.benchmarks.some((o) => o.name === b.peerBenchmark));
     if (linked) expect(linked.peer?.source).toBe('run');
     expect(existsSync(path.join(out, 'latest.md'))).toBe(true);
+  });
+});
+
+describe('results', () => {
+  const base = (name: string, seconds: number[], extra: Partial<BenchRecord> = {}): BenchRecord => ({
+    name,
+    group: 'peers',
+    suite: 's',
+    description: 'd',
+    params: {},
+    status: 'ok',
+    warmup: 0,
+    repeat: seconds.length,
+    setupSeconds: 0,
+    seconds: { median: median(seconds), min: Math.min(...seconds), max: Math.max(...seconds), samples: seconds },
+    rss: { before: 1, afterSetup: 1, after: 1, peakRun: 1, processMax: 1 },
+    figures: { rows: 10 },
+    loadAverage: 0,
+    ...extra,
+  });
+  const record = (benchmarks: BenchRecord[]): unknown => ({
+    schema: 'tunekit-bench/1',
+    date: '2026-01-01T00:00:00.000Z',
+    quick: true,
+    only: null,
+    isolated: true,
+    machine: { cores: 2, availableParallelism: 2, memoryBytes: 1, cpuModel: 'cpu', node: 'v20', os: 'Linux', loadAverage: [0, 0, 0] },
+    git: null,
+    realDataDir: null,
+    totalSeconds: 1,
+    benchmarks,
+    loadErrors: [],
+    failed: 0,
+  });
+
+  it('takes the median of an even count as the mean of the middle two', () => {
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([5, 1, 3])).toBe(3);
+  });
+
+  it('rejects malformed records, naming the field', () => {
+    expect(() => checkRunRecord(record([base('a', [1, 2])]))).not.toThrow();
+    const bad = base('a', [1]);
+    expect(() => checkRunRecord(record([{ ...bad, seconds: { median: 1, min: 2, max: 3, samples: [] } }]))).toThrow(/benchmarks\[0\] \(a\)\.seconds/);
+    expect(() => checkRunRecord(record([{ ...bad, figures: { rmse: Number.NaN } }]))).toThrow(/figures\.rmse/);
+    expect(() => checkRunRecord({ ...(record([]) as object), machine: { cores: 2 } })).toThrow(/machine\.availableParallelism/);
+  });
+
+  it('links a benchmark to its peer of the same run', () => {
+    const [peer, ours] = linkPeers([
+      base('peers/slow', [8, 10], { params: { tool: 'slow-lib 1.0' } }),
+      base('peers/fast', [1, 3], { peerBenchmark: 'peers/slow' }),
+    ]);
+    expect(peer.peer).toBeUndefined();
+    expect(ours.peer).toMatchObject({ tool: 'slow-lib 1.0', seconds: 9, source: 'run' });
+    expect(ours.peerRatio).toBe(4.5);
+  });
+
+  it('selects by group, suite file or name prefix', () => {
+    const b = { group: 'training', name: 'training/rf-depth10', description: '', run: () => undefined } as const;
+    expect(selected(null, b, 'trees')).toBe(true);
+    expect(selected(['training'], b, 'trees')).toBe(true);
+    expect(selected(['trees'], b, 'trees')).toBe(true);
+    expect(selected(['training/rf'], b, 'trees')).toBe(true);
+    expect(selected(['tuning', 'training/gbdt'], b, 'trees')).toBe(false);
+  });
+
+  it('matches the reference peer figures by name', () => {
+    expect(referencePeer('training/rf-depth10-100trees')?.seconds).toBe(20);
+    expect(referencePeer('training/lasso')?.seconds).toBe(4.4);
+    expect(referencePeer('tuning/homework-tpe-15')).toBeUndefined();
   });
 });
