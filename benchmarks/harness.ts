@@ -263,7 +263,16 @@ export function linkPeers(records: readonly BenchRecord[]): BenchRecord[] {
     const other = r.peerBenchmark ? byName.get(r.peerBenchmark) : undefined;
     if (!other?.seconds || r.peer) return r;
     const tool = typeof other.params.tool === 'string' ? other.params.tool : other.name;
-    const peer: ResolvedPeer = { tool, seconds: other.seconds.median, note: other.name, source: 'run', measured: 'in this run' };
+    // Quality figures (RMSE, R², ...) of the peer go beside its time; counts like rows do not.
+    const quality = Object.entries(other.figures).filter(([k]) => /rmse|mae|mse|r2|score|loss/i.test(k));
+    const peer: ResolvedPeer = {
+      tool,
+      seconds: other.seconds.median,
+      note: other.name,
+      source: 'run',
+      measured: 'in this run',
+      ...(quality.length > 0 ? { figures: Object.fromEntries(quality) } : {}),
+    };
     const ratio = r.seconds && r.seconds.median > 0 ? { peerRatio: peer.seconds / r.seconds.median } : {};
     return { ...r, peer, ...ratio };
   });

@@ -97,7 +97,10 @@ export function resultsTable(benchmarks: readonly BenchRecord[]): string {
 
 function descriptions(benchmarks: readonly BenchRecord[]): string {
   return byGroup(benchmarks)
-    .map((b) => `- \`${b.name}\` (${b.repeat} × after ${b.warmup} warm-up): ${b.description}`)
+    .map((b) => {
+      const runs = `${b.repeat} timed run${b.repeat === 1 ? '' : 's'}${b.warmup > 0 ? ` after ${b.warmup} warm-up` : ', no warm-up'}`;
+      return `- \`${b.name}\` (${runs}): ${b.description}`;
+    })
     .join('\n');
 }
 

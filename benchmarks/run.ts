@@ -226,6 +226,7 @@ async function main(): Promise<number> {
   if (options.current) {
     run = readRecord(options.current);
     markdown = summaryMarkdown(run);
+    console.log(markdown);
   } else {
     const done = await runSuites(options);
     if (!done) return 0;
