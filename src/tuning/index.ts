@@ -1,4 +1,6 @@
+export * from './dataset.js';
 export * from './distributions.js';
+export * from './pool.js';
 export * from './progress.js';
 export * from './pruners.js';
 export * from './registries.js';

@@ -53,9 +53,17 @@ export type Objective = (trial: Trial) => number | TrialOutcome | Promise<number
 
 /** Runs one asked trial somewhere (in-process, on a worker pool) and resolves with its outcome. */
 export interface TrialRunner {
+  /** The direction the runner's metric needs; optimize checks it against the study's. */
+  readonly direction?: Direction;
+  /** Called once per optimize call, before any trial, with the number of concurrent trials. */
+  open?(nWorkers: number): void;
   /** Sample the trial's params (in the main thread) before it is dispatched. */
   prepare?(trial: Trial): void;
-  run(trial: Trial, signal: AbortSignal): Promise<TrialOutcome>;
+  /**
+   * Run the trial; call `started` when it actually begins (e.g. a worker picked it up) — the
+   * per-trial timeout counts from then. `signal` aborts it (timeout).
+   */
+  run(trial: Trial, signal: AbortSignal, started: () => void): Promise<TrialOutcome>;
   close?(): Promise<void>;
 }
 
@@ -324,6 +332,10 @@ export class Study implements TrialHost {
       throw new InvalidParameterError('optimize', 'earlyStop.patience', patience, 'must be an integer >= 1');
     }
     const runner: TrialRunner = typeof objective === 'function' ? functionRunner(objective) : objective;
+    if (runner.direction !== undefined && runner.direction !== this.direction) {
+      throw new InvalidParameterError('optimize', 'direction', this.direction, `must be '${runner.direction}' for this objective's metric`);
+    }
+    runner.open?.(nWorkers);
     const limit = Math.min(nTrials, this.sampler.maxTrials ?? Infinity);
     const started = performance.now();
     const deadline = options.timeout === undefined ? Infinity : started + options.timeout * 1000;
@@ -342,15 +354,18 @@ export class Study implements TrialHost {
         try {
           runner.prepare?.(trial);
           this.notifyStart(trial);
-          const run = runner.run(trial, controller.signal);
-          if (options.trialTimeout !== undefined) {
-            const ms = options.trialTimeout * 1000;
-            const timedOut = new Promise<TrialOutcome>((resolve) => {
+          let onStart = (): void => undefined;
+          const timedOut = new Promise<TrialOutcome>((resolve) => {
+            onStart = () => {
+              if (options.trialTimeout === undefined || timer !== undefined) return;
               timer = setTimeout(() => {
                 controller.abort();
                 resolve({ state: 'FAIL', reason: `timed out after ${options.trialTimeout} s` });
-              }, ms);
-            });
+              }, options.trialTimeout * 1000);
+            };
+          });
+          const run = runner.run(trial, controller.signal, onStart);
+          if (options.trialTimeout !== undefined) {
             outcome = await Promise.race([run, timedOut]);
             run.catch(() => undefined);
           } else {
@@ -440,7 +455,8 @@ function outcomeOfError(err: unknown): TrialOutcome {
 /** Run an in-process objective: a number is a COMPLETE value; TrialPruned prunes; a throw fails. */
 function functionRunner(objective: Objective): TrialRunner {
   return {
-    async run(trial) {
+    async run(trial, _signal, started) {
+      started();
       const r = await objective(trial);
       if (typeof r === 'number') return { value: r };
       return r;

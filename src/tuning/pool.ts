@@ -1,0 +1,238 @@
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { InvalidParameterError, TunekitError } from '../core/errors.js';
+import { sharedArray } from '../core/typed.js';
+import '../models/kinds.js';
+import { metrics } from '../models/metrics/index.js';
+import { type ModelKind, modelKinds } from '../models/registry.js';
+import { type SearchData, type SharedSearchData, isSharedSearchData, shareSearchData } from './dataset.js';
+import { type Space, spaceFromParams } from './space.js';
+import type { TrialOutcome, TrialRunner } from './study.js';
+import type { Direction, Trial } from './trial.js';
+import type { TrialTask, TrialTaskResult } from './worker.js';
+
+// From TypeScript sources (tests, tsx) the worker needs the tsx loader; from dist it is plain JS.
+const fromSource = import.meta.url.endsWith('.ts');
+const workerFile = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href;
+
+export interface TrialPoolOptions {
+  /** Worker threads (default 1). */
+  readonly nWorkers?: number;
+  /** Modules each worker imports before its first trial (to register extra model kinds). */
+  readonly kindModules?: readonly (string | URL)[];
+}
+
+/**
+ * A pool of worker threads that fit and score trials (piscina). A worker that crashes
+ * (process.exit, an uncaught error, a terminated task) fails only its task; piscina starts a
+ * replacement. Create one and pass it to several searches to pay the thread start-up once.
+ */
+export class TrialPool {
+  readonly nWorkers: number;
+  readonly kindModules: readonly string[];
+  private readonly piscina: Piscina<TrialTask, TrialTaskResult>;
+
+  constructor(options: TrialPoolOptions = {}) {
+    this.nWorkers = options.nWorkers ?? 1;
+    if (!Number.isInteger(this.nWorkers) || this.nWorkers < 1) throw new InvalidParameterError('TrialPool', 'nWorkers', this.nWorkers, 'must be an integer >= 1');
+    this.kindModules = (options.kindModules ?? []).map((m) => (m instanceof URL ? m.href : m));
+    this.piscina = new Piscina<TrialTask, TrialTaskResult>({
+      filename: workerFile,
+      minThreads: this.nWorkers,
+      maxThreads: this.nWorkers,
+      idleTimeout: 60_000,
+      concurrentTasksPerWorker: 1,
+      ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+    });
+    // A crashed worker surfaces as a rejected task; the pool-level event needs a listener.
+    this.piscina.on('error', () => undefined);
+  }
+
+  run(task: TrialTask, signal?: AbortSignal): Promise<TrialTaskResult> {
+    const options = { transferList: [task.port], ...(signal ? { signal } : {}) } as unknown as Parameters<Piscina['run']>[1];
+    return this.piscina.run(task, options);
+  }
+
+  /** Start every thread and load its modules now (so a timed search does not pay for it). */
+  async warm(): Promise<void> {
+    const ping = (): Promise<TrialTaskResult> => {
+      const { port1, port2 } = new MessageChannel();
+      port1.close();
+      const task = { warm: true, kindModules: this.kindModules, port: port2 } as unknown as TrialTask;
+      return this.run(task);
+    };
+    await Promise.all(Array.from({ length: this.nWorkers }, ping));
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.close({ force: true });
+  }
+}
+
+export interface ModelSearchOptions<S extends Space = Space> {
+  /** The model kind (a name in `modelKinds`). */
+  readonly kind: string;
+  /** Train/validation data, or data already shared with `shareSearchData` (reused as is). */
+  readonly data: SearchData | SharedSearchData;
+  /** The search space over the estimator's params (default: `spaceFromParams` of the kind). */
+  readonly space?: S;
+  /** Params fixed for every trial. */
+  readonly fixed?: Readonly<Record<string, unknown>>;
+  /** The objective metric on the validation split (default 'rmse'). */
+  readonly metric?: string;
+  /** More validation metrics recorded with each trial. */
+  readonly extraMetrics?: readonly string[];
+  /**
+   * The params entry that receives each trial's seed (mixSeeds(study seed, trial number)); default
+   * 'seed' when the kind has it and neither the space nor `fixed` sets it. null: none.
+   */
+  readonly seedParam?: string | null;
+  /** Return the best trial's fitted model (artifact bytes) (default true). */
+  readonly keepModel?: boolean;
+  /** A running pool to use (not closed by the search); default: a pool per optimize call. */
+  readonly pool?: TrialPool;
+  /** Modules workers import to register extra model kinds (when this search makes its pool). */
+  readonly kindModules?: readonly (string | URL)[];
+}
+
+/**
+ * A trial runner that fits a model kind on worker threads: the main thread samples the params,
+ * a task ships only kind + params + the shared data handle, reports stream back per iteration and
+ * a pruned trial's fit is told to stop. Pass it to `study.optimize(search, { nWorkers })`.
+ */
+export class ModelSearch<S extends Space = Space> implements TrialRunner {
+  readonly kind: ModelKind;
+  readonly space: Space;
+  readonly metric: string;
+  readonly direction: Direction;
+  readonly data: SharedSearchData;
+  private readonly fixed: Readonly<Record<string, unknown>>;
+  private readonly seedParam: string | null;
+  private readonly extraMetrics: readonly string[];
+  private readonly keepModel: boolean;
+  private readonly kindModules: readonly (string | URL)[];
+  private readonly best = sharedArray(Float64Array, 1).fill(Number.NaN);
+  private pool: TrialPool | undefined;
+  private ownsPool = false;
+  private bestModelBytes: { number: number; value: number; bytes: Uint8Array } | undefined;
+  private readonly estimatorParams = new Map<number, Record<string, unknown>>();
+
+  constructor(options: ModelSearchOptions<S>) {
+    this.kind = modelKinds.get(options.kind);
+    this.metric = options.metric ?? 'rmse';
+    this.direction = metrics.get(this.metric).direction === 'min' ? 'minimize' : 'maximize';
+    this.extraMetrics = (options.extraMetrics ?? []).filter((m) => m !== this.metric);
+    for (const m of this.extraMetrics) metrics.get(m);
+    this.space = options.space ?? (spaceFromParams(this.kind.paramsSpec) as Space);
+    this.fixed = options.fixed ?? {};
+    const seedName = options.seedParam === undefined ? 'seed' : options.seedParam;
+    const spaceKeys = typeof this.space === 'object' && this.space !== null && !Array.isArray(this.space) ? Object.keys(this.space) : [];
+    this.seedParam =
+      seedName !== null && seedName in this.kind.paramsSpec && !(seedName in this.fixed) && !spaceKeys.includes(seedName) ? seedName : null;
+    this.keepModel = options.keepModel ?? true;
+    this.kindModules = options.kindModules ?? [];
+    this.pool = options.pool;
+    this.data = isSharedSearchData(options.data) ? options.data : shareSearchData(options.data);
+  }
+
+  /** The estimator params a trial ran with (sampled + fixed + seed). */
+  paramsOf(trialNumber: number): Readonly<Record<string, unknown>> | undefined {
+    return this.estimatorParams.get(trialNumber);
+  }
+
+  /** The best trial's fitted model (artifact bytes for `decodeArtifact`), when kept. */
+  get bestModel(): { readonly trialNumber: number; readonly bytes: Uint8Array } | undefined {
+    return this.bestModelBytes ? { trialNumber: this.bestModelBytes.number, bytes: this.bestModelBytes.bytes } : undefined;
+  }
+
+  open(nWorkers: number): void {
+    if (this.pool) {
+      if (this.pool.nWorkers < nWorkers) {
+        throw new InvalidParameterError('ModelSearch', 'nWorkers', nWorkers, `must be <= the pool's ${this.pool.nWorkers} workers`);
+      }
+      return;
+    }
+    this.pool = new TrialPool({ nWorkers, kindModules: this.kindModules });
+    this.ownsPool = true;
+  }
+
+  prepare(trial: Trial): void {
+    const sampled: unknown = (trial.sample as (s: Space) => unknown)(this.space);
+    if (typeof sampled !== 'object' || sampled === null || Array.isArray(sampled)) {
+      throw new TunekitError('BAD_SPACE', `the space of a model search must yield an object of params; got ${JSON.stringify(sampled)}`);
+    }
+    const params: Record<string, unknown> = { ...this.fixed, ...(sampled as Record<string, unknown>) };
+    if (this.seedParam) params[this.seedParam] = trial.seed;
+    this.estimatorParams.set(trial.number, params);
+  }
+
+  async run(trial: Trial, signal: AbortSignal, started: () => void): Promise<TrialOutcome> {
+    if (!this.pool) this.open(1);
+    const pool = this.pool as TrialPool;
+    const params = this.estimatorParams.get(trial.number);
+    if (!params) throw new TunekitError('NOT_PREPARED', `trial ${trial.number} was not prepared`);
+    const control = sharedArray(Int32Array, 1);
+    const channel = new MessageChannel();
+    // Reports are fed to the pruner in step order; after a prune decision later ones are ignored,
+    // so the outcome does not depend on how soon the worker noticed.
+    let prunedAt: number | undefined;
+    let lastFed = -Infinity;
+    const feed = (step: number, value: number): void => {
+      if (prunedAt !== undefined || step <= lastFed) return;
+      lastFed = step;
+      trial.report(value, step);
+      if (trial.shouldPrune()) {
+        prunedAt = step;
+        Atomics.store(control, 0, 1);
+      }
+    };
+    channel.port1.on('message', (m: [number, number] | 'start') => {
+      if (m === 'start') started();
+      else feed(m[0], m[1]);
+    });
+    const task: TrialTask = {
+      kind: this.kind.kind,
+      params,
+      data: this.data,
+      metric: this.metric,
+      extraMetrics: this.extraMetrics,
+      control,
+      best: this.best,
+      keepModel: this.keepModel,
+      port: channel.port2,
+      kindModules: pool.kindModules.length > 0 ? pool.kindModules : this.kindModules.map(String),
+    };
+    try {
+      const result = await pool.run(task, signal);
+      for (let i = 0; i < result.reports.length; i += 2) feed(result.reports[i], result.reports[i + 1]);
+      const fit = { fitSeconds: result.fitSeconds, fitIterations: result.iterations };
+      if (prunedAt !== undefined) return { state: 'PRUNED', reason: `pruned at step ${prunedAt}`, metrics: fit };
+      if (result.model && Number.isFinite(result.value)) this.keepBest(trial.number, result.value, result.model);
+      return { value: result.value, metrics: { ...result.metrics, ...fit } };
+    } finally {
+      channel.port1.close();
+    }
+  }
+
+  private keepBest(number: number, value: number, bytes: Uint8Array): void {
+    const b = this.bestModelBytes;
+    const better = !b || (this.direction === 'minimize' ? value < b.value : value > b.value) || (value === b.value && number < b.number);
+    if (better) {
+      this.bestModelBytes = { number, value, bytes };
+      this.best[0] = value;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool && this.pool) {
+      await this.pool.close();
+      this.pool = undefined;
+      this.ownsPool = false;
+    }
+  }
+}
+
+/** A model search runner (see `ModelSearch`). */
+export function modelSearch<S extends Space>(options: ModelSearchOptions<S>): ModelSearch<S> {
+  return new ModelSearch(options);
+}

@@ -1,0 +1,120 @@
+/**
+ * Worker-thread entry of the trial pool: build the estimator by kind, fit on the shared data,
+ * stream per-iteration reports to the main thread, stop when told (pruning), score, and return
+ * plain data. The main thread owns everything else (sampler, pruner, trials).
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
+import { encodeArtifact } from '../models/artifact.js';
+import '../models/kinds.js';
+import { metrics } from '../models/metrics/index.js';
+import { modelKinds } from '../models/registry.js';
+import type { ModelInput } from '../models/types.js';
+import { type SearchData, type SharedSearchData, openSearchData, splitView } from './dataset.js';
+
+export interface TrialTask {
+  readonly kind: string;
+  /** Full estimator params (fixed + sampled + seed). */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly data: SharedSearchData;
+  /** The objective metric (metrics registry name) and extra metrics to compute on validation. */
+  readonly metric: string;
+  readonly extraMetrics: readonly string[];
+  /** control[0] = 1 asks the fit to stop (pruned). */
+  readonly control: Int32Array;
+  /** best[0] = the best value so far: a model is returned only when this trial is at least as good. */
+  readonly best: Float64Array;
+  readonly keepModel: boolean;
+  /** Receives 'start', then [iteration, value] per report. */
+  readonly port: MessagePort;
+  /** Modules to import first (they register extra model kinds). */
+  readonly kindModules: readonly string[];
+  /** Only load modules and data (pool warm-up). */
+  readonly warm?: boolean;
+}
+
+export interface TrialTaskResult {
+  readonly value: number;
+  readonly metrics: Record<string, number>;
+  /** All reports as [iteration, value] pairs (also streamed on the port). */
+  readonly reports: number[];
+  readonly fitSeconds: number;
+  /** Iterations the fit ran (reports seen), also after a stop request. */
+  readonly iterations: number;
+  readonly model?: Uint8Array;
+}
+
+const loaded = new Map<string, Promise<unknown>>();
+
+/**
+ * Import a module that registers model kinds. Under a TypeScript loader in a worker thread (Node
+ * 20 runs `--import tsx` hooks for require only there), a .ts module is required instead, which
+ * also shares the registry instance this (required) entry sees.
+ */
+async function loadModule(specifier: string): Promise<unknown> {
+  try {
+    return await import(specifier);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
+    const path = specifier.startsWith('file:') ? fileURLToPath(specifier) : specifier;
+    return createRequire(path)(path);
+  }
+}
+const datasets = new Map<string, SearchData>();
+const MAX_CACHED = 4;
+
+function dataFor(shared: SharedSearchData): SearchData {
+  let d = datasets.get(shared.id);
+  if (!d) {
+    d = openSearchData(shared);
+    if (datasets.size >= MAX_CACHED) datasets.delete(datasets.keys().next().value as string);
+    datasets.set(shared.id, d);
+  }
+  return d;
+}
+
+export default async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
+  const { port } = task;
+  try {
+    port.postMessage('start');
+    for (const m of task.kindModules) {
+      if (!loaded.has(m)) loaded.set(m, loadModule(m));
+      await loaded.get(m);
+    }
+    if (task.warm) return { value: 0, metrics: {}, reports: [], fitSeconds: 0, iterations: 0 };
+    const data = dataFor(task.data);
+    const kind = modelKinds.get(task.kind);
+    const metric = metrics.get(task.metric);
+    const trainX = splitView(data.train, kind.input, task.kind, 'train') as ModelInput;
+    const valX = splitView(data.val, kind.input, task.kind, 'val') as ModelInput;
+    const estimator = kind.create(task.params);
+    const reports: number[] = [];
+    let iterations = 0;
+    const t0 = performance.now();
+    const model = estimator.fit(trainX, data.train.y, {
+      validation: { X: valX, y: data.val.y },
+      metric: task.metric,
+      onIteration: (r) => {
+        iterations++;
+        const v = r.metrics[task.metric];
+        if (v !== undefined) {
+          reports.push(r.iteration, v);
+          port.postMessage([r.iteration, v]);
+        }
+        return Atomics.load(task.control, 0) === 0;
+      },
+    });
+    const fitSeconds = (performance.now() - t0) / 1000;
+    const pred = model.predict(valX);
+    const value = metric.fn(data.val.y, pred);
+    const extra: Record<string, number> = { [task.metric]: value };
+    for (const name of task.extraMetrics) extra[name] = metrics.get(name).fn(data.val.y, pred);
+    const best = task.best[0];
+    const asGood = Number.isNaN(best) || (metric.direction === 'min' ? value <= best : value >= best);
+    const bytes = task.keepModel && asGood && Number.isFinite(value) ? encodeArtifact(model.toArtifact()) : undefined;
+    return { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}) };
+  } finally {
+    port.close();
+  }
+}
