@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src/core/rng.js';
 import { LinearRegression, Ridge, solveLeastSquares } from '../../../src/models/linear/index.js';
 import { csrFromDense, denseMatrix, maxAbsDiff, oneHotProblem, randomDense, referenceLeastSquares, toDense } from './reference.js';
 
@@ -92,5 +93,36 @@ describe('Ridge (exact)', () => {
     const a = new Ridge({ alpha: 0 }).fit(X, y);
     const b = new LinearRegression().fit(X, y);
     expect(maxAbsDiff(a.coef, b.coef)).toBeLessThan(1e-12);
+  });
+});
+
+describe('least squares on many small random designs', () => {
+  it('LinearRegression and Ridge equal the pseudo-inverse reference (zero, constant, duplicate and one-hot columns)', () => {
+    const rng = new Rng(99);
+    let worst = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + rng.below(25);
+      const p = 1 + rng.below(8);
+      const kind = rng.below(4);
+      const rows = Array.from({ length: n }, (_, i) =>
+        Array.from({ length: p }, (_, j) => {
+          if (kind === 0) return rng.float() < 0.5 ? 0 : rng.normal();
+          if (kind === 1) return j === i % p ? 1 : 0; // one-hot
+          if (kind === 2) return rng.float() < 0.3 ? rng.int(-2, 2) : 0; // small integers: repeats likely
+          return j === 0 ? 0 : rng.float() < 0.4 ? 1 : 0; // an all-zero column + overlapping indicators
+        }),
+      );
+      if (rng.float() < 0.3 && p > 1) for (const r of rows) r[p - 1] = r[0]; // duplicate column
+      const y = Float64Array.from({ length: n }, () => rng.normal(3, 2));
+      const fitIntercept = rng.float() < 0.8;
+      const alpha = rng.float() < 0.5 ? 0 : rng.float() * 2;
+      const X = csrFromDense(rows);
+      if (X.values.length === 0) continue;
+      const ref = referenceLeastSquares(rows, y, alpha, fitIntercept);
+      const model = alpha === 0 ? new LinearRegression({ fitIntercept }).fit(X, y) : new Ridge({ alpha, fitIntercept }).fit(X, y);
+      const scale = Math.max(1, ...ref.coef.map(Math.abs));
+      worst = Math.max(worst, maxAbsDiff(model.coef, ref.coef) / scale, Math.abs(model.intercept - ref.intercept) / scale);
+    }
+    expect(worst).toBeLessThan(1e-8);
   });
 });

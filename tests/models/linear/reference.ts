@@ -98,10 +98,12 @@ export function referenceLeastSquares(X: number[][], y: ArrayLike<number>, alpha
   const g = Array.from({ length: p }, (_, a) => Array.from({ length: p }, (_, b) => xc.reduce((s, row) => s + row[a] * row[b], 0) + (a === b ? alpha : 0)));
   const rhs = Array.from({ length: p }, (_, a) => xc.reduce((s, row, i) => s + row[a] * yc[i], 0));
   const { d, v } = jacobiEigen(g);
-  const dMax = Math.max(...d.map(Math.abs));
+  // Rank cut relative to the uncentred column scale (a constant column centres to rounding noise).
+  let scale = alpha;
+  for (let j = 0; j < p; j++) scale = Math.max(scale, X.reduce((s, row) => s + row[j] * row[j], 0));
   const coef = new Array<number>(p).fill(0);
   for (let k = 0; k < p; k++) {
-    if (Math.abs(d[k]) <= 1e-10 * dMax) continue;
+    if (Math.abs(d[k]) <= 1e-10 * scale) continue;
     let proj = 0;
     for (let a = 0; a < p; a++) proj += v[a][k] * rhs[a];
     for (let a = 0; a < p; a++) coef[a] += (v[a][k] * proj) / d[k];
