@@ -23,13 +23,17 @@ export interface WriteParquetOptions {
   readonly createdBy?: string;
 }
 
+/** parquet-wasm's codec for a compression name (InvalidParameterError naming `owner` otherwise). */
+export function parquetCodec(owner: string, compression: ParquetCompression): Compression {
+  if (!Object.hasOwn(CODECS, compression)) {
+    throw new InvalidParameterError(owner, 'compression', compression, `must be one of ${Object.keys(CODECS).join(', ')}`);
+  }
+  return CODECS[compression];
+}
+
 /** The Parquet bytes of an Arrow table. */
 export function writeParquet(table: arrow.Table, options: WriteParquetOptions = {}): Uint8Array {
-  const compression = options.compression ?? 'snappy';
-  if (!(compression in CODECS)) {
-    throw new InvalidParameterError('writeParquet', 'compression', compression, `must be one of ${Object.keys(CODECS).join(', ')}`);
-  }
-  let builder = new WriterPropertiesBuilder().setCompression(CODECS[compression]);
+  let builder = new WriterPropertiesBuilder().setCompression(parquetCodec('writeParquet', options.compression ?? 'snappy'));
   if (options.rowGroupSize !== undefined) {
     if (!Number.isInteger(options.rowGroupSize) || options.rowGroupSize < 1) {
       throw new InvalidParameterError('writeParquet', 'rowGroupSize', options.rowGroupSize, 'must be an integer >= 1');
