@@ -195,6 +195,14 @@ export class SqliteStore implements TrackingStore {
     };
   }
 
+  /**
+   * Run many store calls as one transaction (bulk imports): each call inside becomes a savepoint,
+   * and nothing is visible to other connections until `fn` returns.
+   */
+  bulk<T>(fn: () => T): T {
+    return this.immediate(fn);
+  }
+
   /** Run `fn` in a BEGIN IMMEDIATE transaction: writers queue on the lock instead of deadlocking. */
   private immediate<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();

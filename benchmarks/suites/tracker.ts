@@ -1,0 +1,121 @@
+/**
+ * Tracker: logging metric points in batches, and searching many runs with a filter ordered by a
+ * metric, on the SQLite store (one database file, WAL). Goals: 10,000 points < 50 ms;
+ * 100,000 runs searched < 200 ms.
+ */
+import { join } from 'node:path';
+import { Rng } from '../../src/core/rng.js';
+import { SqliteStore, TrackingClient } from '../../src/tracking/index.js';
+import type { BenchContext, Benchmark } from '../types.js';
+
+const POINTS = 10_000;
+const QUICK_POINTS = 1_000;
+const BATCH = 1_000;
+const RUNS = 100_000;
+const QUICK_RUNS = 2_000;
+
+interface LogState {
+  readonly client: TrackingClient;
+  readonly experimentId: string;
+  readonly points: number;
+}
+
+const logPoints: Benchmark<LogState> = {
+  group: 'tracker',
+  name: 'tracker/log-10k-metric-points',
+  description: `Log 10,000 metric points (a training curve) into one run through a metric buffer, ${BATCH} points per atomic batch, SQLite store`,
+  params: { points: POINTS, batch: BATCH, store: 'sqlite' },
+  warmup: 1,
+  repeat: 7,
+  setup(ctx: BenchContext) {
+    const client = new TrackingClient(`sqlite:${join(ctx.tmpDir, 'log.db')}`);
+    return { client, experimentId: client.createExperiment('log').experimentId, points: ctx.quick ? QUICK_POINTS : POINTS };
+  },
+  run(state) {
+    const run = state.client.createRun({ experimentId: state.experimentId });
+    const buffer = state.client.metricBuffer(run.runId, BATCH);
+    for (let i = 0; i < state.points; i++) buffer.log(i % 2 === 0 ? 'train_loss' : 'val_loss', 1 / (1 + i), i >> 1);
+    buffer.close();
+    return { points: buffer.written, latestValLoss: state.client.getRun(run.runId).metrics.val_loss.value };
+  },
+  teardown(state) {
+    state.client.close();
+  },
+};
+
+interface SearchState {
+  readonly store: SqliteStore;
+  readonly experimentId: string;
+  readonly runs: number;
+}
+
+/** Runs with the shape a tuning study leaves: a few params, rmse and mae, a sampler tag. */
+function ingest(ctx: BenchContext): SearchState {
+  const runs = ctx.quick ? QUICK_RUNS : RUNS;
+  const store = new SqliteStore(join(ctx.tmpDir, 'search.db'));
+  const experimentId = store.createExperiment('study').experimentId;
+  const rng = new Rng(7);
+  const t0 = performance.now();
+  store.bulk(() => {
+    for (let i = 0; i < runs; i++) {
+      const run = store.createRun({ experimentId, runName: `trial-${i}`, startTime: 1_700_000_000_000 + i * 1000 });
+      store.logBatch(run.runId, {
+        params: [
+          { key: 'maxDepth', value: String(rng.int(1, 20)) },
+          { key: 'nEstimators', value: String(rng.int(10, 300)) },
+          { key: 'model', value: rng.below(2) === 0 ? 'rf' : 'gbm' },
+        ],
+        metrics: [
+          { key: 'rmse', value: rng.uniform(5, 9), step: 0, timestamp: 1 },
+          { key: 'mae', value: rng.uniform(3, 6), step: 0, timestamp: 1 },
+        ],
+        tags: [{ key: 'sampler', value: 'tpe' }],
+      });
+      store.endRun(run.runId, 'FINISHED', 1_700_000_000_500 + i * 1000);
+    }
+  });
+  ctx.log(`ingested ${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return { store, experimentId, runs };
+}
+
+let shared: SearchState | undefined;
+
+function searchBenchmark(name: string, description: string, filter: string, orderBy: string): Benchmark<SearchState> {
+  return {
+    group: 'tracker',
+    name,
+    description,
+    params: { runs: RUNS, filter, orderBy, maxResults: 100, store: 'sqlite' },
+    warmup: 1,
+    repeat: 7,
+    setup(ctx) {
+      shared ??= ingest(ctx);
+      return shared;
+    },
+    run(state) {
+      const page = state.store.searchRuns({ experimentIds: [state.experimentId], filter, orderBy: [orderBy], maxResults: 100 });
+      const first = page.runs[0];
+      return { runs: state.runs, returned: page.runs.length, bestRmse: first?.metrics.rmse.value ?? Number.NaN };
+    },
+    teardown() {
+      shared?.store.close();
+      shared = undefined;
+    },
+  };
+}
+
+export const benchmarks: Benchmark[] = [
+  logPoints as Benchmark,
+  searchBenchmark(
+    'tracker/search-100k-runs-filter-order-by-metric',
+    "Search 100,000 runs: metrics.rmse < 6.7 and params.maxDepth = '10', ordered by metrics.rmse asc, first 100",
+    "metrics.rmse < 6.7 and params.maxDepth = '10'",
+    'metrics.rmse asc',
+  ) as Benchmark,
+  searchBenchmark(
+    'tracker/search-100k-runs-or-filter',
+    "Search 100,000 runs: (params.model = 'rf' or params.maxDepth in (3, 5)) and metrics.mae > 4, ordered by metrics.rmse desc, first 100",
+    "(params.model = 'rf' or params.maxDepth in (3, 5)) and metrics.mae > 4",
+    'metrics.rmse desc',
+  ) as Benchmark,
+];
