@@ -208,7 +208,7 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       const fit = { fitSeconds: result.fitSeconds, fitIterations: result.iterations };
       if (prunedAt !== undefined) return { state: 'PRUNED', reason: `pruned at step ${prunedAt}`, metrics: fit };
       if (result.model && Number.isFinite(result.value)) this.keepBest(trial.number, result.value, result.model);
-      return { value: result.value, metrics: { ...result.metrics, ...fit } };
+      return { value: result.value, metrics: { ...result.metrics, ...fit }, ...(result.model ? { model: result.model } : {}) };
     } finally {
       channel.port1.close();
     }

@@ -73,6 +73,8 @@ export type TrialCallback = (study: Study, trial: FrozenTrial) => void | Promise
 export interface StudyObserver {
   onTrialStart?(study: Study, trial: FrozenTrial): void | Promise<void>;
   onTrialEnd?(study: Study, trial: FrozenTrial, model: Uint8Array | undefined): void | Promise<void>;
+  /** An optimize call ended (after its last trial). */
+  onOptimizeEnd?(study: Study): void | Promise<void>;
 }
 
 export interface EarlyStop {
@@ -400,6 +402,7 @@ export class Study implements TrialHost {
       await runner.close?.();
       await this.flush();
     }
+    for (const o of this.observers) await o.onOptimizeEnd?.(this);
     return {
       bestTrial: this.bestTrial,
       trials: this.trials,
