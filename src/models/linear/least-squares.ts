@@ -16,8 +16,10 @@ import { type CscMatrix, linearPredict, toCsc } from './sparse.js';
  * (corrected semi-normal equations) until the gradient is at the rounding level, and the number of
  * solves is reported as the iteration count.
  *
- * When R is too wide for the m x m factorisation (many overlapping columns), LSQR on the implicitly
- * centred operator is used instead (started at zero it converges to the minimum-norm solution).
+ * When R is wider (e.g. pickup and dropoff one-hot blocks apart), the m x m matrix is formed from
+ * sparse products and factorised by pivoted Cholesky instead of forming Z̃. Beyond that (very many
+ * overlapping columns), LSQR on the implicitly centred operator is used (started at zero it
+ * converges to the minimum-norm solution).
  */
 export interface LeastSquaresOptions {
   /** Ridge penalty on the coefficients (never on the intercept); 0 gives ordinary least squares. */
@@ -27,8 +29,11 @@ export interface LeastSquaresOptions {
   readonly tol: number;
   /** Cap on solves (direct) or iterations (LSQR); null: 10 refinement solves / 4 x nCols + 100 LSQR steps. */
   readonly maxIter: number | null;
-  /** Force the solver (tests); default picks 'direct' whenever the reduced system is small enough. */
-  readonly solver?: 'auto' | 'direct' | 'lsqr';
+  /**
+   * Force the solver (tests): 'direct' (QR of the reduced matrix), 'gram' (its Gram matrix), 'lsqr'.
+   * Default: QR when the reduced system is small, Gram when it is wider, else LSQR.
+   */
+  readonly solver?: 'auto' | 'direct' | 'gram' | 'lsqr';
 }
 
 export interface LeastSquaresResult {
@@ -47,19 +52,21 @@ export interface LeastSquaresResult {
 /** Direct path limits: rows x m² flops for the QR, nCols x m doubles for the coupling block. */
 const DIRECT_QR_BUDGET = 4e8;
 const DIRECT_COUPLING_BUDGET = 5e7;
+/** Widest reduced system factored through its Gram matrix (m³/3 flops). */
+const GRAM_MAX_COLS = 1500;
 
 export function solveLeastSquares(X: CsrMatrix, y: Float64Array, opts: LeastSquaresOptions): LeastSquaresResult {
   const csc = toCsc(X);
   const choice = opts.solver ?? 'auto';
   if (choice !== 'lsqr') {
-    const direct = DirectSystem.build(csc, opts.alpha, opts.fitIntercept, choice === 'direct');
+    const direct = DirectSystem.build(csc, opts.alpha, opts.fitIntercept, choice === 'direct' ? 'qr' : choice);
     if (direct) return refine(X, csc, y, direct, opts);
   }
   return lsqr(X, csc, y, opts);
 }
 
 /** Greedy partition: ascending nnz, a column joins S when none of its rows is already claimed. */
-function partition(csc: CscMatrix): { owner: Int32Array; ownerVal: Float64Array; inS: Uint8Array; rest: number[] } {
+function partition(csc: CscMatrix): Partition {
   const { nRows, nCols, colPtr, rowIdx, values } = csc;
   // Counting sort of columns by nnz.
   const counts = new Int32Array(nRows + 2);
@@ -106,7 +113,7 @@ class DirectSystem {
     readonly dInv: Float64Array,
     /** C[j*m + t] = x_j · z_t for S columns j. */
     readonly coupling: Float64Array,
-    /** Upper-triangular R (row-major m x m) of the pivoted QR of the scaled reduced matrix. */
+    /** Upper-triangular R (row-major m x m): R^T R = P^T (scaled reduced matrix) P, from QR or Cholesky. */
     readonly r: Float64Array,
     readonly perm: Int32Array,
     readonly scale: Float64Array,
@@ -118,64 +125,21 @@ class DirectSystem {
     readonly nullGramChol: Float64Array,
   ) {}
 
-  static build(csc: CscMatrix, alpha: number, fitIntercept: boolean, force: boolean): DirectSystem | undefined {
-    const { nRows: n, nCols: p, colPtr, rowIdx, values } = csc;
-    const { owner, ownerVal, inS, rest } = partition(csc);
+  static build(csc: CscMatrix, alpha: number, fitIntercept: boolean, mode: 'auto' | 'qr' | 'gram'): DirectSystem | undefined {
+    const { nRows: n, nCols: p } = csc;
+    const part = partition(csc);
+    const { inS, rest } = part;
     const nR = rest.length;
     const m = nR + (fitIntercept ? 1 : 0);
     const N = n + (alpha > 0 ? nR : 0);
-    if (!force && (N * m * m > DIRECT_QR_BUDGET || p * m > DIRECT_COUPLING_BUDGET)) return undefined;
-
-    // Z = [R 1] (column-major, N rows incl. the sqrt(alpha) rows of the ridge augmentation).
-    const z = new Float64Array(N * m);
-    for (let t = 0; t < nR; t++) {
-      const j = rest[t];
-      for (let k = colPtr[j]; k < colPtr[j + 1]; k++) z[t * N + rowIdx[k]] = values[k];
+    if (mode === 'auto') {
+      if (p * m > DIRECT_COUPLING_BUDGET) return undefined;
+      if (N * m * m <= DIRECT_QR_BUDGET) mode = 'qr';
+      else if (m <= GRAM_MAX_COLS) mode = 'gram';
+      else return undefined;
     }
-    if (fitIntercept) z.fill(1, nR * N, nR * N + n);
-    const sqNorm = new Float64Array(m);
-    for (let t = 0; t < m; t++) {
-      let s2 = t < nR ? alpha : 0;
-      for (let i = 0; i < n; i++) s2 += z[t * N + i] * z[t * N + i];
-      sqNorm[t] = s2;
-    }
-    const dInv = new Float64Array(p);
-    const gammaInv = new Float64Array(p);
-    const coupling = new Float64Array(p * m);
-    for (let j = 0; j < p; j++) {
-      if (!inS[j]) continue;
-      let d = 0;
-      for (let k = colPtr[j]; k < colPtr[j + 1]; k++) {
-        const v = values[k];
-        d += v * v;
-        const i = rowIdx[k];
-        for (let t = 0; t < m; t++) coupling[j * m + t] += v * z[t * N + i];
-      }
-      if (d + alpha > 0) dInv[j] = 1 / (d + alpha);
-      // W^½ = I - gamma v v^T on this column's rows (alpha = 0: the projection, gamma = 1/d).
-      if (d > 0) gammaInv[j] = alpha === 0 ? d : d / (1 - Math.sqrt(alpha / (d + alpha)));
-    }
-    for (let i = 0; i < n; i++) {
-      const j = owner[i];
-      if (j < 0) continue;
-      // Divide by 1/gamma (not multiply by gamma): keeps count/count exactly 1 for indicator columns.
-      const v = ownerVal[i];
-      const g = gammaInv[j];
-      for (let t = 0; t < m; t++) z[t * N + i] -= (v * coupling[j * m + t]) / g;
-    }
-    if (alpha > 0) for (let t = 0; t < nR; t++) z[t * N + n + t] = Math.sqrt(alpha);
-
-    // Scale by the norms of the columns before elimination: a column that elimination reduces to
-    // rounding noise (in the span of S, like the intercept next to a full one-hot block) then shows
-    // up as a negligible pivot, and the rank decision does not depend on units.
-    const scale = new Float64Array(m);
-    for (let t = 0; t < m; t++) {
-      const s2 = sqNorm[t];
-      scale[t] = s2 > 0 ? Math.sqrt(s2) : 1;
-      const inv = 1 / scale[t];
-      for (let i = 0; i < N; i++) z[t * N + i] *= inv;
-    }
-    const { r, perm, rank } = pivotedQr(z, N, m);
+    const f = mode === 'qr' ? factorQr(csc, part, alpha, fitIntercept) : factorGram(csc, part, alpha, fitIntercept);
+    const { dInv, coupling, scale, r, perm, rank } = f;
 
     // Null space (alpha = 0 only): x = [-R11^-1 R12 e_j; e_j] in scaled, permuted coordinates.
     const nullW: Float64Array[] = [];
@@ -262,6 +226,226 @@ class DirectSystem {
     }
     return c;
   }
+}
+
+interface Partition {
+  readonly owner: Int32Array;
+  readonly ownerVal: Float64Array;
+  readonly inS: Uint8Array;
+  readonly rest: number[];
+}
+
+/** The eliminated system: S block diagonal, coupling C = S^T Z, and the factor R of the reduced matrix. */
+interface Factored {
+  readonly dInv: Float64Array;
+  readonly coupling: Float64Array;
+  readonly scale: Float64Array;
+  readonly r: Float64Array;
+  readonly perm: Int32Array;
+  readonly rank: number;
+}
+
+/** S block: squared column norms -> dInv (0 for empty columns). Returns the squared norms. */
+function diagonalBlock(csc: CscMatrix, inS: Uint8Array, alpha: number, dInv: Float64Array): Float64Array {
+  const { nCols: p, colPtr, values } = csc;
+  const d = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    if (!inS[j]) continue;
+    let s = 0;
+    for (let k = colPtr[j]; k < colPtr[j + 1]; k++) s += values[k] * values[k];
+    d[j] = s;
+    if (s + alpha > 0) dInv[j] = 1 / (s + alpha);
+  }
+  return d;
+}
+
+/**
+ * Small m: form Z̃ = W^½ Z densely (N x m) and factor it by Householder QR with column pivoting
+ * (rank decided at rounding level on the unsquared matrix).
+ */
+function factorQr(csc: CscMatrix, part: Partition, alpha: number, fitIntercept: boolean): Factored {
+  const { nRows: n, nCols: p, colPtr, rowIdx, values } = csc;
+  const { owner, ownerVal, inS, rest } = part;
+  const nR = rest.length;
+  const m = nR + (fitIntercept ? 1 : 0);
+  const N = n + (alpha > 0 ? nR : 0);
+  // Z = [R 1] (column-major, N rows incl. the sqrt(alpha) rows of the ridge augmentation).
+  const z = new Float64Array(N * m);
+  for (let t = 0; t < nR; t++) {
+    const j = rest[t];
+    for (let k = colPtr[j]; k < colPtr[j + 1]; k++) z[t * N + rowIdx[k]] = values[k];
+  }
+  if (fitIntercept) z.fill(1, nR * N, nR * N + n);
+  const sqNorm = new Float64Array(m);
+  for (let t = 0; t < m; t++) {
+    let s2 = t < nR ? alpha : 0;
+    for (let i = 0; i < n; i++) s2 += z[t * N + i] * z[t * N + i];
+    sqNorm[t] = s2;
+  }
+  const dInv = new Float64Array(p);
+  const d = diagonalBlock(csc, inS, alpha, dInv);
+  const coupling = new Float64Array(p * m);
+  for (let i = 0; i < n; i++) {
+    const j = owner[i];
+    if (j < 0) continue;
+    const v = ownerVal[i];
+    for (let t = 0; t < m; t++) coupling[j * m + t] += v * z[t * N + i];
+  }
+  // W^½ = I - gamma v v^T on each S column's rows (alpha = 0: the projection, gamma = 1/d).
+  const gammaInv = new Float64Array(p);
+  for (let j = 0; j < p; j++) if (d[j] > 0) gammaInv[j] = alpha === 0 ? d[j] : d[j] / (1 - Math.sqrt(alpha / (d[j] + alpha)));
+  for (let i = 0; i < n; i++) {
+    const j = owner[i];
+    if (j < 0) continue;
+    // Divide by 1/gamma (not multiply by gamma): keeps count/count exactly 1 for indicator columns.
+    const v = ownerVal[i];
+    const g = gammaInv[j];
+    for (let t = 0; t < m; t++) z[t * N + i] -= (v * coupling[j * m + t]) / g;
+  }
+  if (alpha > 0) for (let t = 0; t < nR; t++) z[t * N + n + t] = Math.sqrt(alpha);
+  // Scale by the norms of the columns before elimination: a column that elimination reduces to
+  // rounding noise (in the span of S, like the intercept next to a full one-hot block) then shows
+  // up as a negligible pivot, and the rank decision does not depend on units.
+  const scale = new Float64Array(m);
+  for (let t = 0; t < m; t++) {
+    scale[t] = sqNorm[t] > 0 ? Math.sqrt(sqNorm[t]) : 1;
+    const inv = 1 / scale[t];
+    for (let i = 0; i < N; i++) z[t * N + i] *= inv;
+  }
+  return { dInv, coupling, scale, ...pivotedQr(z, N, m) };
+}
+
+/**
+ * Wider m (several one-hot blocks, e.g. pickup and dropoff zones apart): form the m x m reduced
+ * matrix Z^T Z + alpha E - C^T (D + alpha)^-1 C from sparse products, O(nnz·m + Σ_j nnz(C_j)²),
+ * and factor it by pivoted Cholesky. Squaring loosens the rank decision to ~1e-6 relative
+ * singular values; refinement then restores full accuracy on the retained directions.
+ */
+function factorGram(csc: CscMatrix, part: Partition, alpha: number, fitIntercept: boolean): Factored {
+  const { nRows: n, nCols: p, colPtr, rowIdx, values } = csc;
+  const { owner, ownerVal, inS, rest } = part;
+  const nR = rest.length;
+  const m = nR + (fitIntercept ? 1 : 0);
+  // Z^T Z row by row (each row has few entries in R): transpose the R columns first.
+  const rowPtr = new Int32Array(n + 1);
+  for (let t = 0; t < nR; t++) for (let k = colPtr[rest[t]]; k < colPtr[rest[t] + 1]; k++) rowPtr[rowIdx[k] + 1]++;
+  for (let i = 0; i < n; i++) rowPtr[i + 1] += rowPtr[i];
+  const next = rowPtr.slice(0, n);
+  const rowCol = new Int32Array(rowPtr[n]);
+  const rowVal = new Float64Array(rowPtr[n]);
+  for (let t = 0; t < nR; t++) {
+    for (let k = colPtr[rest[t]]; k < colPtr[rest[t] + 1]; k++) {
+      const q = next[rowIdx[k]]++;
+      rowCol[q] = t;
+      rowVal[q] = values[k];
+    }
+  }
+  const g = new Float64Array(m * m);
+  for (let i = 0; i < n; i++) {
+    for (let a = rowPtr[i]; a < rowPtr[i + 1]; a++) {
+      const t = rowCol[a];
+      const vt = rowVal[a];
+      for (let b = a; b < rowPtr[i + 1]; b++) g[t * m + rowCol[b]] += vt * rowVal[b];
+      if (fitIntercept) g[t * m + m - 1] += vt;
+    }
+  }
+  for (let t = 0; t < nR; t++) g[t * m + t] += alpha;
+  if (fitIntercept) g[m * m - 1] = n;
+  const dInv = new Float64Array(p);
+  diagonalBlock(csc, inS, alpha, dInv);
+  const coupling = new Float64Array(p * m);
+  for (let t = 0; t < nR; t++) {
+    const jt = rest[t];
+    for (let k = colPtr[jt]; k < colPtr[jt + 1]; k++) {
+      const i = rowIdx[k];
+      const j = owner[i];
+      if (j >= 0) coupling[j * m + t] += ownerVal[i] * values[k];
+    }
+  }
+  if (fitIntercept) {
+    for (let j = 0; j < p; j++) {
+      if (!inS[j]) continue;
+      let s = 0;
+      for (let k = colPtr[j]; k < colPtr[j + 1]; k++) s += values[k];
+      coupling[j * m + m - 1] = s;
+    }
+  }
+  // Subtract C_j C_j^T / (D_j + alpha) over the nonzeros of each coupling row.
+  const nz = new Int32Array(m);
+  for (let j = 0; j < p; j++) {
+    if (!inS[j] || dInv[j] === 0) continue;
+    let cnt = 0;
+    for (let t = 0; t < m; t++) if (coupling[j * m + t] !== 0) nz[cnt++] = t;
+    const di = dInv[j];
+    for (let a = 0; a < cnt; a++) {
+      const t = nz[a];
+      const ct = coupling[j * m + t] * di;
+      for (let b = a; b < cnt; b++) g[t * m + nz[b]] -= ct * coupling[j * m + nz[b]];
+    }
+  }
+  // Scale by the original column norms (diagonal of Z^T Z + alpha E); mirror to full symmetric.
+  const scale = new Float64Array(m);
+  for (let t = 0; t < m; t++) {
+    let s2 = 0;
+    if (t < nR) {
+      const jt = rest[t];
+      for (let k = colPtr[jt]; k < colPtr[jt + 1]; k++) s2 += values[k] * values[k];
+      s2 += alpha;
+    } else s2 = n;
+    scale[t] = s2 > 0 ? Math.sqrt(s2) : 1;
+  }
+  for (let t = 0; t < m; t++) {
+    for (let u = t; u < m; u++) {
+      const v = g[t * m + u] / (scale[t] * scale[u]);
+      g[t * m + u] = v;
+      g[u * m + t] = v;
+    }
+  }
+  return { dInv, coupling, scale, ...pivotedCholesky(g, m, 1e-14 * Math.max(m, 16)) };
+}
+
+/**
+ * Cholesky with diagonal pivoting of a symmetric PSD m x m matrix (row-major, overwritten):
+ * R^T R = P^T A P with R upper (row-major); stops when the largest remaining pivot <= tol.
+ */
+export function pivotedCholesky(a: Float64Array, m: number, tol: number): { r: Float64Array; perm: Int32Array; rank: number } {
+  const perm = Int32Array.from({ length: m }, (_, i) => i);
+  let rank = m;
+  for (let k = 0; k < m; k++) {
+    let piv = k;
+    for (let t = k + 1; t < m; t++) if (a[t * m + t] > a[piv * m + piv]) piv = t;
+    if (!(a[piv * m + piv] > tol)) {
+      rank = k;
+      break;
+    }
+    if (piv !== k) {
+      for (let i = 0; i < m; i++) {
+        const tmp = a[i * m + k];
+        a[i * m + k] = a[i * m + piv];
+        a[i * m + piv] = tmp;
+      }
+      for (let j = 0; j < m; j++) {
+        const tmp = a[k * m + j];
+        a[k * m + j] = a[piv * m + j];
+        a[piv * m + j] = tmp;
+      }
+      const tp = perm[k];
+      perm[k] = perm[piv];
+      perm[piv] = tp;
+    }
+    const akk = Math.sqrt(a[k * m + k]);
+    a[k * m + k] = akk;
+    for (let t = k + 1; t < m; t++) a[k * m + t] /= akk;
+    for (let t = k + 1; t < m; t++) {
+      const rt = a[k * m + t];
+      if (rt === 0) continue;
+      for (let u = t; u < m; u++) a[t * m + u] -= rt * a[k * m + u];
+    }
+    for (let t = k + 1; t < m; t++) for (let u = t + 1; u < m; u++) a[u * m + t] = a[t * m + u];
+  }
+  const r = new Float64Array(m * m);
+  for (let k = 0; k < rank; k++) for (let t = k; t < m; t++) r[k * m + t] = a[k * m + t];
+  return { r, perm, rank };
 }
 
 /** Iterative refinement: step = solve(gradient) until the relative gradient reaches tol. */

@@ -62,6 +62,21 @@ describe('LinearRegression (exact minimum-norm least squares)', () => {
     expect(relErr(res.coef, ref.coef)).toBeLessThan(1e-7);
   });
 
+  it('two one-hot blocks (pickup and dropoff apart) + a numeric column: the wide reduced system is exact too', () => {
+    const a = oneHotProblem(17, 500, 12, 1);
+    const b = oneHotProblem(18, 500, 9, 0);
+    // Columns: block A (12), block B (9), numeric; both blocks cover every row (two null directions).
+    const rows = toDense(a.X).map((row, i) => [...row.slice(0, 12), ...toDense(b.X)[i], row[12]]);
+    const y = Float64Array.from(a.y, (v, i) => v + b.y[i]);
+    const ref = referenceLeastSquares(rows, y, 0);
+    for (const solver of ['direct', 'gram'] as const) {
+      const res = solveLeastSquares(csrFromDense(rows), y, { alpha: 0, fitIntercept: true, tol: 1e-12, maxIter: null, solver });
+      expect(res.converged).toBe(true);
+      expect(res.reducedRank).toBeLessThan(res.reducedSize ?? 0);
+      expect(relErr(res.coef, ref.coef)).toBeLessThan(1e-9);
+    }
+  });
+
   it('predicts X w + c', () => {
     const { X, y } = oneHotProblem(16, 200, 10, 1);
     const model = new LinearRegression().fit(X, y);
@@ -97,7 +112,7 @@ describe('Ridge (exact)', () => {
 });
 
 describe('least squares on many small random designs', () => {
-  it('LinearRegression and Ridge equal the pseudo-inverse reference (zero, constant, duplicate and one-hot columns)', () => {
+  it('LinearRegression and Ridge (QR and Gram paths) equal the pseudo-inverse reference (zero, constant, duplicate and one-hot columns)', () => {
     const rng = new Rng(99);
     let worst = 0;
     for (let trial = 0; trial < 200; trial++) {
@@ -120,8 +135,12 @@ describe('least squares on many small random designs', () => {
       if (X.values.length === 0) continue;
       const ref = referenceLeastSquares(rows, y, alpha, fitIntercept);
       const model = alpha === 0 ? new LinearRegression({ fitIntercept }).fit(X, y) : new Ridge({ alpha, fitIntercept }).fit(X, y);
+      // The Gram-matrix factorisation (used when the reduced system is wide) must agree too.
+      const gram = solveLeastSquares(X, y, { alpha, fitIntercept, tol: 1e-12, maxIter: null, solver: 'gram' });
       const scale = Math.max(1, ...ref.coef.map(Math.abs));
-      worst = Math.max(worst, maxAbsDiff(model.coef, ref.coef) / scale, Math.abs(model.intercept - ref.intercept) / scale);
+      for (const fit of [model, gram]) {
+        worst = Math.max(worst, maxAbsDiff(fit.coef, ref.coef) / scale, Math.abs(fit.intercept - ref.intercept) / scale);
+      }
     }
     expect(worst).toBeLessThan(1e-8);
   });
