@@ -5,7 +5,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
-import { type ParquetSource, parquetSchema, readParquet, ticksPerSecond } from './parquet.js';
+import { type ParquetSource, parquetSchema, streamParquet, ticksPerSecond } from './parquet.js';
 
 /** Prepared trips: one entry per kept row, columns as typed arrays. */
 export interface TaxiTrips {
@@ -43,7 +43,32 @@ export async function readTaxiTrips(source: ParquetSource, options: PrepareTaxiO
   const color: TaxiColor = names.includes('tpep_pickup_datetime') ? 'yellow' : 'green';
   const columns = TAXI_COLUMNS[color];
   const kinds = { [columns[0]]: 'timestamp', [columns[1]]: 'timestamp', PULocationID: 'number', DOLocationID: 'number', trip_distance: 'number' } as const;
-  return prepareTaxi(await readParquet(source, { columns, kinds }), options);
+  // Row group by row group: only the kept rows of the whole source are held at once.
+  const parts: TaxiTrips[] = [];
+  for await (const batch of streamParquet(source, { columns, kinds })) parts.push(prepareTaxi(new arrow.Table(batch), options));
+  return concatTrips(parts);
+}
+
+/** Trips of several parts, in order, as one. */
+export function concatTrips(parts: readonly TaxiTrips[]): TaxiTrips {
+  if (parts.length === 1) return parts[0];
+  const n = parts.reduce((s, p) => s + p.nRows, 0);
+  const out: TaxiTrips = {
+    nRows: n,
+    duration: new Float64Array(n),
+    tripDistance: new Float64Array(n),
+    puLocationId: new Int32Array(n),
+    doLocationId: new Int32Array(n),
+  };
+  let at = 0;
+  for (const p of parts) {
+    out.duration.set(p.duration, at);
+    out.tripDistance.set(p.tripDistance, at);
+    out.puLocationId.set(p.puLocationId, at);
+    out.doLocationId.set(p.doLocationId, at);
+    at += p.nRows;
+  }
+  return out;
 }
 
 /** Duration filter and typed columns from a table of TLC trips (extra columns are ignored). */
