@@ -11,7 +11,7 @@ import { type CscMatrix, linearPredict, toCsc } from './sparse.js';
  * columns R (plus the intercept column), together Z = [R 1] with m columns. Eliminating the S
  * coefficients leaves an m x m system whose matrix is Z̃^T Z̃, Z̃ = W^½ Z (W = I - S(D+αI)^-1 S^T is
  * block diagonal, one block per S column), factorised by Householder QR with column pivoting, which
- * also reveals the null space when alpha = 0 (columns are scaled to unit norm before elimination). The minimum-norm solution is then picked inside that
+ * also reveals the null space when alpha = 0. The minimum-norm solution is then picked inside that
  * null space exactly. Each solve costs O(nnz + n m); rounding is removed by iterative refinement
  * (corrected semi-normal equations) until the gradient is at the rounding level, and the number of
  * solves is reported as the iteration count.
@@ -49,8 +49,11 @@ export interface LeastSquaresResult {
   readonly reducedRank?: number;
 }
 
-/** Direct path limits: rows x m² flops for the QR, nCols x m doubles for the coupling block. */
-const DIRECT_QR_BUDGET = 4e8;
+/**
+ * Direct path limits: rows x m² flops for the QR (beyond it the Gram route is much cheaper, at the
+ * price of a rank decision on squared values), nCols x m doubles for the coupling block.
+ */
+const DIRECT_QR_BUDGET = 3e7;
 const DIRECT_COUPLING_BUDGET = 5e7;
 /** Widest reduced system factored through its Gram matrix (m³/3 flops). */
 const GRAM_MAX_COLS = 1500;

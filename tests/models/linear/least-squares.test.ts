@@ -145,3 +145,16 @@ describe('least squares on many small random designs', () => {
     expect(worst).toBeLessThan(1e-8);
   });
 });
+
+describe('fit options', () => {
+  it('reports the validation metric once through onIteration', () => {
+    const { X, y } = oneHotProblem(61, 300, 10, 1);
+    const reports: { iteration: number; metrics: Readonly<Record<string, number>> }[] = [];
+    const model = new Ridge({ alpha: 2 }).fit(X, y, { validation: { X, y }, metric: 'mae', onIteration: (r) => void reports.push(r) });
+    const pred = model.predict(X);
+    const mae = pred.reduce((s, p, i) => s + Math.abs(p - y[i]), 0) / y.length;
+    expect(reports).toHaveLength(1);
+    expect(reports[0].iteration).toBe(model.nIter);
+    expect(reports[0].metrics.mae).toBeCloseTo(mae, 12);
+  });
+});
