@@ -1,0 +1,258 @@
+/**
+ * The data path: Parquet file -> prepared trips -> CSR matrix + tree columns (PU_DO one-hot +
+ * trip_distance, the vectorizer fitted on the month itself).
+ *
+ * - one real month (January 2021 green, 76,518 rows in the file), warm and in a fresh process;
+ * - three months as the example uses them (fit on January, transform February and March);
+ * - the vectorizer alone on three prepared months (the like-for-like of scikit-learn's
+ *   DictVectorizer figure);
+ * - 10 M generated rows (100 k in quick mode): generation, then read + prepare + vectorise.
+ * Without the real files, generated months of the same size stand in (figures say `generated: 1`).
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { writeTaxiParquet } from '../../src/data/generate.js';
+import { readParquet } from '../../src/data/parquet.js';
+import { type TaxiTrips, readTaxiTrips } from '../../src/data/taxi.js';
+import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
+import { taxiFeatures } from '../../src/features/taxi.js';
+import type { BenchContext, Benchmark } from '../types.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MONTHS = ['2021-01', '2021-02', '2021-03'] as const;
+/** Rows of the real months' files, used for the generated stand-ins. */
+const MONTH_ROWS = [76_518, 64_572, 83_827];
+const BIG_ROWS = 10_000_000;
+const QUICK_BIG_ROWS = 100_000;
+
+interface MonthFiles {
+  readonly paths: readonly string[];
+  /** Rows in each file (before the duration filter). */
+  readonly fileRows: readonly number[];
+  readonly generated: boolean;
+}
+
+const files = new Map<string, Promise<MonthFiles>>();
+
+/** The three real months, or generated months of the same sizes in the run's scratch folder. */
+function monthFiles(ctx: BenchContext): Promise<MonthFiles> {
+  const key = ctx.realDataDir ?? ctx.tmpDir;
+  let found = files.get(key);
+  if (!found) {
+    found = (async () => {
+      let paths: string[];
+      let generated = false;
+      if (ctx.realDataDir) {
+        paths = MONTHS.map((m) => path.join(ctx.realDataDir!, `green_tripdata_${m}.parquet`));
+      } else {
+        generated = true;
+        ctx.log('real taxi months not found: generating months of the same size');
+        paths = [];
+        for (let i = 0; i < MONTHS.length; i++) {
+          const p = path.join(ctx.tmpDir, `green_tripdata_${MONTHS[i]}.parquet`);
+          await writeTaxiParquet(p, { month: MONTHS[i], rows: MONTH_ROWS[i], seed: i, compression: 'gzip' });
+          paths.push(p);
+        }
+      }
+      const fileRows = await Promise.all(paths.map(async (p) => (await readParquet(p, { columns: ['trip_distance'] })).numRows));
+      return { paths, fileRows, generated };
+    })();
+    files.set(key, found);
+  }
+  return found;
+}
+
+/** File -> CSR + columns for one source, the vectorizer fitted on it. */
+async function monthToMatrices(source: string): Promise<Record<string, number>> {
+  const trips = await readTaxiTrips(source);
+  const frame = taxiFeatures(trips);
+  const vectorizer = new DictVectorizer().fit(frame);
+  const X = vectorizer.transform(frame);
+  const columns = vectorizer.transformColumns(frame);
+  return { keptRows: trips.nRows, features: vectorizer.nFeatures, nnz: X.indices.length, columns: columns.columns.length };
+}
+
+function timed<T extends Record<string, number>>(inputRows: number, work: () => Promise<T>): Promise<Record<string, number>> {
+  const t0 = performance.now();
+  return work().then((figures) => {
+    const seconds = (performance.now() - t0) / 1000;
+    return { ...figures, inputRows, seconds, rowsPerSecond: Math.round(inputRows / seconds) };
+  });
+}
+
+const runFile = promisify(execFile);
+
+/** The script a fresh process runs: imports, wasm start, read, prepare, vectorise. */
+function coldScript(source: string): string {
+  const url = (p: string) => JSON.stringify(pathToFileURL(path.join(ROOT, p)).href);
+  return `const t0 = performance.now();
+const { readTaxiTrips } = await import(${url('src/data/taxi.ts')});
+const { taxiFeatures } = await import(${url('src/features/taxi.ts')});
+const { DictVectorizer } = await import(${url('src/features/dict-vectorizer.ts')});
+const t1 = performance.now();
+const trips = await readTaxiTrips(${JSON.stringify(source)});
+const frame = taxiFeatures(trips);
+const vectorizer = new DictVectorizer().fit(frame);
+const X = vectorizer.transform(frame);
+const columns = vectorizer.transformColumns(frame);
+const t2 = performance.now();
+console.log(JSON.stringify({ sinceProcessStart: t2 / 1000, importSeconds: (t1 - t0) / 1000, workSeconds: (t2 - t1) / 1000,
+  coldSeconds: (t2 - t0) / 1000, keptRows: trips.nRows, nnz: X.indices.length, columns: columns.columns.length }));
+`;
+}
+
+interface BigState {
+  readonly path: string;
+  readonly rows: number;
+}
+
+const bigFiles = new Map<string, Promise<BigState>>();
+
+function bigFile(ctx: BenchContext): Promise<BigState> {
+  const rows = ctx.quick ? QUICK_BIG_ROWS : BIG_ROWS;
+  const p = path.join(ctx.tmpDir, `generated-${rows}.parquet`);
+  let found = bigFiles.get(p);
+  if (!found) {
+    found = (async () => {
+      const t0 = performance.now();
+      await writeTaxiParquet(p, { month: '2021-01', rows, seed: 1 });
+      ctx.log(`generated ${rows} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      return { path: p, rows };
+    })();
+    bigFiles.set(p, found);
+  }
+  return found;
+}
+
+export const benchmarks: Benchmark[] = [
+  {
+    group: 'data',
+    name: 'data/month-to-matrices-warm',
+    description:
+      'One month file (January 2021 green) -> CSR matrix + tree columns: read the 5 needed columns, duration filter, PU_DO from the zone pair, DictVectorizer fit + transform + column codes; reader already warm. Goal <= 0.1 s.',
+    params: { month: '2021-01', columns: 5 },
+    warmup: 2,
+    repeat: 10,
+    async setup(ctx) {
+      const m = await monthFiles(ctx);
+      await monthToMatrices(m.paths[0]); // wasm compiled and JIT warm
+      return m;
+    },
+    async run(state) {
+      const m = state as MonthFiles;
+      const figures = await timed(m.fileRows[0], () => monthToMatrices(m.paths[0]));
+      return { ...figures, generated: m.generated ? 1 : 0 };
+    },
+  },
+  {
+    group: 'data',
+    name: 'data/month-to-matrices-cold',
+    description:
+      'The same month in a fresh process (`node --import tsx`): module imports, wasm compile and start, read, prepare, vectorise. `coldSeconds` = imports + work (goal <= 0.3 s); `sinceProcessStart` adds Node and tsx start; the timed wall also includes process spawn and exit.',
+    params: { month: '2021-01' },
+    warmup: 1,
+    repeat: 5,
+    async setup(ctx) {
+      const m = await monthFiles(ctx);
+      const script = path.join(ctx.tmpDir, 'cold-month.mjs');
+      writeFileSync(script, coldScript(m.paths[0]));
+      return { script, generated: m.generated };
+    },
+    async run(state) {
+      const { script, generated } = state as { script: string; generated: boolean };
+      const { stdout } = await runFile(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, maxBuffer: 1 << 20 });
+      const lines = stdout.trim().split('\n');
+      const figures = JSON.parse(lines[lines.length - 1]) as Record<string, number>;
+      return { ...figures, generated: generated ? 1 : 0 };
+    },
+  },
+  {
+    group: 'data',
+    name: 'data/end-to-end-three-months',
+    description:
+      'January, February and March files -> prepared trips -> vectorizer fitted on January -> CSR + tree columns for all three (what the taxi example does before training).',
+    params: { months: MONTHS.join(',') },
+    warmup: 1,
+    repeat: 5,
+    async setup(ctx) {
+      const m = await monthFiles(ctx);
+      await monthToMatrices(m.paths[0]);
+      return m;
+    },
+    async run(state) {
+      const m = state as MonthFiles;
+      const input = m.fileRows.reduce((s, r) => s + r, 0);
+      const figures = await timed(input, async () => {
+        const trips = await Promise.all(m.paths.map((p) => readTaxiTrips(p)));
+        const frames = trips.map(taxiFeatures);
+        const vectorizer = new DictVectorizer().fit(frames[0]);
+        let nnz = 0;
+        for (const f of frames) {
+          nnz += vectorizer.transform(f).indices.length;
+          vectorizer.transformColumns(f);
+        }
+        return { keptRows: trips.reduce((s, t) => s + t.nRows, 0), features: vectorizer.nFeatures, nnz };
+      });
+      return { ...figures, generated: m.generated ? 1 : 0 };
+    },
+  },
+  {
+    group: 'data',
+    name: 'data/dict-vectorize-three-months',
+    description:
+      "DictVectorizer alone on the three prepared months: PU_DO + trip_distance features, fit on January, transform all three to CSR (and tree columns). scikit-learn's figure is DataFrame.to_dict + fit_transform/transform.",
+    params: { months: MONTHS.join(',') },
+    warmup: 2,
+    repeat: 10,
+    async setup(ctx) {
+      const m = await monthFiles(ctx);
+      return { trips: await Promise.all(m.paths.map((p) => readTaxiTrips(p))), generated: m.generated };
+    },
+    run(state) {
+      const { trips, generated } = state as { trips: TaxiTrips[]; generated: boolean };
+      const t0 = performance.now();
+      const frames = trips.map(taxiFeatures);
+      const vectorizer = new DictVectorizer().fit(frames[0]);
+      let nnz = 0;
+      for (const f of frames) {
+        nnz += vectorizer.transform(f).indices.length;
+        vectorizer.transformColumns(f);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const rows = trips.reduce((s, t) => s + t.nRows, 0);
+      return { rows, nnz, features: vectorizer.nFeatures, seconds, rowsPerSecond: Math.round(rows / seconds), generated: generated ? 1 : 0 };
+    },
+  },
+  {
+    group: 'data',
+    name: 'data/generate-10m',
+    description: 'The generator writing 10 M TLC-schema green rows (100 k in quick mode) to Parquet, row group by row group (1 M rows each, snappy).',
+    params: { rows: BIG_ROWS, quickRows: QUICK_BIG_ROWS, rowGroupSize: 1_000_000 },
+    warmup: 0,
+    repeat: 1,
+    async run(_state, ctx) {
+      const rows = ctx.quick ? QUICK_BIG_ROWS : BIG_ROWS;
+      const t0 = performance.now();
+      const { bytes } = await writeTaxiParquet(path.join(ctx.tmpDir, 'generate-bench.parquet'), { month: '2021-03', rows, seed: 2 });
+      const seconds = (performance.now() - t0) / 1000;
+      return { rows, bytes, seconds, rowsPerSecond: Math.round(rows / seconds) };
+    },
+  },
+  {
+    group: 'data',
+    name: 'data/generated-10m-to-matrices',
+    description:
+      '10 M generated green rows (100 k in quick mode; 10 row groups of 1 M) -> prepared trips (row group by row group) -> DictVectorizer fit + CSR + tree columns.',
+    params: { rows: BIG_ROWS, quickRows: QUICK_BIG_ROWS },
+    warmup: 1,
+    repeat: 3,
+    setup: (ctx) => bigFile(ctx),
+    async run(state) {
+      const big = state as BigState;
+      return timed(big.rows, () => monthToMatrices(big.path));
+    },
+  },
+];
