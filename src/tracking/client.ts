@@ -316,7 +316,11 @@ export class TrackingClient {
     try {
       result = await this.current.run(run, () => fn(run));
     } catch (err) {
-      this.finish(run, 'FAILED', err);
+      try {
+        this.finish(run, 'FAILED', err);
+      } catch {
+        // The callback's error is the one worth reporting.
+      }
       throw err;
     }
     this.finish(run, 'FINISHED');

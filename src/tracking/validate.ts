@@ -49,11 +49,19 @@ export function checkBatch(batch: RunBatch): void {
     }
     seen.set(p.key, p.value);
   }
+  // Batches from hot loops repeat a few keys thousands of times: check each key once.
+  let lastKey = '';
+  const metricKeys = new Set<string>();
   for (const m of batch.metrics ?? []) {
-    checkKey('metric', m.key);
-    if (typeof m.value !== 'number') throw new InvalidInputError(`metric '${m.key}' value must be a number; got ${typeof m.value}`);
-    if (!Number.isSafeInteger(m.step)) throw new InvalidInputError(`metric '${m.key}' step must be an integer; got ${m.step}`);
-    checkTimestamp(`metric '${m.key}' timestamp`, m.timestamp);
+    const key = m.key;
+    if (key !== lastKey && !metricKeys.has(key)) {
+      checkKey('metric', key);
+      metricKeys.add(key);
+    }
+    lastKey = key;
+    if (typeof m.value !== 'number') throw new InvalidInputError(`metric '${key}' value must be a number; got ${typeof m.value}`);
+    if (!Number.isSafeInteger(m.step)) throw new InvalidInputError(`metric '${key}' step must be an integer; got ${m.step}`);
+    if (!Number.isSafeInteger(m.timestamp)) checkTimestamp(`metric '${key}' timestamp`, m.timestamp);
   }
   for (const t of batch.tags ?? []) {
     checkKey('tag', t.key);

@@ -124,6 +124,22 @@ export function storeContract(name: string, open: () => TrackingStore): void {
     );
 
     it(
+      'a large batch keeps every point, in write order within a step',
+      withStore((s) => {
+        const exp = s.createExperiment('e');
+        const run = s.createRun({ experimentId: exp.experimentId });
+        const points = Array.from({ length: 257 }, (_, i) => ({ key: i % 3 === 0 ? 'a' : 'b', value: i * 0.5, step: i >> 2, timestamp: 100 }));
+        s.logBatch(run.runId, { metrics: points });
+        for (const key of ['a', 'b']) {
+          const expected = points.filter((p) => p.key === key).map((p) => [p.step, p.value]);
+          expect(s.getMetricHistory(run.runId, key).map((m) => [m.step, m.value])).toEqual(expected);
+        }
+        expect(s.getRun(run.runId).metrics.a.value).toBe(127.5);
+        expect(s.getRun(run.runId).metrics.b.value).toBe(128);
+      }),
+    );
+
+    it(
       'tags are mutable; params/metrics/tags round-trip through getRun',
       withStore((s) => {
         const exp = s.createExperiment('e');
