@@ -11,7 +11,8 @@ import path from 'node:path';
 import { RandomForestRegression } from 'ml-random-forest';
 import MultivariateLinearRegression from 'ml-regression-multivariate-linear';
 import { Rng } from '../../src/core/rng.js';
-import { readTaxiTrips, type TaxiTrips } from '../../src/data/taxi.js';
+import { generateTaxiTable } from '../../src/data/generate.js';
+import { prepareTaxi, readTaxiTrips, type TaxiTrips } from '../../src/data/taxi.js';
 import type { CsrMatrix } from '../../src/features/matrix.js';
 import { LinearRegression } from '../../src/models/linear/estimators.js';
 import { rmse } from '../../src/models/metrics/index.js';
@@ -22,6 +23,8 @@ const FOREST = { trees: 10, quickTrees: 3, maxDepth: 10, rows: 4_000, quickRows:
 const LINEAR = { rows: 20_000, quickRows: 2_000, topK: 200, quickTopK: 30 } as const;
 const VAL_ROWS = 10_000;
 const QUICK_VAL_ROWS = 1_000;
+/** Generated months (before the 1–60 minute filter) when the real ones are absent. */
+const GENERATED = { rows: 25_000, quickRows: 3_000 } as const;
 
 /** Rows of one split: the columns the peers can use, and the target (minutes). */
 interface Split {
@@ -65,49 +68,35 @@ function subsample(trips: TaxiTrips, n: number, rng: Rng): Split {
   return split;
 }
 
-/** Data of the same shape when the real months are absent: zones skewed, long-tailed distances. */
-function generated(n: number, rng: Rng): Split {
-  const split: Split = {
-    n,
-    pu: new Int32Array(n),
-    dropoff: new Int32Array(n),
-    distance: new Float64Array(n),
-    y: new Float64Array(n),
-  };
-  for (let i = 0; i < n; i++) {
-    const pu = 1 + Math.floor(265 * rng.float() ** 2);
-    const dropoff = 1 + Math.floor(265 * rng.float() ** 2);
-    const distance = Math.exp(rng.normal(0.7, 0.8));
-    split.pu[i] = pu;
-    split.dropoff[i] = dropoff;
-    split.distance[i] = distance;
-    split.y[i] = Math.min(60, Math.max(1, 4 + 3.2 * distance + ((pu * 7 + dropoff * 3) % 11) + rng.normal(0, 4)));
-  }
-  return split;
-}
-
 // The benchmarks of this suite share the months when they run in one process.
-let months: Promise<readonly [TaxiTrips, TaxiTrips]> | undefined;
+let months: Promise<{ readonly jan: TaxiTrips; readonly feb: TaxiTrips; readonly real: boolean }> | undefined;
 
-function readMonths(dir: string): Promise<readonly [TaxiTrips, TaxiTrips]> {
-  const month = (m: string) => readTaxiTrips(path.join(dir, `green_tripdata_2021-${m}.parquet`));
-  months ??= Promise.all([month('01'), month('02')]);
+/** The real January and February, else generated months of TLC's schema (enough rows to subsample). */
+function readMonths(ctx: BenchContext): NonNullable<typeof months> {
+  months ??= (async () => {
+    if (ctx.realDataDir) {
+      const month = (m: string) => readTaxiTrips(path.join(ctx.realDataDir!, `green_tripdata_2021-${m}.parquet`));
+      const [jan, feb] = await Promise.all([month('01'), month('02')]);
+      return { jan, feb, real: true };
+    }
+    ctx.log('real data absent: generated months of the same schema');
+    const rows = ctx.quick ? GENERATED.quickRows : GENERATED.rows;
+    const month = (m: string) => prepareTaxi(generateTaxiTable({ month: `2021-${m}`, rows, seed: SEED }));
+    return { jan: month('01'), feb: month('02'), real: false };
+  })();
   return months;
 }
 
 async function loadData(ctx: BenchContext, trainRows: number): Promise<PeerData> {
   const rng = new Rng(SEED);
   const valRows = ctx.quick ? QUICK_VAL_ROWS : VAL_ROWS;
-  if (ctx.realDataDir) {
-    const [jan, feb] = await readMonths(ctx.realDataDir);
-    return {
-      train: subsample(jan, trainRows, rng.fork(1)),
-      val: subsample(feb, valRows, rng.fork(2)),
-      source: `green taxi 2021-01 (${trainRows.toLocaleString('en-US')} of ${jan.nRows.toLocaleString('en-US')} kept rows), validated on ${valRows.toLocaleString('en-US')} rows of 2021-02`,
-    };
-  }
-  ctx.log('real data absent: generated rows of the same shape');
-  return { train: generated(trainRows, rng.fork(1)), val: generated(valRows, rng.fork(2)), source: 'generated' };
+  const { jan, feb, real } = await readMonths(ctx);
+  const train = subsample(jan, trainRows, rng.fork(1));
+  const val = subsample(feb, valRows, rng.fork(2));
+  const n = (v: number) => v.toLocaleString('en-US');
+  const source = `${real ? 'green taxi' : 'generated'} 2021-01 (${n(train.n)} of ${n(jan.nRows)} kept rows), validated on ${n(val.n)} rows of 2021-02`;
+  ctx.log(source);
+  return { train, val, source };
 }
 
 function denseRows(split: Split): number[][] {
