@@ -1,0 +1,64 @@
+import { Rng } from '../../core/rng.js';
+import type { BinnedDataset } from '../tree/binning.js';
+import { type GrowParams, TreeGrower } from '../tree/grower.js';
+import type { TreeArrays } from '../tree/tree.js';
+
+/** Everything a thread needs to grow some of a forest's trees: plain, structured-clone-safe data. */
+export interface ForestPlan {
+  readonly seed: number;
+  readonly bootstrap: boolean;
+  /** Bootstrap draws per tree. */
+  readonly nSamples: number;
+  readonly grow: GrowParams;
+}
+
+/**
+ * In-bag counts of tree `t` (a function of seed and tree index only), indexed by position in
+ * `data.order` (row order[k] was drawn counts[k] times).
+ */
+export function bootstrapCounts(plan: ForestPlan, nRows: number, t: number, counts: Int32Array): Rng {
+  const rng = new Rng(plan.seed).fork(t);
+  if (!plan.bootstrap) {
+    counts.fill(1);
+    return rng;
+  }
+  counts.fill(0);
+  // mulberry32 seeded from the tree's stream, inlined for speed; multiply-shift maps a 32-bit
+  // draw to [0, nRows) (bias < nRows / 2^32, far below sampling noise).
+  let s = rng.nextUint32();
+  for (let k = 0; k < plan.nSamples; k++) {
+    s = (s + 0x6d2b79f5) | 0;
+    let z = Math.imul(s ^ (s >>> 15), s | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    const u = (z ^ (z >>> 14)) >>> 0;
+    counts[Math.floor((u * nRows) / 4294967296)]++;
+  }
+  return rng;
+}
+
+/**
+ * Grow trees `indices` of a forest. Random forest statistics: g = -count * y, h = count, so a
+ * leaf's value is the in-bag mean and the gain is the squared-error impurity decrease.
+ */
+export function growForestTrees(data: BinnedDataset, y: Float64Array, plan: ForestPlan, indices: readonly number[]): TreeArrays[] {
+  const n = data.nRows;
+  const grower = new TreeGrower(data, n);
+  const counts = new Int32Array(n);
+  const order = data.order;
+  const yOrdered = new Float64Array(n);
+  for (let k = 0; k < n; k++) yOrdered[k] = y[order[k]];
+  const { ibPos, ibG, ibH } = grower;
+  return indices.map((t) => {
+    const rng = bootstrapCounts(plan, n, t, counts);
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const c = counts[k];
+      if (c === 0) continue;
+      ibPos[m] = k;
+      ibG[m] = -c * yOrdered[k];
+      ibH[m] = c;
+      m++;
+    }
+    return grower.grow(m, plan.grow, rng);
+  });
+}

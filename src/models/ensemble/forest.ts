@@ -1,0 +1,231 @@
+import { InvalidInputError } from '../../core/errors.js';
+import { type ParamsOf, defineParams, resolveParams } from '../../core/params.js';
+import { metrics } from '../metrics/index.js';
+import type { ModelKind } from '../registry.js';
+import type { Estimator, FitOptions, ModelInput } from '../types.js';
+import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
+import { type TreeArrays, concatTrees, predictTrees } from '../tree/tree.js';
+import { type ForestPlan, bootstrapCounts, growForestTrees } from './forest-trees.js';
+import { checkTarget, predictionRows, schemaOf, toBinned } from './input.js';
+import { TreeEnsembleModel } from './model.js';
+import { growTreesOnWorkers } from './workers.js';
+
+/** Parameters shared by the forests; names and defaults follow scikit-learn. */
+const forestSpec = {
+  nEstimators: { type: 'int', default: 100, min: 1, doc: 'Number of trees.', search: { low: 10, high: 50 } },
+  maxDepth: { type: 'int', default: null, nullable: true, min: 1, doc: 'Maximum depth (null = grow until leaves are pure or minimal).', search: { low: 1, high: 20 } },
+  minSamplesSplit: { type: 'int', default: 2, min: 2, doc: 'Minimum rows (distinct in-bag rows) in a node to split it.', search: { low: 2, high: 10 } },
+  minSamplesLeaf: { type: 'int', default: 1, min: 1, doc: 'Minimum rows in each child of a split.', search: { low: 1, high: 4 } },
+  maxFeatures: {
+    type: 'float',
+    default: 1.0,
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    doc: 'Fraction of the feature columns examined per node (a categorical column counts once with all its "code vs rest" splits).',
+  },
+  maxLeafNodes: { type: 'int', default: null, nullable: true, min: 2, doc: 'Grow best-first up to this many leaves (null = unlimited, depth-first).' },
+  minImpurityDecrease: { type: 'float', default: 0, min: 0, doc: 'Split only if the weighted impurity decrease is at least this (scikit-learn definition).' },
+  maxSamples: {
+    type: 'float',
+    default: null,
+    nullable: true,
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    doc: 'Bootstrap draws per tree as a fraction of the rows (null = as many as rows).',
+  },
+  oobScore: { type: 'bool', default: false, doc: 'Compute the out-of-bag R² (and RMSE) of the training rows (needs bootstrap).' },
+  seed: { type: 'int', default: 0, min: 0, doc: 'Random seed; tree t uses a stream derived from (seed, t).' },
+  nJobs: { type: 'int', default: 1, min: 1, doc: 'Worker threads for fitAsync (the same seed gives the same model whatever nJobs).' },
+  maxBins: { type: 'int', default: DEFAULT_MAX_BINS, min: 2, max: 255, doc: 'Value bins per numeric feature (ignored for pre-binned input).' },
+} as const;
+
+export const randomForestParams = defineParams({
+  ...forestSpec,
+  bootstrap: { type: 'bool', default: true, doc: 'Draw a bootstrap sample per tree (otherwise every tree sees every row).' },
+});
+
+export const extraTreesParams = defineParams({
+  ...forestSpec,
+  bootstrap: { type: 'bool', default: false, doc: 'Draw a bootstrap sample per tree (off by default, as in scikit-learn).' },
+});
+
+export type RandomForestParams = ParamsOf<typeof randomForestParams>;
+export type ExtraTreesParams = ParamsOf<typeof extraTreesParams>;
+export type ForestParams = RandomForestParams | ExtraTreesParams;
+
+function forestPlan(params: ForestParams, data: BinnedDataset, randomThresholds: boolean): ForestPlan {
+  const n = data.nRows;
+  const nSamples = params.maxSamples === null ? n : Math.max(1, Math.round(params.maxSamples * n));
+  const nFeatures = data.features.length;
+  return {
+    seed: params.seed,
+    bootstrap: params.bootstrap,
+    nSamples,
+    grow: {
+      maxDepth: params.maxDepth ?? Number.POSITIVE_INFINITY,
+      maxLeaves: params.maxLeafNodes ?? Number.POSITIVE_INFINITY,
+      minSamplesSplit: params.minSamplesSplit,
+      minSamplesLeaf: params.minSamplesLeaf,
+      minChildWeight: 0,
+      // scikit-learn compares the decrease weighted by the node's share of all samples.
+      minGain: params.minImpurityDecrease * (params.bootstrap ? nSamples : n),
+      lambda: 0,
+      alpha: 0,
+      maxFeatures: Math.max(1, Math.floor(params.maxFeatures * nFeatures)),
+      randomThresholds,
+    },
+  };
+}
+
+abstract class ForestEstimator<P extends ForestParams> implements Estimator<ModelInput, TreeEnsembleModel> {
+  abstract readonly kind: string;
+  readonly params: P;
+  protected abstract readonly randomThresholds: boolean;
+
+  constructor(owner: string, spec: typeof randomForestParams | typeof extraTreesParams, params: Partial<P>) {
+    this.params = resolveParams(owner, spec, params) as P;
+    if (this.params.oobScore && !this.params.bootstrap) {
+      throw new InvalidInputError(`${owner}: oobScore needs bootstrap = true (without it no row is out of bag)`);
+    }
+  }
+
+  /** Single-threaded fit. */
+  fit(X: ModelInput | BinnedDataset, y: Float64Array, options?: FitOptions<ModelInput>): TreeEnsembleModel {
+    const { data, plan } = this.prepare(X, y);
+    const trees = growForestTrees(data, y, plan, range(this.params.nEstimators));
+    return this.finish(data, y, plan, trees, options);
+  }
+
+  /** Same model as `fit` (tree t always uses the stream of (seed, t)); trees grow on nJobs worker threads. */
+  async fitAsync(X: ModelInput | BinnedDataset, y: Float64Array, options?: FitOptions<ModelInput>): Promise<TreeEnsembleModel> {
+    const { data, plan } = this.prepare(X, y);
+    const nJobs = Math.min(this.params.nJobs, this.params.nEstimators);
+    const trees = nJobs <= 1 ? growForestTrees(data, y, plan, range(this.params.nEstimators)) : await growTreesOnWorkers(data, y, plan, this.params.nEstimators, nJobs);
+    return this.finish(data, y, plan, trees, options);
+  }
+
+  private prepare(X: ModelInput | BinnedDataset, y: Float64Array): { data: BinnedDataset; plan: ForestPlan } {
+    const data = toBinned(this.kind, X, this.params.maxBins);
+    checkTarget(this.kind, y, data.nRows);
+    return { data, plan: forestPlan(this.params, data, this.randomThresholds) };
+  }
+
+  private finish(data: BinnedDataset, y: Float64Array, plan: ForestPlan, trees: TreeArrays[], options?: FitOptions<ModelInput>): TreeEnsembleModel {
+    let kept = trees;
+    if (options?.validation && options.onIteration) kept = trees.slice(0, reportForest(this.kind, trees, data, options));
+    const info: Record<string, number> = {};
+    if (this.params.oobScore) Object.assign(info, oob(data, y, plan, kept));
+    return new TreeEnsembleModel(this.kind, this.params, schemaOf(data), concatTrees(kept), 0, 1 / kept.length, info);
+  }
+}
+
+/** scikit-learn's RandomForestRegressor: bootstrap samples, best "code vs rest" and threshold splits. */
+export class RandomForestRegressor extends ForestEstimator<RandomForestParams> {
+  static readonly kind = 'random_forest';
+  static readonly spec = randomForestParams;
+  readonly kind = RandomForestRegressor.kind;
+  protected readonly randomThresholds = false;
+  constructor(params: Partial<RandomForestParams> = {}) {
+    super('RandomForestRegressor', randomForestParams, params);
+  }
+}
+
+/** scikit-learn's ExtraTreesRegressor: one random threshold per numeric feature and node, no bootstrap by default. */
+export class ExtraTreesRegressor extends ForestEstimator<ExtraTreesParams> {
+  static readonly kind = 'extra_trees';
+  static readonly spec = extraTreesParams;
+  readonly kind = ExtraTreesRegressor.kind;
+  protected readonly randomThresholds = true;
+  constructor(params: Partial<ExtraTreesParams> = {}) {
+    super('ExtraTreesRegressor', extraTreesParams, params);
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Report the validation metric of the forest after each tree; returns how many trees to keep. */
+function reportForest(kind: string, trees: TreeArrays[], data: BinnedDataset, options: FitOptions<ModelInput>): number {
+  const validation = options.validation!;
+  const name = options.metric ?? 'rmse';
+  const metric = metrics.get(name);
+  const schema = schemaOf(data);
+  const { x, nRows, binned } = predictionRows(kind, validation.X, schema);
+  if (nRows !== validation.y.length) throw new InvalidInputError(`${kind}: validation X has ${nRows} rows but y has ${validation.y.length}`);
+  const sum = new Float64Array(nRows);
+  const avg = new Float64Array(nRows);
+  const F = schema.names.length;
+  for (let t = 0; t < trees.length; t++) {
+    const tr = trees[t];
+    predictTrees(tr.feature, binned ? tr.binLo : tr.lo, binned ? tr.binHi : tr.hi, tr.child, tr.value, ROOT0, 0, 1, x, nRows, F, 1, sum);
+    for (let i = 0; i < nRows; i++) avg[i] = sum[i] / (t + 1);
+    if (options.onIteration?.({ iteration: t + 1, metrics: { [name]: metric.fn(validation.y, avg) } }) === false) return t + 1;
+  }
+  return trees.length;
+}
+
+const ROOT0 = new Int32Array(1);
+
+/** Out-of-bag predictions: each row averaged over the trees that did not draw it. */
+function oob(data: BinnedDataset, y: Float64Array, plan: ForestPlan, trees: TreeArrays[]): { oobScore: number; oobRmse: number; oobRows: number } {
+  const n = data.nRows;
+  const F = data.features.length;
+  const sum = new Float64Array(n);
+  const hits = new Int32Array(n);
+  const counts = new Int32Array(n);
+  const row = new Float64Array(F);
+  const cols = data.features.map((f) => f.bins);
+  trees.forEach((tr, t) => {
+    bootstrapCounts(plan, n, t, counts);
+    for (let k = 0; k < n; k++) {
+      if (counts[k] !== 0) continue;
+      const i = data.order[k];
+      for (let j = 0; j < F; j++) row[j] = cols[j][i];
+      let node = 0;
+      while (tr.feature[node] >= 0) {
+        const v = row[tr.feature[node]];
+        node = tr.binLo[node] <= v && v <= tr.binHi[node] ? tr.child[node] : tr.child[node] + 1;
+      }
+      sum[i] += tr.value[node];
+      hits[i]++;
+    }
+  });
+  let mean = 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (hits[i] === 0) continue;
+    mean += y[i];
+    m++;
+  }
+  mean /= Math.max(1, m);
+  let ssRes = 0;
+  let ssTot = 0;
+  for (let i = 0; i < n; i++) {
+    if (hits[i] === 0) continue;
+    const d = y[i] - sum[i] / hits[i];
+    ssRes += d * d;
+    ssTot += (y[i] - mean) ** 2;
+  }
+  return { oobScore: ssTot > 0 ? 1 - ssRes / ssTot : 0, oobRmse: Math.sqrt(ssRes / Math.max(1, m)), oobRows: m };
+}
+
+export const randomForestKind: ModelKind = {
+  kind: RandomForestRegressor.kind,
+  doc: 'Random forest of histogram trees with native "code vs rest" categorical splits.',
+  input: 'columns',
+  paramsSpec: randomForestParams,
+  create: (params) => new RandomForestRegressor((params ?? {}) as Partial<RandomForestParams>),
+  load: (artifact) => TreeEnsembleModel.fromArtifact(artifact, RandomForestRegressor.kind),
+};
+
+export const extraTreesKind: ModelKind = {
+  kind: ExtraTreesRegressor.kind,
+  doc: 'Extremely randomised trees (random thresholds) with native categorical splits.',
+  input: 'columns',
+  paramsSpec: extraTreesParams,
+  create: (params) => new ExtraTreesRegressor((params ?? {}) as Partial<ExtraTreesParams>),
+  load: (artifact) => TreeEnsembleModel.fromArtifact(artifact, ExtraTreesRegressor.kind),
+};

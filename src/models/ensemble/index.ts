@@ -1,0 +1,13 @@
+export {
+  ExtraTreesRegressor,
+  type ExtraTreesParams,
+  RandomForestRegressor,
+  type RandomForestParams,
+  extraTreesKind,
+  extraTreesParams,
+  randomForestKind,
+  randomForestParams,
+} from './forest.js';
+export type { FeatureSchema, TreeInput } from './input.js';
+export { type FeatureImportance, TreeEnsembleModel } from './model.js';
+export { closeForestWorkers } from './workers.js';

@@ -1,0 +1,169 @@
+import { ArtifactError } from '../../core/errors.js';
+import { type JsonValue, type ModelArtifact, checkHeader, makeHeader, requireArray } from '../artifact.js';
+import type { Model, ModelInput } from '../types.js';
+import type { BinnedDataset } from '../tree/binning.js';
+import { type ForestArrays, predictTrees } from '../tree/tree.js';
+import { type FeatureSchema, predictionRows } from './input.js';
+
+/** Importance of one feature: how often it splits and the total gain of its splits. */
+export interface FeatureImportance {
+  readonly feature: string;
+  readonly splits: number;
+  readonly gain: number;
+  /** gain / total gain of all features (what scikit-learn calls feature_importances_). */
+  readonly gainShare: number;
+}
+
+/**
+ * A fitted tree ensemble: prediction = base + scale * sum of tree outputs (a forest averages with
+ * scale = 1/nTrees; boosting adds learning-rate-scaled leaves to a base score).
+ */
+export class TreeEnsembleModel implements Model<ModelInput> {
+  readonly kind: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly nFeatures: number;
+  readonly featureNames: readonly string[];
+  readonly schema: FeatureSchema;
+  readonly trees: ForestArrays;
+  readonly base: number;
+  readonly scale: number;
+  /** Learned extras kept in the artifact (OOB score, best iteration, ...). */
+  readonly info: Readonly<Record<string, JsonValue>>;
+
+  constructor(
+    kind: string,
+    params: Readonly<Record<string, unknown>>,
+    schema: FeatureSchema,
+    trees: ForestArrays,
+    base: number,
+    scale: number,
+    info: Readonly<Record<string, JsonValue>> = {},
+  ) {
+    this.kind = kind;
+    this.params = params;
+    this.schema = schema;
+    this.nFeatures = schema.names.length;
+    this.featureNames = schema.names;
+    this.trees = trees;
+    this.base = base;
+    this.scale = scale;
+    this.info = info;
+  }
+
+  get nTrees(): number {
+    return this.trees.roots.length;
+  }
+
+  /** Predictions for FeatureColumns, a DenseMatrix, or data binned with the training cuts. */
+  predict(X: ModelInput | BinnedDataset): Float64Array {
+    return this.predictFirst(X, this.nTrees);
+  }
+
+  /** Predictions using only the first `nTrees` trees. */
+  predictFirst(X: ModelInput | BinnedDataset, nTrees: number): Float64Array {
+    const { x, nRows, binned } = predictionRows(this.kind, X, this.schema);
+    const out = new Float64Array(nRows);
+    const t = this.trees;
+    const k = Math.max(0, Math.min(nTrees, this.nTrees));
+    predictTrees(t.feature, binned ? t.binLo : t.lo, binned ? t.binHi : t.hi, t.child, t.value, t.roots, 0, k, x, nRows, this.nFeatures, 1, out);
+    for (let i = 0; i < nRows; i++) out[i] = this.base + this.scale * out[i];
+    return out;
+  }
+
+  /** Split count and gain per feature, in feature order. */
+  featureImportances(): FeatureImportance[] {
+    const splits = new Float64Array(this.nFeatures);
+    const gain = new Float64Array(this.nFeatures);
+    const { feature, gain: g } = this.trees;
+    let total = 0;
+    for (let n = 0; n < feature.length; n++) {
+      const f = feature[n];
+      if (f < 0) continue;
+      splits[f]++;
+      gain[f] += g[n];
+      total += g[n];
+    }
+    return this.featureNames.map((name, f) => ({ feature: name, splits: splits[f], gain: gain[f], gainShare: total > 0 ? gain[f] / total : 0 }));
+  }
+
+  toArtifact(): ModelArtifact {
+    const t = this.trees;
+    const state: Record<string, JsonValue> = {
+      base: this.base,
+      scale: this.scale,
+      schema: { names: [...this.schema.names], kinds: [...this.schema.kinds], nCategories: [...this.schema.nCategories] },
+      info: { ...this.info },
+    };
+    return {
+      header: makeHeader(this.kind, jsonParams(this.params), state, this.featureNames),
+      arrays: {
+        roots: t.roots,
+        feature: t.feature,
+        lo: t.lo,
+        hi: t.hi,
+        binLo: t.binLo,
+        binHi: t.binHi,
+        child: t.child,
+        value: t.value,
+        gain: t.gain,
+        count: t.count,
+      },
+    };
+  }
+
+  static fromArtifact(artifact: ModelArtifact, expectedKind: string): TreeEnsembleModel {
+    const header = checkHeader(artifact?.header, expectedKind);
+    const state = header.state as Record<string, unknown>;
+    const schema = state.schema as FeatureSchema | undefined;
+    if (
+      typeof state.base !== 'number' ||
+      typeof state.scale !== 'number' ||
+      !schema ||
+      !Array.isArray(schema.names) ||
+      !Array.isArray(schema.kinds) ||
+      !Array.isArray(schema.nCategories) ||
+      schema.kinds.length !== schema.names.length
+    ) {
+      throw new ArtifactError(`'${header.kind}' artifact has a malformed state`);
+    }
+    const feature = requireArray(artifact, 'feature', Int32Array);
+    const n = feature.length;
+    const trees: ForestArrays = {
+      nNodes: n,
+      roots: requireArray(artifact, 'roots', Int32Array),
+      feature,
+      lo: requireArray(artifact, 'lo', Float64Array, n),
+      hi: requireArray(artifact, 'hi', Float64Array, n),
+      binLo: requireArray(artifact, 'binLo', Float64Array, n),
+      binHi: requireArray(artifact, 'binHi', Float64Array, n),
+      child: requireArray(artifact, 'child', Int32Array, n),
+      value: requireArray(artifact, 'value', Float64Array, n),
+      gain: requireArray(artifact, 'gain', Float64Array, n),
+      count: requireArray(artifact, 'count', Int32Array, n),
+    };
+    checkTrees(header.kind, trees, schema.names.length);
+    const info = (state.info ?? {}) as Record<string, JsonValue>;
+    return new TreeEnsembleModel(header.kind, header.params, schema, trees, state.base, state.scale, info);
+  }
+}
+
+/** Structural checks so a corrupt artifact fails on load, not with a wild read in predict. */
+function checkTrees(kind: string, t: ForestArrays, nFeatures: number): void {
+  const n = t.nNodes;
+  for (let k = 0; k < t.roots.length; k++) {
+    if (t.roots[k] < 0 || t.roots[k] >= n) throw new ArtifactError(`'${kind}' artifact: tree ${k} root ${t.roots[k]} is out of range`);
+  }
+  for (let i = 0; i < n; i++) {
+    const f = t.feature[i];
+    if (f < 0) continue;
+    if (f >= nFeatures) throw new ArtifactError(`'${kind}' artifact: node ${i} uses feature ${f} of ${nFeatures}`);
+    const c = t.child[i];
+    if (c <= i || c + 1 >= n) throw new ArtifactError(`'${kind}' artifact: node ${i} has child ${c} out of range`);
+  }
+}
+
+function jsonParams(params: Readonly<Record<string, unknown>>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(params)) if (v === null || ['number', 'string', 'boolean'].includes(typeof v)) out[k] = v as JsonValue;
+  return out;
+}

@@ -1,0 +1,102 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { TunekitError } from '../../core/errors.js';
+import { toShared } from '../../core/typed.js';
+import type { BinnedDataset } from '../tree/binning.js';
+import type { TreeArrays } from '../tree/tree.js';
+import type { ForestPlan } from './forest-trees.js';
+
+/**
+ * A small persistent pool of forest workers. Workers read the binned data and targets through
+ * SharedArrayBuffer (nothing is copied per fit) and send back flat tree arrays (transferred).
+ * Idle workers are unref'd so they never keep the process alive.
+ */
+const fromSource = import.meta.url.endsWith('.ts');
+const workerUrl = new URL(fromSource ? './forest-worker.ts' : './forest-worker.js', import.meta.url);
+
+/**
+ * From compiled JavaScript the worker file loads directly. From TypeScript sources (tests, tsx)
+ * a small ESM bootstrap registers tsx's loader inside the worker first: `execArgv` flags are not
+ * honoured under every runner.
+ */
+function workerEntry(): URL {
+  if (!fromSource) return workerUrl;
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(workerUrl.href)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+}
+
+interface Pending {
+  resolve(trees: TreeArrays[]): void;
+  reject(err: Error): void;
+}
+
+class PooledWorker {
+  readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  dead = false;
+
+  constructor() {
+    this.worker = new Worker(workerEntry());
+    this.worker.unref();
+    this.worker.on('message', (msg: { id: number; trees?: TreeArrays[]; error?: string }) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (this.pending.size === 0) this.worker.unref();
+      if (msg.error !== undefined) p.reject(new TunekitError('WORKER_FAILED', `forest worker: ${msg.error}`));
+      else p.resolve(msg.trees ?? []);
+    });
+    const fail = (err: Error): void => {
+      this.dead = true;
+      for (const p of this.pending.values()) p.reject(new TunekitError('WORKER_FAILED', `forest worker died: ${err.message}`, { cause: err }));
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+  }
+
+  run(data: BinnedDataset, y: Float64Array, plan: ForestPlan, indices: number[]): Promise<TreeArrays[]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, data, y, plan, indices });
+    });
+  }
+}
+
+const pool: PooledWorker[] = [];
+
+function workers(n: number): PooledWorker[] {
+  for (let i = pool.length - 1; i >= 0; i--) if (pool[i].dead) pool.splice(i, 1);
+  while (pool.length < n) pool.push(new PooledWorker());
+  return pool.slice(0, n);
+}
+
+/** Grow trees 0..nTrees-1 on nJobs workers (tree t on worker t mod nJobs); results in tree order. */
+export async function growTreesOnWorkers(data: BinnedDataset, y: Float64Array, plan: ForestPlan, nTrees: number, nJobs: number): Promise<TreeArrays[]> {
+  const ys = toShared(y);
+  const chosen = workers(nJobs);
+  const parts = chosen.map((_, k) => {
+    const indices: number[] = [];
+    for (let t = k; t < nTrees; t += nJobs) indices.push(t);
+    return indices;
+  });
+  const results = await Promise.all(chosen.map((w, k) => w.run(data, ys, plan, parts[k])));
+  const trees: TreeArrays[] = new Array(nTrees);
+  parts.forEach((indices, k) => {
+    indices.forEach((t, i) => {
+      trees[t] = results[k][i];
+    });
+  });
+  return trees;
+}
+
+/** Stop the pooled workers (e.g. before a process wants to exit promptly). */
+export async function closeForestWorkers(): Promise<void> {
+  const all = pool.splice(0, pool.length);
+  await Promise.all(all.map((w) => w.worker.terminate()));
+}

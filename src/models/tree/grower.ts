@@ -1,0 +1,671 @@
+import type { Rng } from '../../core/rng.js';
+import type { BinnedDataset, BinnedNumericFeature } from './binning.js';
+import { buildCodeList, buildHistogram, clearHistogram, subtractHistogram } from './histogram.js';
+import { moveBlock, partitionByCode, partitionByThreshold } from './partition.js';
+import {
+  BEST_AUX,
+  BEST_BIN,
+  BEST_FEATURE,
+  BEST_G,
+  BEST_GAIN,
+  BEST_H,
+  BEST_MISSING_LEFT,
+  BEST_N,
+  BEST_SIZE,
+  type SplitRules,
+  leafScore,
+  leafValue,
+  resetBest,
+  scanCategoricalHistogram,
+  scanCodeList,
+  scanNumeric,
+} from './split.js';
+import { type TreeArrays, nextUp } from './tree.js';
+
+/** How one tree grows. Counts are in distinct (in-bag) rows; weights are hessian sums. */
+export interface GrowParams extends SplitRules {
+  /** Infinity = unlimited. */
+  readonly maxDepth: number;
+  /** Infinity = depth-first growth; a number = best-first (leaf-wise) growth up to that many leaves. */
+  readonly maxLeaves: number;
+  readonly minSamplesSplit: number;
+  /** A split must gain more than this. */
+  readonly minGain: number;
+  /** Features examined per node (sampled without replacement when fewer than the active ones). */
+  readonly maxFeatures: number;
+  /** Extremely randomised trees: one random threshold per numeric feature and node. */
+  readonly randomThresholds: boolean;
+}
+
+type BinArray = Uint8Array | Int32Array;
+
+/**
+ * The histogram tree learner. It grows one tree at a time over the in-bag rows the caller wrote
+ * to `ibPos`/`ibG`/`ibH`, ascending positions in `data.order` (rows ordered by the primary
+ * categorical code), and never sees labels or the loss. All scratch is allocated once per grower
+ * and reused; the bins are copied once into `data.order` so every gather is sequential.
+ *
+ * Rows of a node are contiguous in `idx` and ascending, hence ordered by primary code. The
+ * primary categorical is searched through a per-node list of the codes present (O(rows in node),
+ * stored at the node's own segment of the list arrays); a "code k vs rest" split is then a block
+ * move. Other features use histograms: the smaller child is scanned, the larger one is the
+ * parent minus the smaller (in the parent's buffer).
+ */
+export class TreeGrower {
+  readonly data: BinnedDataset;
+  readonly capacity: number;
+  /** In-bag row i: its position in data.order (ascending), gradient and hessian (weights folded in). */
+  readonly ibPos: Int32Array;
+  readonly ibG: Float64Array;
+  readonly ibH: Float64Array;
+  private readonly ibBins: BinArray[];
+  private readonly orderedBins: BinArray[];
+  private readonly idx: Int32Array;
+  private readonly scratch: Int32Array;
+  private readonly nFeatures: number;
+  private readonly primary: number;
+  private readonly histOffset: Int32Array;
+  private readonly histSize: number;
+  // Per-code lists: the arena (indexed by node segment position) and two scratch lists.
+  private readonly lCode: Int32Array;
+  private readonly lStart: Int32Array;
+  private readonly lCount: Int32Array;
+  private readonly lG: Float64Array;
+  private readonly lH: Float64Array;
+  private readonly sCode: Int32Array;
+  private readonly sStart: Int32Array;
+  private readonly sCount: Int32Array;
+  private readonly sG: Float64Array;
+  private readonly sH: Float64Array;
+  private readonly tCode: Int32Array;
+  private readonly tStart: Int32Array;
+  private readonly tCount: Int32Array;
+  private readonly tG: Float64Array;
+  private readonly tH: Float64Array;
+  // Histogram buffers (a pool) with per-feature bin spans.
+  private readonly slots: Float64Array[] = [];
+  private readonly spans: Int32Array[] = [];
+  private readonly freeSlots: number[] = [];
+  private readonly range = new Int32Array(2);
+  private readonly best = new Float64Array(BEST_SIZE);
+  // Per-tree feature sets.
+  private readonly active: Int32Array;
+  private nActive = 0;
+  private readonly histActive: Int32Array;
+  private nHistActive = 0;
+  private listActive = false;
+  private readonly candidates: Int32Array;
+  // Node table (grows by doubling).
+  private cap = 0;
+  private nNodes = 0;
+  private nStart = new Int32Array(0);
+  private nEnd = new Int32Array(0);
+  private nDepth = new Int32Array(0);
+  private nG = new Float64Array(0);
+  private nH = new Float64Array(0);
+  private nSlot = new Int32Array(0);
+  private nListLen = new Int32Array(0);
+  private bFeature = new Int32Array(0);
+  private bBin = new Int32Array(0);
+  private bMissingLeft = new Uint8Array(0);
+  private bAux = new Int32Array(0);
+  private bG = new Float64Array(0);
+  private bH = new Float64Array(0);
+  private bN = new Int32Array(0);
+  private oFeature = new Int32Array(0);
+  private oLo = new Float64Array(0);
+  private oHi = new Float64Array(0);
+  private oBinLo = new Float64Array(0);
+  private oBinHi = new Float64Array(0);
+  private oChild = new Int32Array(0);
+  private oValue = new Float64Array(0);
+  private oGain = new Float64Array(0);
+  private oCount = new Int32Array(0);
+
+  constructor(data: BinnedDataset, capacity = data.nRows) {
+    this.data = data;
+    this.capacity = capacity;
+    this.nFeatures = data.features.length;
+    this.primary = data.primary;
+    this.ibPos = new Int32Array(capacity);
+    this.ibG = new Float64Array(capacity);
+    this.ibH = new Float64Array(capacity);
+    this.ibBins = data.features.map((f) => (f.kind === 'numeric' ? new Uint8Array(capacity) : new Int32Array(capacity)));
+    this.orderedBins = data.features.map((f) => {
+      const out = f.kind === 'numeric' ? new Uint8Array(data.nRows) : new Int32Array(data.nRows);
+      const order = data.order;
+      const bins = f.bins;
+      for (let k = 0; k < out.length; k++) out[k] = bins[order[k]];
+      return out;
+    });
+    this.idx = new Int32Array(capacity);
+    this.scratch = new Int32Array(capacity);
+    this.histOffset = new Int32Array(this.nFeatures).fill(-1);
+    let size = 0;
+    data.features.forEach((f, j) => {
+      if (j === this.primary) return;
+      this.histOffset[j] = size;
+      size += 3 * f.nBins;
+    });
+    this.histSize = size;
+    const listCap = this.primary >= 0 ? capacity : 0;
+    this.lCode = new Int32Array(listCap);
+    this.lStart = new Int32Array(listCap);
+    this.lCount = new Int32Array(listCap);
+    this.lG = new Float64Array(listCap);
+    this.lH = new Float64Array(listCap);
+    this.sCode = new Int32Array(listCap);
+    this.sStart = new Int32Array(listCap);
+    this.sCount = new Int32Array(listCap);
+    this.sG = new Float64Array(listCap);
+    this.sH = new Float64Array(listCap);
+    this.tCode = new Int32Array(listCap);
+    this.tStart = new Int32Array(listCap);
+    this.tCount = new Int32Array(listCap);
+    this.tG = new Float64Array(listCap);
+    this.tH = new Float64Array(listCap);
+    this.active = new Int32Array(this.nFeatures);
+    this.histActive = new Int32Array(this.nFeatures);
+    this.candidates = new Int32Array(this.nFeatures);
+    this.ensureNodes(256);
+  }
+
+  /**
+   * Grow one tree on in-bag rows 0..nInBag-1 of ibPos/ibG/ibH. `featureMask` (1 = usable) limits
+   * the features of this tree; `rng` drives per-node feature sampling and random thresholds.
+   */
+  grow(nInBag: number, params: GrowParams, rng: Rng, featureMask?: Uint8Array): TreeArrays {
+    if (nInBag > this.capacity) throw new RangeError(`grower holds ${this.capacity} rows, asked for ${nInBag}`);
+    this.selectFeatures(featureMask);
+    for (let a = 0; a < this.nActive; a++) {
+      const f = this.active[a];
+      const src = this.orderedBins[f];
+      const dst = this.ibBins[f];
+      const pos = this.ibPos;
+      for (let i = 0; i < nInBag; i++) dst[i] = src[pos[i]];
+    }
+    const idx = this.idx;
+    for (let i = 0; i < nInBag; i++) idx[i] = i;
+    let G = 0;
+    let H = 0;
+    for (let i = 0; i < nInBag; i++) {
+      G += this.ibG[i];
+      H += this.ibH[i];
+    }
+    this.nNodes = 1;
+    this.initNode(0, 0, nInBag, 0, G, H);
+    this.oValue[0] = leafValue(G, H, params.lambda, params.alpha);
+    const open: number[] = [];
+    if (nInBag > 0 && this.canSplit(0, params)) {
+      const slot = this.acquireSlot();
+      this.nSlot[0] = slot;
+      for (let h = 0; h < this.nHistActive; h++) this.buildFeature(slot, this.histActive[h], 0, nInBag);
+      if (this.listActive) {
+        this.nListLen[0] = buildCodeList(idx, 0, nInBag, this.ibBins[this.primary] as Int32Array, this.ibG, this.ibH, this.lCode, this.lStart, this.lCount, this.lG, this.lH, 0);
+      }
+      if (this.findBest(0, params, rng)) open.push(0);
+      else this.makeLeaf(0);
+    } else {
+      this.makeLeaf(0);
+    }
+    const bestFirst = Number.isFinite(params.maxLeaves);
+    let leaves = 1;
+    while (open.length > 0) {
+      if (leaves >= params.maxLeaves) {
+        for (const n of open) this.makeLeaf(n);
+        break;
+      }
+      let pick = open.length - 1;
+      if (bestFirst) {
+        for (let k = 0; k < open.length - 1; k++) if (this.oGain[open[k]] > this.oGain[open[pick]]) pick = k;
+      }
+      const n = open[pick];
+      open[pick] = open[open.length - 1];
+      open.pop();
+      const first = this.split(n, params);
+      leaves++;
+      for (let c = first; c < first + 2; c++) {
+        if (this.canSplit(c, params) && this.findBest(c, params, rng)) open.push(c);
+        else this.makeLeaf(c);
+      }
+    }
+    return this.output();
+  }
+
+  /** Add `scale` x leaf value of the last grown tree to out[row] for every in-bag row. */
+  addLeafValues(out: Float64Array, scale: number): void {
+    const { idx, ibPos } = this;
+    const order = this.data.order;
+    for (let n = 0; n < this.nNodes; n++) {
+      if (this.oFeature[n] >= 0) continue;
+      const v = scale * this.oValue[n];
+      for (let i = this.nStart[n], e = this.nEnd[n]; i < e; i++) out[order[ibPos[idx[i]]]] += v;
+    }
+  }
+
+  private selectFeatures(mask: Uint8Array | undefined): void {
+    this.nActive = 0;
+    this.nHistActive = 0;
+    this.listActive = false;
+    for (let f = 0; f < this.nFeatures; f++) {
+      if (mask && !mask[f]) continue;
+      this.active[this.nActive++] = f;
+      if (f === this.primary) this.listActive = true;
+      else this.histActive[this.nHistActive++] = f;
+    }
+  }
+
+  private canSplit(n: number, p: GrowParams): boolean {
+    const rows = this.nEnd[n] - this.nStart[n];
+    return (
+      this.nDepth[n] < p.maxDepth &&
+      rows >= p.minSamplesSplit &&
+      rows >= 2 * p.minSamplesLeaf &&
+      rows >= 2 &&
+      this.nH[n] >= 2 * p.minChildWeight
+    );
+  }
+
+  private initNode(n: number, start: number, end: number, depth: number, G: number, H: number): void {
+    this.nStart[n] = start;
+    this.nEnd[n] = end;
+    this.nDepth[n] = depth;
+    this.nG[n] = G;
+    this.nH[n] = H;
+    this.nSlot[n] = -1;
+    this.nListLen[n] = 0;
+    this.bFeature[n] = -1;
+    this.oFeature[n] = -1;
+    this.oChild[n] = -1;
+    this.oGain[n] = 0;
+    this.oCount[n] = end - start;
+    this.oLo[n] = 0;
+    this.oHi[n] = 0;
+    this.oBinLo[n] = 0;
+    this.oBinHi[n] = 0;
+  }
+
+  private makeLeaf(n: number): void {
+    if (this.nSlot[n] >= 0) {
+      this.releaseSlot(this.nSlot[n]);
+      this.nSlot[n] = -1;
+    }
+    this.oFeature[n] = -1;
+    this.oChild[n] = -1;
+    this.oGain[n] = 0;
+  }
+
+  private acquireSlot(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    this.slots.push(new Float64Array(this.histSize));
+    this.spans.push(new Int32Array(2 * this.nFeatures));
+    return this.slots.length - 1;
+  }
+
+  private releaseSlot(slot: number): void {
+    const hist = this.slots[slot];
+    const span = this.spans[slot];
+    for (let h = 0; h < this.nHistActive; h++) {
+      const f = this.histActive[h];
+      clearHistogram(hist, this.histOffset[f], span[2 * f], span[2 * f + 1]);
+    }
+    this.freeSlots.push(slot);
+  }
+
+  private buildFeature(slot: number, f: number, start: number, end: number): void {
+    buildHistogram(this.slots[slot], this.histOffset[f], this.idx, start, end, this.ibBins[f], this.ibG, this.ibH, this.range);
+    const span = this.spans[slot];
+    span[2 * f] = this.range[0];
+    span[2 * f + 1] = this.range[1];
+  }
+
+  /** Best split of node n into the node's b* fields and its gain into oGain; false when none. */
+  private findBest(n: number, p: GrowParams, rng: Rng): boolean {
+    const best = this.best;
+    resetBest(best);
+    const G = this.nG[n];
+    const H = this.nH[n];
+    const N = this.nEnd[n] - this.nStart[n];
+    const parentScore = leafScore(G, H, p.lambda, p.alpha);
+    const cand = this.candidates;
+    let nCand = this.nActive;
+    cand.set(this.active.subarray(0, nCand));
+    if (p.maxFeatures < nCand) {
+      for (let i = 0; i < p.maxFeatures; i++) {
+        const j = i + rng.below(nCand - i);
+        const t = cand[i];
+        cand[i] = cand[j];
+        cand[j] = t;
+      }
+      nCand = p.maxFeatures;
+    }
+    const slot = this.nSlot[n];
+    const hist = slot >= 0 ? this.slots[slot] : undefined;
+    const span = slot >= 0 ? this.spans[slot] : undefined;
+    for (let c = 0; c < nCand; c++) {
+      const f = cand[c];
+      const feat = this.data.features[f];
+      if (f === this.primary) {
+        scanCodeList(this.lCode, this.lCount, this.lG, this.lH, this.nStart[n], this.nListLen[n], feat.nBins - 1, G, H, N, parentScore, p, f, best);
+        continue;
+      }
+      if (!hist || !span) continue;
+      const lo = span[2 * f];
+      const hi = span[2 * f + 1];
+      if (feat.kind === 'numeric') {
+        const nCuts = feat.cuts.length;
+        let only = -1;
+        if (p.randomThresholds) {
+          const top = Math.min(hi, nCuts);
+          if (lo >= top) continue;
+          only = randomBin(feat, lo, top, rng);
+        }
+        scanNumeric(hist, this.histOffset[f], lo, hi, nCuts, only, G, H, N, parentScore, p, f, best);
+      } else {
+        scanCategoricalHistogram(hist, this.histOffset[f], lo, hi, feat.nBins - 1, G, H, N, parentScore, p, f, best);
+      }
+    }
+    const gain = best[BEST_GAIN];
+    // Rounding alone can make a pure node look splittable: demand a gain above noise.
+    if (best[BEST_FEATURE] < 0 || !(gain > p.minGain) || gain <= 1e-12 * Math.abs(parentScore)) return false;
+    this.bFeature[n] = best[BEST_FEATURE];
+    this.bBin[n] = best[BEST_BIN];
+    this.bMissingLeft[n] = best[BEST_MISSING_LEFT];
+    this.bAux[n] = best[BEST_AUX];
+    this.bG[n] = best[BEST_G];
+    this.bH[n] = best[BEST_H];
+    this.bN[n] = best[BEST_N];
+    this.oGain[n] = gain;
+    return true;
+  }
+
+  /** Apply node n's best split; returns the id of child A (child B follows). */
+  private split(n: number, p: GrowParams): number {
+    this.ensureNodes(this.nNodes + 2);
+    const s = this.nStart[n];
+    const e = this.nEnd[n];
+    const f = this.bFeature[n];
+    const feat = this.data.features[f];
+    const a = this.nNodes;
+    const b = a + 1;
+    this.nNodes += 2;
+    const depth = this.nDepth[n] + 1;
+    const G = this.nG[n];
+    const H = this.nH[n];
+    const gL = this.bG[n];
+    const hL = this.bH[n];
+    this.oFeature[n] = f;
+    this.oChild[n] = a;
+    let aStart: number;
+    let aEnd: number;
+    let bStart: number;
+    let bEnd: number;
+    // Stats of child A (the interval side).
+    let gA = gL;
+    let hA = hL;
+    let codeSplitOnPrimary = false;
+    if (feat.kind === 'numeric') {
+      const thr = this.bBin[n];
+      const missingLeft = this.bMissingLeft[n] === 1;
+      const nCuts = feat.cuts.length;
+      const m = partitionByThreshold(this.idx, this.scratch, s, e, this.ibBins[f], thr, nCuts + 1, missingLeft);
+      let cut = thr < nCuts ? feat.cuts[thr] : Number.POSITIVE_INFINITY;
+      let binThr = thr;
+      if (!p.randomThresholds) [cut, binThr] = this.exactThreshold(n, f, feat, thr);
+      if (missingLeft) {
+        // Child A = values above the cut; NaN follows child B (left).
+        [aStart, aEnd, bStart, bEnd] = [m, e, s, m];
+        gA = G - gL;
+        hA = H - hL;
+        this.setInterval(n, f, nextUp(cut), Number.POSITIVE_INFINITY, binThr + 1, nCuts);
+      } else {
+        [aStart, aEnd, bStart, bEnd] = [s, m, m, e];
+        this.setInterval(n, f, Number.NEGATIVE_INFINITY, cut, 0, binThr);
+      }
+    } else if (f === this.primary) {
+      codeSplitOnPrimary = true;
+      const entry = this.bAux[n];
+      const blockStart = this.lStart[entry];
+      const cnt = this.lCount[entry];
+      const toFront = blockStart - s <= e - blockStart - cnt;
+      moveBlock(this.idx, this.scratch, s, e, blockStart, blockStart + cnt, toFront);
+      if (toFront) [aStart, aEnd, bStart, bEnd] = [s, s + cnt, s + cnt, e];
+      else [aStart, aEnd, bStart, bEnd] = [e - cnt, e, s, e - cnt];
+      this.setInterval(n, f, this.bBin[n], this.bBin[n], this.bBin[n], this.bBin[n]);
+    } else {
+      const m = partitionByCode(this.idx, this.scratch, s, e, this.ibBins[f] as Int32Array, this.bBin[n]);
+      [aStart, aEnd, bStart, bEnd] = [s, m, m, e];
+      this.setInterval(n, f, this.bBin[n], this.bBin[n], this.bBin[n], this.bBin[n]);
+    }
+    this.initNode(a, aStart, aEnd, depth, gA, hA);
+    this.initNode(b, bStart, bEnd, depth, G - gA, H - hA);
+    this.oValue[a] = leafValue(gA, hA, p.lambda, p.alpha);
+    this.oValue[b] = leafValue(G - gA, H - hA, p.lambda, p.alpha);
+    const small = aEnd - aStart <= bEnd - bStart ? a : b;
+    const large = small === a ? b : a;
+    const smallCan = this.canSplit(small, p);
+    const largeCan = this.canSplit(large, p);
+    // Per-code lists of the children (before histograms: both read the parent's segment).
+    if (this.listActive && (smallCan || largeCan)) {
+      if (codeSplitOnPrimary) this.splitListOnCode(n, a, b);
+      else this.splitListByMerge(n, small, large, smallCan, largeCan);
+    }
+    // Histograms: scan the smaller child, subtract it from the parent for the larger.
+    const parentSlot = this.nSlot[n];
+    this.nSlot[n] = -1;
+    if ((smallCan || largeCan) && this.nHistActive > 0) {
+      const slot = this.acquireSlot();
+      for (let h = 0; h < this.nHistActive; h++) this.buildFeature(slot, this.histActive[h], this.nStart[small], this.nEnd[small]);
+      if (largeCan) {
+        const ph = this.slots[parentSlot];
+        const ps = this.spans[parentSlot];
+        const sh = this.slots[slot];
+        for (let h = 0; h < this.nHistActive; h++) {
+          const ff = this.histActive[h];
+          subtractHistogram(ph, sh, this.histOffset[ff], ps[2 * ff], ps[2 * ff + 1], this.range);
+          ps[2 * ff] = this.range[0];
+          ps[2 * ff + 1] = this.range[1];
+        }
+        this.nSlot[large] = parentSlot;
+      } else {
+        this.releaseSlot(parentSlot);
+      }
+      if (smallCan) this.nSlot[small] = slot;
+      else this.releaseSlot(slot);
+    } else if (parentSlot >= 0) {
+      this.releaseSlot(parentSlot);
+    }
+    return a;
+  }
+
+  /**
+   * The threshold an exact splitter would use: midway between the largest value left of the
+   * split and the smallest value right of it. Per-bin value ranges stand in for the node's
+   * values (exact when each bin holds one distinct value). Returns [threshold, bin threshold]
+   * (the last bin entirely at or below the threshold, for bin-space prediction).
+   */
+  private exactThreshold(n: number, f: number, feat: BinnedNumericFeature, bin: number): [number, number] {
+    const slot = this.nSlot[n];
+    const nCuts = feat.cuts.length;
+    if (slot < 0) return [bin < nCuts ? feat.cuts[bin] : Number.POSITIVE_INFINITY, bin];
+    const hist = this.slots[slot];
+    const off = this.histOffset[f];
+    const hi = Math.min(this.spans[slot][2 * f + 1], nCuts);
+    let next = bin + 1;
+    while (next <= hi && hist[off + 3 * next + 2] === 0) next++;
+    if (next > hi) return [Number.POSITIVE_INFINITY, nCuts];
+    const a = feat.binMax[bin];
+    const b = feat.binMin[next];
+    let t = a / 2 + b / 2;
+    if (t >= b) t = a;
+    let binThr = bin;
+    while (binThr + 1 < next && feat.binMax[binThr + 1] <= t) binThr++;
+    return [t, binThr];
+  }
+
+  private setInterval(n: number, f: number, lo: number, hi: number, binLo: number, binHi: number): void {
+    this.oFeature[n] = f;
+    this.oLo[n] = lo;
+    this.oHi[n] = hi;
+    this.oBinLo[n] = binLo;
+    this.oBinHi[n] = binHi;
+  }
+
+  /** Children lists after a primary code split: A holds one code, B the parent's list minus it. */
+  private splitListOnCode(n: number, a: number, b: number): void {
+    const s = this.nStart[n];
+    const len = this.nListLen[n];
+    const k = this.bAux[n];
+    const code = this.lCode[k];
+    const cnt = this.lCount[k];
+    const g = this.lG[k];
+    const h = this.lH[k];
+    const lists = [this.lCode, this.lStart, this.lCount, this.lG, this.lH] as const;
+    if (this.nStart[a] === s) {
+      // Block moved to the front: B's list starts cnt later; entries before k shift by cnt.
+      for (const arr of lists) arr.copyWithin(s + cnt + k - s, k + 1, s + len);
+      for (const arr of lists) arr.copyWithin(s + cnt, s, k);
+      for (let i = s + cnt; i < s + cnt + (k - s); i++) this.lStart[i] += cnt;
+    } else {
+      // Block moved to the back: entries after k move up one and their rows cnt earlier.
+      for (const arr of lists) arr.copyWithin(k, k + 1, s + len);
+      for (let i = k; i < s + len - 1; i++) this.lStart[i] -= cnt;
+    }
+    const at = this.nStart[a];
+    this.lCode[at] = code;
+    this.lStart[at] = at;
+    this.lCount[at] = cnt;
+    this.lG[at] = g;
+    this.lH[at] = h;
+    this.nListLen[a] = 1;
+    this.nListLen[b] = len - 1;
+  }
+
+  /** Children lists after any other split: scan the smaller child, subtract it for the larger. */
+  private splitListByMerge(n: number, small: number, large: number, smallCan: boolean, largeCan: boolean): void {
+    const codes = this.ibBins[this.primary] as Int32Array;
+    const ss = this.nStart[small];
+    const lenS = buildCodeList(this.idx, ss, this.nEnd[small], codes, this.ibG, this.ibH, this.sCode, this.sStart, this.sCount, this.sG, this.sH, 0);
+    let lenT = 0;
+    if (largeCan) {
+      const { lCode, lCount, lG, lH, sCode, sCount, sG, sH, tCode, tStart, tCount, tG, tH } = this;
+      const from = this.nStart[n];
+      const to = from + this.nListLen[n];
+      let pos = this.nStart[large];
+      let k = 0;
+      let nextCode = lenS > 0 ? sCode[0] : -1;
+      for (let e = from; e < to; e++) {
+        const c = lCode[e];
+        if (c === nextCode) {
+          const cnt = lCount[e] - sCount[k];
+          if (cnt > 0) {
+            tCode[lenT] = c;
+            tStart[lenT] = pos;
+            tCount[lenT] = cnt;
+            tG[lenT] = lG[e] - sG[k];
+            tH[lenT] = lH[e] - sH[k];
+            pos += cnt;
+            lenT++;
+          }
+          k++;
+          nextCode = k < lenS ? sCode[k] : -1;
+        } else {
+          const cnt = lCount[e];
+          tCode[lenT] = c;
+          tStart[lenT] = pos;
+          tCount[lenT] = cnt;
+          tG[lenT] = lG[e];
+          tH[lenT] = lH[e];
+          pos += cnt;
+          lenT++;
+        }
+      }
+      const at = this.nStart[large];
+      lCode.set(tCode.subarray(0, lenT), at);
+      this.lStart.set(tStart.subarray(0, lenT), at);
+      lCount.set(tCount.subarray(0, lenT), at);
+      lG.set(tG.subarray(0, lenT), at);
+      lH.set(tH.subarray(0, lenT), at);
+      this.nListLen[large] = lenT;
+    }
+    if (smallCan) {
+      this.lCode.set(this.sCode.subarray(0, lenS), ss);
+      this.lStart.set(this.sStart.subarray(0, lenS), ss);
+      this.lCount.set(this.sCount.subarray(0, lenS), ss);
+      this.lG.set(this.sG.subarray(0, lenS), ss);
+      this.lH.set(this.sH.subarray(0, lenS), ss);
+      this.nListLen[small] = lenS;
+    }
+  }
+
+  private output(): TreeArrays {
+    const n = this.nNodes;
+    return {
+      nNodes: n,
+      feature: this.oFeature.slice(0, n),
+      lo: this.oLo.slice(0, n),
+      hi: this.oHi.slice(0, n),
+      binLo: this.oBinLo.slice(0, n),
+      binHi: this.oBinHi.slice(0, n),
+      child: this.oChild.slice(0, n),
+      value: this.oValue.slice(0, n),
+      gain: this.oGain.slice(0, n),
+      count: this.oCount.slice(0, n),
+    };
+  }
+
+  private ensureNodes(need: number): void {
+    if (need <= this.cap) return;
+    let cap = Math.max(256, this.cap);
+    while (cap < need) cap *= 2;
+    const grow = <T extends Int32Array | Float64Array | Uint8Array>(old: T, make: (len: number) => T): T => {
+      const out = make(cap);
+      out.set(old as never);
+      return out;
+    };
+    const i32 = (len: number) => new Int32Array(len);
+    const f64 = (len: number) => new Float64Array(len);
+    this.nStart = grow(this.nStart, i32);
+    this.nEnd = grow(this.nEnd, i32);
+    this.nDepth = grow(this.nDepth, i32);
+    this.nG = grow(this.nG, f64);
+    this.nH = grow(this.nH, f64);
+    this.nSlot = grow(this.nSlot, i32);
+    this.nListLen = grow(this.nListLen, i32);
+    this.bFeature = grow(this.bFeature, i32);
+    this.bBin = grow(this.bBin, i32);
+    this.bMissingLeft = grow(this.bMissingLeft, (len) => new Uint8Array(len));
+    this.bAux = grow(this.bAux, i32);
+    this.bG = grow(this.bG, f64);
+    this.bH = grow(this.bH, f64);
+    this.bN = grow(this.bN, i32);
+    this.oFeature = grow(this.oFeature, i32);
+    this.oLo = grow(this.oLo, f64);
+    this.oHi = grow(this.oHi, f64);
+    this.oBinLo = grow(this.oBinLo, f64);
+    this.oBinHi = grow(this.oBinHi, f64);
+    this.oChild = grow(this.oChild, i32);
+    this.oValue = grow(this.oValue, f64);
+    this.oGain = grow(this.oGain, f64);
+    this.oCount = grow(this.oCount, i32);
+    this.cap = cap;
+  }
+}
+
+/** A random threshold bin for extremely randomised trees: uniform in the node's value range. */
+function randomBin(feat: BinnedNumericFeature, lo: number, top: number, rng: Rng): number {
+  const cuts = feat.cuts;
+  const nCuts = cuts.length;
+  const vmin = lo === 0 ? feat.min : cuts[lo - 1];
+  const vmax = top === nCuts ? feat.max : cuts[top];
+  const t = rng.uniform(vmin, vmax);
+  let a = lo;
+  let z = top - 1;
+  while (a < z) {
+    const mid = (a + z) >>> 1;
+    if (cuts[mid] >= t) z = mid;
+    else a = mid + 1;
+  }
+  return a;
+}

@@ -1,0 +1,265 @@
+/**
+ * Split search kernels. The learner sees gradient and hessian sums only: a side with sums (G, H)
+ * scores T(G)^2 / (H + lambda), T the L1 soft threshold; gain = left + right - parent. With
+ * g = -w*y, h = w and lambda = alpha = 0 this is exactly the weighted squared-error impurity
+ * decrease scikit-learn's trees maximise (times the node weight).
+ *
+ * Kernels update a best-split record in place when they find a strictly better split:
+ * [gain, feature, bin (numeric: last bin of the left side; categorical: the code),
+ *  missingLeft (0/1), G_left, H_left, N_left, aux (list entry index for code lists)].
+ */
+export const BEST_GAIN = 0;
+export const BEST_FEATURE = 1;
+export const BEST_BIN = 2;
+export const BEST_MISSING_LEFT = 3;
+export const BEST_G = 4;
+export const BEST_H = 5;
+export const BEST_N = 6;
+export const BEST_AUX = 7;
+export const BEST_SIZE = 8;
+
+export function resetBest(best: Float64Array): void {
+  best.fill(0);
+  best[BEST_GAIN] = Number.NEGATIVE_INFINITY;
+  best[BEST_FEATURE] = -1;
+}
+
+/** Score of one side: T(G)^2 / (H + lambda). */
+export function leafScore(g: number, h: number, lambda: number, alpha: number): number {
+  const t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
+  return (t * t) / (h + lambda);
+}
+
+/** Node output: -T(G) / (H + lambda). */
+export function leafValue(g: number, h: number, lambda: number, alpha: number): number {
+  const t = g > alpha ? g - alpha : g < -alpha ? g + alpha : 0;
+  const d = h + lambda;
+  return d > 0 ? -t / d : 0;
+}
+
+/** Constraints and regularisation shared by the kernels. */
+export interface SplitRules {
+  readonly minSamplesLeaf: number;
+  readonly minChildWeight: number;
+  readonly lambda: number;
+  readonly alpha: number;
+}
+
+/**
+ * Numeric feature: thresholds between value bins [lo, min(hi, nCuts)], missing values (bin
+ * nCuts + 1) tried on both sides. `onlyBin` >= 0 evaluates that one threshold (random splits).
+ */
+export function scanNumeric(
+  hist: Float64Array,
+  offset: number,
+  lo: number,
+  hi: number,
+  nCuts: number,
+  onlyBin: number,
+  G: number,
+  H: number,
+  N: number,
+  parentScore: number,
+  rules: SplitRules,
+  feature: number,
+  best: Float64Array,
+): void {
+  const { minSamplesLeaf, minChildWeight, lambda, alpha } = rules;
+  const minLeaf = Math.max(minSamplesLeaf, 1);
+  const mk = offset + 3 * (nCuts + 1);
+  const mG = hi > nCuts ? hist[mk] : 0;
+  const mH = hi > nCuts ? hist[mk + 1] : 0;
+  const mN = hi > nCuts ? hist[mk + 2] : 0;
+  const top = Math.min(hi, nCuts);
+  const last = onlyBin >= 0 ? onlyBin : top;
+  let cG = 0;
+  let cH = 0;
+  let cN = 0;
+  for (let b = lo; b <= last; b++) {
+    const k = offset + 3 * b;
+    const n = hist[k + 2];
+    if (n !== 0) {
+      cG += hist[k];
+      cH += hist[k + 1];
+      cN += n;
+    } else if (b !== onlyBin) {
+      continue;
+    }
+    if (b < onlyBin) continue;
+    // Missing values to the right.
+    let nR = N - cN;
+    let hR = H - cH;
+    if (cN >= minLeaf && nR >= minLeaf && cH >= minChildWeight && hR >= minChildWeight) {
+      const gain = leafScore(cG, cH, lambda, alpha) + leafScore(G - cG, hR, lambda, alpha) - parentScore;
+      if (gain > best[BEST_GAIN]) {
+        best[BEST_GAIN] = gain;
+        best[BEST_FEATURE] = feature;
+        best[BEST_BIN] = b;
+        best[BEST_MISSING_LEFT] = 0;
+        best[BEST_G] = cG;
+        best[BEST_H] = cH;
+        best[BEST_N] = cN;
+      }
+    }
+    if (mN > 0) {
+      // Missing values to the left.
+      const gL = cG + mG;
+      const hL = cH + mH;
+      const nL = cN + mN;
+      nR = N - nL;
+      hR = H - hL;
+      if (nL >= minLeaf && nR >= minLeaf && hL >= minChildWeight && hR >= minChildWeight) {
+        const gain = leafScore(gL, hL, lambda, alpha) + leafScore(G - gL, hR, lambda, alpha) - parentScore;
+        if (gain > best[BEST_GAIN]) {
+          best[BEST_GAIN] = gain;
+          best[BEST_FEATURE] = feature;
+          best[BEST_BIN] = b;
+          best[BEST_MISSING_LEFT] = 1;
+          best[BEST_G] = gL;
+          best[BEST_H] = hL;
+          best[BEST_N] = nL;
+        }
+      }
+    }
+  }
+}
+
+/** Categorical feature held as a histogram over codes: "code k vs the rest" for codes in [lo, hi]. */
+export function scanCategoricalHistogram(
+  hist: Float64Array,
+  offset: number,
+  lo: number,
+  hi: number,
+  unknownCode: number,
+  G: number,
+  H: number,
+  N: number,
+  parentScore: number,
+  rules: SplitRules,
+  feature: number,
+  best: Float64Array,
+): void {
+  const { minSamplesLeaf, minChildWeight, lambda, alpha } = rules;
+  const minLeaf = Math.max(minSamplesLeaf, 1);
+  for (let b = lo; b <= hi; b++) {
+    const k = offset + 3 * b;
+    const nL = hist[k + 2];
+    if (nL === 0 || b === unknownCode) continue;
+    const gL = hist[k];
+    const hL = hist[k + 1];
+    const nR = N - nL;
+    const hR = H - hL;
+    if (nL >= minLeaf && nR >= minLeaf && hL >= minChildWeight && hR >= minChildWeight) {
+      const gain = leafScore(gL, hL, lambda, alpha) + leafScore(G - gL, hR, lambda, alpha) - parentScore;
+      if (gain > best[BEST_GAIN]) {
+        best[BEST_GAIN] = gain;
+        best[BEST_FEATURE] = feature;
+        best[BEST_BIN] = b;
+        best[BEST_MISSING_LEFT] = 0;
+        best[BEST_G] = gL;
+        best[BEST_H] = hL;
+        best[BEST_N] = nL;
+      }
+    }
+  }
+}
+
+/** Categorical feature held as a per-code list (entries [from, from + len)): "code k vs the rest". */
+export function scanCodeList(
+  lCode: Int32Array,
+  lCount: Int32Array,
+  lG: Float64Array,
+  lH: Float64Array,
+  from: number,
+  len: number,
+  unknownCode: number,
+  G: number,
+  H: number,
+  N: number,
+  parentScore: number,
+  rules: SplitRules,
+  feature: number,
+  best: Float64Array,
+): void {
+  const { minSamplesLeaf, minChildWeight, lambda, alpha } = rules;
+  const minLeaf = Math.max(minSamplesLeaf, 1);
+  const end = from + len;
+  if (lambda === 0 && alpha === 0 && minChildWeight <= 0 && H > 0) {
+    scanCodeListPlain(lCode, lCount, lG, lH, from, end, unknownCode, G, H, N, minLeaf, parentScore, feature, best);
+    return;
+  }
+  for (let e = from; e < end; e++) {
+    const nL = lCount[e];
+    const nR = N - nL;
+    if (nL < minLeaf || nR < minLeaf) continue;
+    const hL = lH[e];
+    const hR = H - hL;
+    if (hL < minChildWeight || hR < minChildWeight || lCode[e] === unknownCode) continue;
+    const gL = lG[e];
+    const gain = leafScore(gL, hL, lambda, alpha) + leafScore(G - gL, hR, lambda, alpha) - parentScore;
+    if (gain > best[BEST_GAIN]) {
+      best[BEST_GAIN] = gain;
+      best[BEST_FEATURE] = feature;
+      best[BEST_BIN] = lCode[e];
+      best[BEST_MISSING_LEFT] = 0;
+      best[BEST_G] = gL;
+      best[BEST_H] = hL;
+      best[BEST_N] = nL;
+      best[BEST_AUX] = e;
+    }
+  }
+}
+
+/**
+ * scanCodeList without regularisation (forests): gain = (gL*H - G*hL)^2 / (hL*hR*H), compared
+ * without dividing (cross-multiplied), so the hot loop has no division and no branch but one.
+ */
+function scanCodeListPlain(
+  lCode: Int32Array,
+  lCount: Int32Array,
+  lG: Float64Array,
+  lH: Float64Array,
+  from: number,
+  end: number,
+  unknownCode: number,
+  G: number,
+  H: number,
+  N: number,
+  minLeaf: number,
+  parentScore: number,
+  feature: number,
+  best: Float64Array,
+): void {
+  // Current best as a fraction num/den of the gain times H.
+  let bestNum = best[BEST_GAIN] > 0 ? best[BEST_GAIN] * H : 0;
+  let bestDen = 1;
+  let pick = -1;
+  const maxLeft = N - minLeaf;
+  for (let e = from; e < end; e++) {
+    const hL = lH[e];
+    const d = lG[e] * H - G * hL;
+    const num = d * d;
+    const den = hL * (H - hL);
+    if (num * bestDen > bestNum * den) {
+      const nL = lCount[e];
+      if (nL < minLeaf || nL > maxLeft || den <= 0 || lCode[e] === unknownCode) continue;
+      bestNum = num;
+      bestDen = den;
+      pick = e;
+    }
+  }
+  if (pick < 0) return;
+  const gL = lG[pick];
+  const hL = lH[pick];
+  const gain = (gL * gL) / hL + ((G - gL) * (G - gL)) / (H - hL) - parentScore;
+  if (gain > best[BEST_GAIN]) {
+    best[BEST_GAIN] = gain;
+    best[BEST_FEATURE] = feature;
+    best[BEST_BIN] = lCode[pick];
+    best[BEST_MISSING_LEFT] = 0;
+    best[BEST_G] = gL;
+    best[BEST_H] = hL;
+    best[BEST_N] = lCount[pick];
+    best[BEST_AUX] = pick;
+  }
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidParameterError } from '../../../src/core/errors.js';
+import { Rng } from '../../../src/core/rng.js';
+import type { FeatureColumns } from '../../../src/features/matrix.js';
+import { decodeArtifact, encodeArtifact } from '../../../src/models/artifact.js';
+import { ExtraTreesRegressor, RandomForestRegressor } from '../../../src/models/ensemble/forest.js';
+import '../../../src/models/kinds.js';
+import { rmse } from '../../../src/models/metrics/index.js';
+import { loadModelArtifact } from '../../../src/models/registry.js';
+import { binColumns } from '../../../src/models/tree/binning.js';
+import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, loadRealTaxiSplits } from '../../helpers/taxi.js';
+
+/** Taxi-like synthetic data: one categorical with many levels, one heavy-tailed numeric. */
+function taxiLike(seed: number, n: number, nCodes = 2000) {
+  const rng = new Rng(seed);
+  const effect = Float64Array.from({ length: nCodes }, () => rng.normal(0, 4));
+  const codes = new Int32Array(n);
+  const dist = new Float64Array(n);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    codes[i] = Math.min(nCodes - 1, Math.floor(nCodes * rng.float() ** 2));
+    dist[i] = rng.float() < 0.001 ? 1e5 * rng.float() : Math.round(-Math.log(1 - rng.float()) * 300) / 100;
+    y[i] = 12 + effect[codes[i]] + 3 * Math.min(dist[i], 20) + rng.normal(0, 2);
+  }
+  const X: FeatureColumns = {
+    format: 'columns',
+    nRows: n,
+    columns: [
+      { kind: 'categorical', name: 'PU_DO', codes, categories: Array.from({ length: nCodes }, (_, k) => `z${k}`) },
+      { kind: 'numeric', name: 'trip_distance', values: dist },
+    ],
+  };
+  return { X, y };
+}
+
+const train = taxiLike(1, 6000);
+const val = taxiLike(2, 2000);
+
+describe('RandomForestRegressor / ExtraTreesRegressor', () => {
+  it('rejects bad parameters with InvalidParameterError', () => {
+    const bad: Record<string, unknown>[] = [
+      { maxDepth: 0 },
+      { nEstimators: 2.5 },
+      { nEstimators: 0 },
+      { minSamplesSplit: 1 },
+      { minSamplesLeaf: 0 },
+      { maxFeatures: 0 },
+      { maxSamples: 1.5 },
+      { maxBins: 300 },
+      { nJobs: 0 },
+      { depth: 3 },
+    ];
+    for (const params of bad) expect(() => new RandomForestRegressor(params), JSON.stringify(params)).toThrow(InvalidParameterError);
+    expect(() => new ExtraTreesRegressor({ maxDepth: -1 })).toThrow(/maxDepth/);
+  });
+
+  it('learns the synthetic problem; same seed gives the same model, another seed another one', () => {
+    const a = new RandomForestRegressor({ nEstimators: 20, maxDepth: 12, seed: 7 }).fit(train.X, train.y);
+    const b = new RandomForestRegressor({ nEstimators: 20, maxDepth: 12, seed: 7 }).fit(train.X, train.y);
+    const c = new RandomForestRegressor({ nEstimators: 20, maxDepth: 12, seed: 8 }).fit(train.X, train.y);
+    const pa = a.predict(val.X);
+    expect(Array.from(b.predict(val.X))).toEqual(Array.from(pa));
+    expect(Array.from(c.predict(val.X))).not.toEqual(Array.from(pa));
+    let mean = 0;
+    for (const v of val.y) mean += v;
+    mean /= val.y.length;
+    const baseline = rmse(val.y, new Float64Array(val.y.length).fill(mean));
+    expect(rmse(val.y, pa)).toBeLessThan(0.6 * baseline);
+  });
+
+  it('fitAsync on 2 worker threads builds exactly the model of fit', async () => {
+    const est = new RandomForestRegressor({ nEstimators: 6, maxDepth: 8, seed: 3, nJobs: 2 });
+    const sync = est.fit(train.X, train.y);
+    const par = await est.fitAsync(train.X, train.y);
+    expect(Array.from(par.trees.value)).toEqual(Array.from(sync.trees.value));
+    expect(Array.from(par.trees.feature)).toEqual(Array.from(sync.trees.feature));
+    expect(Array.from(par.predict(val.X))).toEqual(Array.from(sync.predict(val.X)));
+  });
+
+  it('accepts data binned once and reused across fits', () => {
+    const data = binColumns(train.X);
+    const fromBinned = new RandomForestRegressor({ nEstimators: 5, maxDepth: 6 }).fit(data, train.y);
+    const fromColumns = new RandomForestRegressor({ nEstimators: 5, maxDepth: 6 }).fit(train.X, train.y);
+    expect(Array.from(fromBinned.predict(val.X))).toEqual(Array.from(fromColumns.predict(val.X)));
+    // Bin-space prediction on the training bins agrees with prediction on raw values.
+    const onBins = fromBinned.predict(data);
+    const onRaw = fromBinned.predict(train.X);
+    let same = 0;
+    for (let i = 0; i < onRaw.length; i++) if (Math.abs(onBins[i] - onRaw[i]) < 1e-9) same++;
+    expect(same).toBe(onRaw.length);
+  });
+
+  it('saves to an artifact and loads back with identical predictions', () => {
+    for (const est of [new RandomForestRegressor({ nEstimators: 4, maxDepth: 6 }), new ExtraTreesRegressor({ nEstimators: 4, maxDepth: 6 })]) {
+      const model = est.fit(train.X, train.y);
+      const loaded = loadModelArtifact(decodeArtifact(encodeArtifact(model.toArtifact())));
+      expect(loaded.kind).toBe(est.kind);
+      expect(Array.from(loaded.predict(val.X))).toEqual(Array.from(model.predict(val.X)));
+    }
+  });
+
+  it('feature importances: split counts add up to the inner nodes, named by feature', () => {
+    const model = new RandomForestRegressor({ nEstimators: 3, maxDepth: 5 }).fit(train.X, train.y);
+    const imp = model.featureImportances();
+    expect(imp.map((f) => f.feature)).toEqual(['PU_DO', 'trip_distance']);
+    const inner = Array.from(model.trees.feature).filter((f) => f >= 0).length;
+    expect(imp[0].splits + imp[1].splits).toBe(inner);
+    expect(imp[0].gainShare + imp[1].gainShare).toBeCloseTo(1, 12);
+    expect(imp[1].gain).toBeGreaterThan(0);
+  });
+
+  it('out-of-bag score, per-tree validation reports and pruning through onIteration', () => {
+    const reports: number[] = [];
+    const model = new RandomForestRegressor({ nEstimators: 8, maxDepth: 10, oobScore: true }).fit(train.X, train.y, {
+      validation: { X: val.X, y: val.y },
+      onIteration: (r) => {
+        reports.push(r.metrics.rmse);
+        return r.iteration < 5;
+      },
+    });
+    expect(reports.length).toBe(5);
+    expect(model.nTrees).toBe(5);
+    expect(reports[4]).toBeCloseTo(rmse(val.y, model.predict(val.X)), 9);
+    expect(model.info.oobScore).toBeGreaterThan(0.5);
+    expect(model.info.oobScore).toBeLessThan(1);
+    expect(() => new RandomForestRegressor({ oobScore: true, bootstrap: false })).toThrow(/oobScore/);
+  });
+
+  it('ExtraTrees draws random thresholds: a different model of similar quality', () => {
+    const et = new ExtraTreesRegressor({ nEstimators: 20, maxDepth: 12 }).fit(train.X, train.y);
+    const rf = new RandomForestRegressor({ nEstimators: 20, maxDepth: 12 }).fit(train.X, train.y);
+    const pe = et.predict(val.X);
+    const pr = rf.predict(val.X);
+    expect(Array.from(pe)).not.toEqual(Array.from(pr));
+    expect(rmse(val.y, pe)).toBeLessThan(1.2 * rmse(val.y, pr));
+  });
+});
+
+if (!REAL_TAXI_DIR) console.warn(REAL_TAXI_SKIP_MESSAGE);
+describe.skipIf(!REAL_TAXI_DIR)('RandomForestRegressor on real taxi data', () => {
+  it('maxDepth 10, 100 trees: val and test RMSE within 1% of scikit-learn (6.7291 / 6.6482)', async () => {
+    const { train: tr, val: va, test: te } = await loadRealTaxiSplits();
+    const model = new RandomForestRegressor({ maxDepth: 10, seed: 42 }).fit(tr.columns, tr.y);
+    const valRmse = rmse(va.y, model.predict(va.columns));
+    const testRmse = rmse(te.y, model.predict(te.columns));
+    expect(Math.abs(valRmse / 6.7291 - 1)).toBeLessThan(0.01);
+    expect(Math.abs(testRmse / 6.6482 - 1)).toBeLessThan(0.01);
+  });
+});

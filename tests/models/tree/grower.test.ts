@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src/core/rng.js';
+import type { DenseMatrix, FeatureColumns } from '../../../src/features/matrix.js';
+import { RandomForestRegressor } from '../../../src/models/ensemble/forest.js';
+import { naiveCartPredict } from '../../../src/models/tree/reference.js';
+
+/** A small taxi-like problem: a categorical with a few levels and a numeric column. */
+function problem(seed: number, n: number, nCodes: number) {
+  const rng = new Rng(seed);
+  const codes = new Int32Array(n);
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const effect = Float64Array.from({ length: nCodes }, () => rng.normal(0, 3));
+  for (let i = 0; i < n; i++) {
+    codes[i] = rng.below(nCodes);
+    x[i] = Math.round(rng.float() * 40) / 4;
+    y[i] = effect[codes[i]] + 0.8 * x[i] + rng.normal(0, 0.5);
+  }
+  const categories = Array.from({ length: nCodes }, (_, k) => `c${k}`);
+  const columns = (c: Int32Array, v: Float64Array): FeatureColumns => ({
+    format: 'columns',
+    nRows: c.length,
+    columns: [
+      { kind: 'categorical', name: 'cat', codes: c, categories },
+      { kind: 'numeric', name: 'x', values: v },
+    ],
+  });
+  const oneHot = (c: Int32Array, v: Float64Array): DenseMatrix => {
+    const width = nCodes + 1;
+    const data = new Float64Array(c.length * width);
+    for (let i = 0; i < c.length; i++) {
+      if (c[i] < nCodes) data[i * width + c[i]] = 1;
+      data[i * width + nCodes] = v[i];
+    }
+    return { format: 'dense', nRows: c.length, nCols: width, data };
+  };
+  return { codes, x, y, columns, oneHot };
+}
+
+const singleTree = (maxDepth: number) => new RandomForestRegressor({ nEstimators: 1, bootstrap: false, maxDepth });
+
+describe('tree grower', () => {
+  it('on a tiny one-hot problem makes the splits of a brute-force exact CART search', () => {
+    const { codes, x, y, oneHot, columns } = problem(1, 150, 6);
+    const test = problem(2, 80, 7); // code 6 is unseen in training
+    for (const depth of [1, 2, 4]) {
+      const dense = oneHot(codes, x);
+      const testDense = oneHot(test.codes, test.x);
+      const ref = naiveCartPredict(dense.data, dense.nRows, dense.nCols, y, depth, testDense.data, testDense.nRows);
+      const fromDense = singleTree(depth).fit(dense, y).predict(testDense);
+      // Native categorical: the same "code k vs rest" splits without the one-hot matrix; the
+      // unseen code follows the "rest" side like an all-zero one-hot row.
+      const testCodes = Int32Array.from(test.codes, (c) => (c === 6 ? 6 : c));
+      const fromColumns = singleTree(depth).fit(columns(codes, x), y).predict(columns(testCodes, test.x));
+      for (let i = 0; i < ref.length; i++) {
+        expect(fromDense[i]).toBeCloseTo(ref[i], 9);
+        expect(fromColumns[i]).toBeCloseTo(ref[i], 9);
+      }
+    }
+  });
+
+  it('sends NaN to the better side and remembers it for prediction', () => {
+    for (const nanHigh of [true, false]) {
+      const n = 200;
+      const x = new Float64Array(n);
+      const y = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        x[i] = i % 10 === 0 ? Number.NaN : (i % 100) / 10;
+        const high = Number.isNaN(x[i]) ? nanHigh : x[i] > 5;
+        y[i] = high ? 10 : 0;
+      }
+      const X: DenseMatrix = { format: 'dense', nRows: n, nCols: 1, data: x };
+      const model = singleTree(1).fit(X, y);
+      const p = model.predict({ format: 'dense', nRows: 3, nCols: 1, data: Float64Array.from([Number.NaN, 1, 9]) });
+      expect(p[0]).toBeCloseTo(nanHigh ? 10 : 0, 9);
+      expect(p[1]).toBeCloseTo(0, 9);
+      expect(p[2]).toBeCloseTo(10, 9);
+    }
+  });
+
+  it('best-first growth stops at maxLeafNodes leaves; minSamplesLeaf holds in every leaf', () => {
+    const { codes, x, y, columns } = problem(3, 400, 20);
+    const model = new RandomForestRegressor({ nEstimators: 1, bootstrap: false, maxLeafNodes: 7 }).fit(columns(codes, x), y);
+    const leaves = Array.from(model.trees.feature).filter((f) => f < 0).length;
+    expect(leaves).toBe(7);
+    const m2 = new RandomForestRegressor({ nEstimators: 1, bootstrap: false, minSamplesLeaf: 9 }).fit(columns(codes, x), y);
+    const t = m2.trees;
+    for (let n = 0; n < t.nNodes; n++) if (t.feature[n] < 0) expect(t.count[n]).toBeGreaterThanOrEqual(9);
+  });
+});

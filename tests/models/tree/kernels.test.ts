@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src/core/rng.js';
+import { binColumns, binValues, findCuts } from '../../../src/models/tree/binning.js';
+import { buildCodeList, buildHistogram, subtractHistogram } from '../../../src/models/tree/histogram.js';
+import { moveBlock, partitionByCode, partitionByThreshold } from '../../../src/models/tree/partition.js';
+import { naiveCodeSplit, naiveHistogram, naiveNumericSplit } from '../../../src/models/tree/reference.js';
+import { BEST_BIN, BEST_GAIN, BEST_MISSING_LEFT, BEST_SIZE, type SplitRules, leafScore, resetBest, scanCodeList, scanNumeric } from '../../../src/models/tree/split.js';
+
+function randomProblem(seed: number, n: number, nBins: number) {
+  const rng = new Rng(seed);
+  const bins = new Uint8Array(n);
+  const g = new Float64Array(n);
+  const h = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    bins[i] = rng.below(nBins);
+    g[i] = rng.normal();
+    h[i] = 0.5 + rng.float();
+  }
+  return { rng, bins, g, h };
+}
+
+describe('histogram kernels', () => {
+  it('buildHistogram equals the naive histogram and reports the touched span', () => {
+    const { rng, bins, g, h } = randomProblem(1, 500, 40);
+    const idx = Int32Array.from({ length: 500 }, (_, i) => i).filter(() => rng.float() < 0.6);
+    const hist = new Float64Array(3 * 40 + 6);
+    const range = new Int32Array(2);
+    buildHistogram(hist, 6, idx, 0, idx.length, bins, g, h, range);
+    const ref = naiveHistogram(idx, bins, g, h, 40);
+    for (let k = 0; k < ref.length; k++) expect(hist[6 + k]).toBeCloseTo(ref[k], 10);
+    const used = Array.from(idx, (j) => bins[j]);
+    expect(range[0]).toBe(Math.min(...used));
+    expect(range[1]).toBe(Math.max(...used));
+  });
+
+  it('parent minus child equals the histogram of the other child', () => {
+    const { bins, g, h } = randomProblem(2, 300, 20);
+    const idx = Int32Array.from({ length: 300 }, (_, i) => i);
+    const parent = new Float64Array(60);
+    const child = new Float64Array(60);
+    const range = new Int32Array(2);
+    buildHistogram(parent, 0, idx, 0, 300, bins, g, h, range);
+    const [plo, phi] = range;
+    buildHistogram(child, 0, idx, 0, 120, bins, g, h, range);
+    subtractHistogram(parent, child, 0, plo, phi, range);
+    const ref = naiveHistogram(idx.subarray(120), bins, g, h, 20);
+    for (let k = 0; k < 60; k++) expect(parent[k]).toBeCloseTo(ref[k], 10);
+  });
+
+  it('buildCodeList equals per-code sums of rows ordered by code', () => {
+    const rng = new Rng(3);
+    const n = 400;
+    const codes = Int32Array.from({ length: n }, () => rng.below(50)).sort();
+    const g = Float64Array.from({ length: n }, () => rng.normal());
+    const h = Float64Array.from({ length: n }, () => rng.float());
+    const idx = Int32Array.from({ length: n }, (_, i) => i).filter(() => rng.float() < 0.5);
+    const L = () => new Int32Array(n);
+    const F = () => new Float64Array(n);
+    const [code, start, count, lg, lh] = [L(), L(), L(), F(), F()];
+    const len = buildCodeList(idx, 0, idx.length, codes, g, h, code, start, count, lg, lh, 5);
+    const ref = new Map<number, { n: number; g: number; h: number }>();
+    for (const j of idx) {
+      const e = ref.get(codes[j]) ?? { n: 0, g: 0, h: 0 };
+      e.n++;
+      e.g += g[j];
+      e.h += h[j];
+      ref.set(codes[j], e);
+    }
+    expect(len).toBe(ref.size);
+    for (let k = 5; k < 5 + len; k++) {
+      const e = ref.get(code[k])!;
+      expect(count[k]).toBe(e.n);
+      expect(lg[k]).toBeCloseTo(e.g, 10);
+      expect(lh[k]).toBeCloseTo(e.h, 10);
+      expect(codes[idx[start[k]]]).toBe(code[k]);
+    }
+  });
+});
+
+describe('split kernels', () => {
+  const ruleSets: SplitRules[] = [
+    { minSamplesLeaf: 1, minChildWeight: 0, lambda: 0, alpha: 0 },
+    { minSamplesLeaf: 7, minChildWeight: 0, lambda: 0, alpha: 0 },
+    { minSamplesLeaf: 1, minChildWeight: 4, lambda: 1.5, alpha: 0.7 },
+  ];
+
+  it('scanNumeric finds the naive best threshold, missing values on the better side', () => {
+    for (const [s, rules] of ruleSets.entries()) {
+      const nCuts = 15;
+      const { rng, bins, g, h } = randomProblem(10 + s, 300, nCuts + 1);
+      for (let i = 0; i < 300; i++) {
+        if (rng.float() < 0.1) {
+          bins[i] = nCuts + 1;
+          g[i] += 2;
+        }
+      }
+      const idx = Int32Array.from({ length: 300 }, (_, i) => i);
+      const hist = new Float64Array(3 * (nCuts + 2));
+      const range = new Int32Array(2);
+      buildHistogram(hist, 0, idx, 0, 300, bins, g, h, range);
+      let G = 0;
+      let H = 0;
+      for (let i = 0; i < 300; i++) {
+        G += g[i];
+        H += h[i];
+      }
+      const best = new Float64Array(BEST_SIZE);
+      resetBest(best);
+      scanNumeric(hist, 0, range[0], range[1], nCuts, -1, G, H, 300, leafScore(G, H, rules.lambda, rules.alpha), rules, 0, best);
+      const ref = naiveNumericSplit(idx, bins, nCuts, g, h, rules);
+      expect(best[BEST_GAIN]).toBeCloseTo(ref.gain, 8);
+      expect(best[BEST_BIN]).toBe(ref.bin);
+      expect(best[BEST_MISSING_LEFT] === 1).toBe(ref.missingLeft);
+    }
+  });
+
+  it('scanCodeList finds the naive best "code vs rest" split (plain and regularised paths)', () => {
+    for (const [s, rules] of ruleSets.entries()) {
+      const rng = new Rng(20 + s);
+      const n = 500;
+      const unknown = 90;
+      const codes = Int32Array.from({ length: n }, () => rng.below(unknown + 1)).sort();
+      const g = Float64Array.from(codes, (c) => (c % 7 === 0 ? 3 : 0) + rng.normal());
+      const h = Float64Array.from({ length: n }, () => 1);
+      const idx = Int32Array.from({ length: n }, (_, i) => i);
+      const L = () => new Int32Array(n);
+      const F = () => new Float64Array(n);
+      const [code, start, count, lg, lh] = [L(), L(), L(), F(), F()];
+      const len = buildCodeList(idx, 0, n, codes, g, h, code, start, count, lg, lh, 0);
+      let G = 0;
+      for (const v of g) G += v;
+      const best = new Float64Array(BEST_SIZE);
+      resetBest(best);
+      scanCodeList(code, count, lg, lh, 0, len, unknown, G, n, n, leafScore(G, n, rules.lambda, rules.alpha), rules, 0, best);
+      const ref = naiveCodeSplit(idx, codes, unknown, g, h, rules);
+      expect(best[BEST_GAIN]).toBeCloseTo(ref.gain, 8);
+      expect(best[BEST_BIN]).toBe(ref.bin);
+    }
+  });
+});
+
+describe('partition kernels', () => {
+  it('partitionByThreshold is a stable split by bin (missing bin on the chosen side)', () => {
+    const rng = new Rng(5);
+    const bins = Uint8Array.from({ length: 200 }, () => rng.below(12));
+    for (const missingLeft of [false, true]) {
+      const idx = Int32Array.from({ length: 200 }, (_, i) => i);
+      const scratch = new Int32Array(200);
+      const m = partitionByThreshold(idx, scratch, 10, 190, bins, 4, 11, missingLeft);
+      const isLeft = (j: number) => bins[j] <= 4 || (missingLeft && bins[j] === 11);
+      const all = Array.from({ length: 180 }, (_, i) => i + 10);
+      expect(Array.from(idx.subarray(10, m))).toEqual(all.filter(isLeft));
+      expect(Array.from(idx.subarray(m, 190))).toEqual(all.filter((j) => !isLeft(j)));
+      expect(Array.from(idx.subarray(0, 10))).toEqual(all.slice(0, 0).concat(Array.from({ length: 10 }, (_, i) => i)));
+    }
+  });
+
+  it('partitionByCode and moveBlock keep the order of the other rows', () => {
+    const codes = Int32Array.from([0, 0, 1, 1, 1, 2, 3, 3, 4, 4]);
+    const idx = Int32Array.from({ length: 10 }, (_, i) => i);
+    const scratch = new Int32Array(10);
+    const m = partitionByCode(idx, scratch, 0, 10, codes, 3);
+    expect(m).toBe(2);
+    expect(Array.from(idx)).toEqual([6, 7, 0, 1, 2, 3, 4, 5, 8, 9]);
+    const a = Int32Array.from({ length: 10 }, (_, i) => i);
+    moveBlock(a, scratch, 1, 9, 4, 6, true);
+    expect(Array.from(a)).toEqual([0, 4, 5, 1, 2, 3, 6, 7, 8, 9]);
+    const b = Int32Array.from({ length: 10 }, (_, i) => i);
+    moveBlock(b, scratch, 1, 9, 3, 5, false);
+    expect(Array.from(b)).toEqual([0, 1, 2, 5, 6, 7, 8, 3, 4, 9]);
+  });
+});
+
+describe('binning', () => {
+  it('few distinct values: one bin each, cuts at midpoints (exact thresholds)', () => {
+    const cuts = findCuts(Float64Array.from([3, 1, 2, 2, 10, 1]), 255);
+    expect(Array.from(cuts)).toEqual([1.5, 2.5, 6.5]);
+    const out = new Uint8Array(4);
+    binValues(Float64Array.from([1, 2.5, 11, Number.NaN]), cuts, out);
+    expect(Array.from(out)).toEqual([0, 1, 3, 4]);
+  });
+
+  it('many distinct values: at most maxBins bins, heavy values isolated, outliers harmless', () => {
+    const rng = new Rng(9);
+    const v = new Float64Array(20_000);
+    for (let i = 0; i < v.length; i++) v[i] = rng.float() < 0.2 ? 1 : rng.float() * 30;
+    v[0] = 244_152;
+    const cuts = findCuts(v, 64);
+    expect(cuts.length).toBeLessThanOrEqual(63);
+    for (let k = 1; k < cuts.length; k++) expect(cuts[k]).toBeGreaterThan(cuts[k - 1]);
+    // The heavy value 1 sits alone in its bin: a cut just below and just above it.
+    const below = cuts.findLastIndex((c) => c < 1);
+    expect(cuts[below + 1]).toBeGreaterThanOrEqual(1);
+    const lowerNeighbour = Math.max(...Array.from(v).filter((x) => x < 1));
+    const upperNeighbour = Math.min(...Array.from(v).filter((x) => x > 1));
+    expect(cuts[below]).toBeCloseTo((lowerNeighbour + 1) / 2, 12);
+    expect(cuts[below + 1]).toBeCloseTo((upperNeighbour + 1) / 2, 12);
+    // The outlier does not stretch the top bins: the last cut is inside the bulk.
+    expect(cuts[cuts.length - 1]).toBeLessThan(31);
+  });
+
+  it('binColumns orders rows by the primary categorical code and rejects bad codes', () => {
+    const data = binColumns({
+      format: 'columns',
+      nRows: 5,
+      columns: [
+        { kind: 'numeric', name: 'x', values: Float64Array.from([1, 2, 3, 4, 5]) },
+        { kind: 'categorical', name: 'c', codes: Int32Array.from([2, 0, 2, 1, 0]), categories: ['a', 'b', 'c'] },
+      ],
+    });
+    expect(data.primary).toBe(1);
+    expect(Array.from(data.order)).toEqual([1, 4, 3, 0, 2]);
+    expect(() =>
+      binColumns({ format: 'columns', nRows: 1, columns: [{ kind: 'categorical', name: 'c', codes: Int32Array.from([7]), categories: ['a'] }] }),
+    ).toThrow(/column 'c' row 0: code 7/);
+  });
+});
