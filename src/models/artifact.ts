@@ -116,7 +116,28 @@ interface ArrayEntry {
   dtype: DType;
   byteOffset: number;
   length: number;
+  /** CRC-32 of the array's bytes: a flipped byte must not load as a silently different model. */
+  crc32: number;
 }
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE), as zip and PNG use. */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const bytesOf = (a: TypedArray): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -125,7 +146,7 @@ export function encodeArtifact(artifact: ModelArtifact): Uint8Array {
   const entries: ArrayEntry[] = [];
   let blobBytes = 0;
   for (const [name, a] of Object.entries(artifact.arrays)) {
-    entries.push({ name, dtype: dtypeOf(a), byteOffset: blobBytes, length: a.length });
+    entries.push({ name, dtype: dtypeOf(a), byteOffset: blobBytes, length: a.length, crc32: crc32(bytesOf(a)) });
     blobBytes = align8(blobBytes + a.byteLength);
   }
   const headerBytes = new TextEncoder().encode(JSON.stringify({ ...artifact.header, arrays: entries }));
@@ -138,7 +159,7 @@ export function encodeArtifact(artifact: ModelArtifact): Uint8Array {
   out.set(headerBytes, 16);
   entries.forEach((e) => {
     const a = artifact.arrays[e.name];
-    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), blobStart + e.byteOffset);
+    out.set(bytesOf(a), blobStart + e.byteOffset);
   });
   return out;
 }
@@ -176,6 +197,7 @@ export function decodeArtifact(bytes: Uint8Array, source = 'artifact'): ModelArt
     // Copy into an aligned buffer of its own (the input may be unaligned or shared).
     const copy = new Uint8Array(end - start);
     copy.set(bytes.subarray(start, end));
+    if (crc32(copy) !== raw.crc32) throw new ArtifactError(`${source}: corrupt data (checksum mismatch in array '${raw.name}')`);
     arrays[raw.name] = new ctor(copy.buffer, 0, raw.length);
   }
   return { header, arrays };

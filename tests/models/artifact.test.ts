@@ -83,6 +83,9 @@ describe('model artifacts', () => {
     expect(() => loadModelSync(withHeader(artifact, (h) => (h.featureNames = ['a'])))).toThrow(/1 feature names for 21 coefficients/);
     expect(() => loadModelArtifact({ header: artifact.header, arrays: {} })).toThrow(/missing array 'coef'/);
     expect(() => loadModelArtifact({ header: artifact.header, arrays: { coef: new Float32Array(21) } })).toThrow(/wrong type/);
+    const flipped = bytes.slice();
+    flipped[flipped.length - 3] ^= 0x01; // one bit inside the stored coefficients
+    expect(() => loadModelSync(flipped)).toThrow(/checksum mismatch in array/);
     const garbage = new Uint8Array(64).fill(7);
     expect(() => loadModelSync(garbage)).toThrow(ArtifactError);
   });
