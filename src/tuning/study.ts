@@ -4,7 +4,7 @@ import type { Distribution, ParamPrimitive } from './distributions.js';
 import { ProgressBar } from './progress.js';
 import type { Pruner } from './pruners.js';
 import { pruners, samplers } from './registries.js';
-import { type PendingTrial, type Sampler, paramRng } from './sampler.js';
+import { type PendingTrial, type Sampler, type SamplerContext, paramRng } from './sampler.js';
 import {
   type Direction,
   type FrozenTrial,
@@ -126,6 +126,15 @@ export class Study implements TrialHost {
   readonly seed: number;
   readonly window: number;
   private readonly finished = new Map<number, FrozenTrial>();
+  /** Finished trials ascending by number (visible sets are prefixes of it). */
+  private readonly sorted: FrozenTrial[] = [];
+  private best: FrozenTrial | undefined;
+  /** Per live trial: what it may see, computed once (it cannot change after it was asked). */
+  private readonly views = new WeakMap<Trial, { history?: FrozenTrial[]; pending?: PendingTrial[] }>();
+  /** Early-stop bookkeeping over the finished prefix 0..prefixEnd-1. */
+  private prefixEnd = 0;
+  private prefixBest: number | undefined;
+  private prefixBestAt = -1;
   private readonly running = new Map<number, Trial>();
   /** Numbers asked in an earlier session that never finished: asked again first. */
   private readonly redo: number[] = [];
@@ -159,12 +168,18 @@ export class Study implements TrialHost {
 
   /** The best COMPLETE trial (lowest number on ties), or undefined when none completed. */
   get bestTrial(): FrozenTrial | undefined {
-    let best: FrozenTrial | undefined;
-    for (const t of this.finished.values()) {
-      if (t.state !== 'COMPLETE' || t.value === null) continue;
-      if (!best || improves(this.direction, t.value, best.value as number) || (t.value === best.value && t.number < best.number)) best = t;
+    return this.best;
+  }
+
+  private record(t: FrozenTrial): void {
+    this.finished.set(t.number, t);
+    let lo = this.sorted.length;
+    while (lo > 0 && this.sorted[lo - 1].number > t.number) lo--;
+    this.sorted.splice(lo, 0, t);
+    if (t.state === 'COMPLETE' && t.value !== null) {
+      const b = this.best;
+      if (!b || improves(this.direction, t.value, b.value as number) || (t.value === b.value && t.number < b.number)) this.best = t;
     }
-    return best;
   }
 
   get nFinished(): number {
@@ -191,7 +206,7 @@ export class Study implements TrialHost {
         throw new TunekitError('DUPLICATE', `study '${this.name}' already holds trial ${t.number}`);
       }
       if (t.state === 'RUNNING') this.redo.push(t.number);
-      else this.finished.set(t.number, freezeTrial({ ...t }));
+      else this.record(freezeTrial({ ...t }));
       this.nextNumber = Math.max(this.nextNumber, t.number + 1);
     }
     this.redo.sort((a, b) => a - b);
@@ -221,7 +236,7 @@ export class Study implements TrialHost {
     const outcome: TrialOutcome = typeof result === 'number' ? { value: result } : result;
     const frozen = this.snapshot(live, outcome.state ?? 'COMPLETE', outcome);
     this.running.delete(number);
-    this.finished.set(number, frozen);
+    this.record(frozen);
     for (const o of this.observers) {
       const r = o.onTrialEnd?.(this, frozen, outcome.model);
       if (isPromise(r)) this.pendingNotes.push(r);
@@ -263,42 +278,69 @@ export class Study implements TrialHost {
 
   /** Finished trials trial `number` may learn from (numbers <= number - window). */
   private visible(number: number): FrozenTrial[] {
-    const out: FrozenTrial[] = [];
     const limit = number - this.window;
-    for (const t of this.finished.values()) if (t.number <= limit) out.push(t);
-    return out.sort((a, b) => a.number - b.number);
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid].number <= limit) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.sorted.slice(0, lo);
+  }
+
+  private viewOf(trial: Trial): { history: FrozenTrial[]; pending: PendingTrial[] } {
+    let v = this.views.get(trial);
+    if (!v) this.views.set(trial, (v = {}));
+    const view = v;
+    const history = (): FrozenTrial[] => this.visible(trial.number);
+    const pending = (): PendingTrial[] => this.pendingFor(trial.number);
+    return {
+      get history() {
+        return (view.history ??= history());
+      },
+      get pending() {
+        return (view.pending ??= pending());
+      },
+    };
   }
 
   private pendingFor(number: number): PendingTrial[] {
     const out: PendingTrial[] = [];
     const limit = number - this.window;
-    for (const t of this.finished.values()) if (t.number > limit && t.number < number) out.push({ number: t.number, params: t.params });
+    for (let i = this.sorted.length - 1; i >= 0 && this.sorted[i].number > limit; i--) {
+      const t = this.sorted[i];
+      if (t.number < number) out.push({ number: t.number, params: t.params });
+    }
     for (const t of this.running.values()) if (t.number < number) out.push({ number: t.number, params: { ...t.params } });
     return out.sort((a, b) => a.number - b.number);
   }
 
   /** TrialHost: sample one parameter for a live trial. */
   sampleParam(trial: Trial, name: string, d: Distribution): ParamPrimitive {
-    return this.sampler.sample(
-      {
-        direction: this.direction,
-        trialNumber: trial.number,
-        seed: this.seed,
-        history: this.visible(trial.number),
-        pending: this.pendingFor(trial.number),
-        params: trial.params,
-        rng: paramRng(this.seed, trial.number, name),
+    // history/pending are computed on first use (random and grid samplers never read them).
+    const view = this.viewOf(trial);
+    const ctx: SamplerContext = {
+      direction: this.direction,
+      trialNumber: trial.number,
+      seed: this.seed,
+      get history() {
+        return view.history;
       },
-      name,
-      d,
-    );
+      get pending() {
+        return view.pending;
+      },
+      params: trial.params,
+      rng: paramRng(this.seed, trial.number, name),
+    };
+    return this.sampler.sample(ctx, name, d);
   }
 
   /** TrialHost: ask the pruner about a live trial's latest report. */
   shouldPrune(trial: Trial): boolean {
     const intermediate = trial.intermediate;
     if (intermediate.length === 0) return false;
-    return this.pruner.prune({ direction: this.direction, trialNumber: trial.number, history: this.visible(trial.number), intermediate });
+    return this.pruner.prune({ direction: this.direction, trialNumber: trial.number, history: this.viewOf(trial).history, intermediate });
   }
 
   /** Tell observers a trial started (the loop calls this after a trial's params are sampled). */
@@ -430,20 +472,15 @@ export class Study implements TrialHost {
 
   /** Over the finished prefix 0..p-1 (independent of timing): has the best stalled for `patience` trials? */
   private plateaued({ patience, minDelta = 0 }: EarlyStop): boolean {
-    let p = 0;
-    while (this.finished.has(p)) p++;
-    let best: number | undefined;
-    let bestAt = -1;
-    for (let k = 0; k < p; k++) {
-      const t = this.finished.get(k) as FrozenTrial;
+    for (let t = this.finished.get(this.prefixEnd); t !== undefined; t = this.finished.get(++this.prefixEnd)) {
       if (t.state !== 'COMPLETE' || t.value === null) continue;
-      const improves = best === undefined || (this.direction === 'minimize' ? t.value < best - minDelta : t.value > best + minDelta);
-      if (improves) {
-        best = t.value;
-        bestAt = k;
+      const b = this.prefixBest;
+      if (b === undefined || (this.direction === 'minimize' ? t.value < b - minDelta : t.value > b + minDelta)) {
+        this.prefixBest = t.value;
+        this.prefixBestAt = t.number;
       }
     }
-    return bestAt >= 0 && p - 1 - bestAt >= patience;
+    return this.prefixBestAt >= 0 && this.prefixEnd - 1 - this.prefixBestAt >= patience;
   }
 }
 

@@ -211,7 +211,11 @@ export class TPESampler implements Sampler {
     const minSigma = this.magicClip ? space.span / Math.min(100, 1 + (n + 1)) : 1e-12;
     for (let i = 0; i <= n; i++) sigmas[i] = Math.min(maxSigma, Math.max(minSigma, sigmas[i]));
     sigmas[n] = space.priorSigma;
-    return { mus, sigmas, weights };
+    const logNorm = new Float64Array(n + 1);
+    for (let i = 0; i <= n; i++) {
+      logNorm[i] = Math.log(weights[i]) - logNormalMass((space.low - mus[i]) / sigmas[i], (space.high - mus[i]) / sigmas[i]);
+    }
+    return { mus, sigmas, weights, logNorm };
   }
 }
 
@@ -219,6 +223,8 @@ interface Mixture {
   readonly mus: Float64Array;
   readonly sigmas: Float64Array;
   readonly weights: Float64Array;
+  /** log(weight) - log(mass of the component inside the bounds), per component. */
+  readonly logNorm: Float64Array;
 }
 
 /** A numeric distribution seen in the space the Parzen mixture lives in (log for log scales). */
@@ -295,26 +301,31 @@ function logDensity(m: Mixture, space: InternalSpace, value: number): number {
   } else {
     x = space.toInternal(value);
   }
+  const n = m.mus.length;
+  if (terms.length < n) terms = new Float64Array(n);
   let maxTerm = -Infinity;
-  const terms = new Float64Array(m.mus.length);
-  for (let i = 0; i < m.mus.length; i++) {
+  for (let i = 0; i < n; i++) {
     const mu = m.mus[i];
     const s = m.sigmas[i];
-    const logZ = logNormalMass((space.low - mu) / s, (space.high - mu) / s);
     let t: number;
     if (space.half > 0) t = logNormalMass((a - mu) / s, (b - mu) / s);
     else {
       const z = (x - mu) / s;
-      t = -0.5 * z * z - Math.log(s) - 0.5 * Math.log(2 * Math.PI);
+      t = -0.5 * z * z - Math.log(s) - LOG_SQRT_2PI;
     }
-    terms[i] = Math.log(m.weights[i]) + t - logZ;
-    if (terms[i] > maxTerm) maxTerm = terms[i];
+    t += m.logNorm[i];
+    terms[i] = t;
+    if (t > maxTerm) maxTerm = t;
   }
   if (maxTerm === -Infinity) return -Infinity;
   let sum = 0;
-  for (let i = 0; i < terms.length; i++) sum += Math.exp(terms[i] - maxTerm);
+  for (let i = 0; i < n; i++) sum += Math.exp(terms[i] - maxTerm);
   return maxTerm + Math.log(sum);
 }
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+/** Scratch for logDensity (one mixture at a time). */
+let terms = new Float64Array(64);
 
 /** log(Phi(b) - Phi(a)) for a <= b, accurate in both tails. */
 export function logNormalMass(a: number, b: number): number {
