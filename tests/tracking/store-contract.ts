@@ -202,6 +202,39 @@ export function storeContract(name: string, open: () => TrackingStore): void {
     );
 
     it(
+      'paging through a metric order crosses from runs with the metric to runs without it',
+      withStore((s) => {
+        const exp = s.createExperiment('e');
+        const values = [3, 1, Number.NaN, 2, undefined, undefined, undefined];
+        const ids = values.map((v, i) => {
+          const run = s.createRun({ experimentId: exp.experimentId, startTime: 100 + i });
+          if (v !== undefined) s.logBatch(run.runId, { metrics: [{ key: 'm', value: v, step: 0, timestamp: 1 }] });
+          return run.runId;
+        });
+        const expected = [1, 3, 0, 6, 5, 4, 2].map((i) => ids[i]);
+        for (const size of [1, 2, 3, 4, 7, 8]) {
+          const seen: string[] = [];
+          let token: string | undefined;
+          do {
+            const page = s.searchRuns({ orderBy: ['metrics.m asc'], maxResults: size, pageToken: token });
+            expect(page.runs.length).toBeLessThanOrEqual(size);
+            seen.push(...page.runs.map((r) => r.info.runId));
+            token = page.nextPageToken;
+          } while (token);
+          expect(seen, `page size ${size}`).toEqual(expected);
+        }
+        expect(s.searchRuns({ orderBy: ['metrics.m desc'], filter: 'metrics.m > 1 or metrics.m is null' }).runs.map((r) => r.info.runId)).toEqual(
+          [0, 3, 6, 5, 4].map((i) => ids[i]),
+        );
+        const page = (filter: string, order: string) => s.searchRuns({ filter, orderBy: [order] }).runs.map((r) => ids.indexOf(r.info.runId));
+        expect(page('metrics.m >= 2', 'metrics.m asc')).toEqual([3, 0]);
+        expect(page('metrics.m in (1, 3) and metrics.m != 2', 'metrics.m desc')).toEqual([0, 1]);
+        expect(page('metrics.m < 3 and metrics.m > 1', 'metrics.m desc')).toEqual([3]);
+        expect(page('not metrics.m < 3', 'metrics.m asc')).toEqual([0, 6, 5, 4, 2]);
+      }),
+    );
+
+    it(
       'failRuns marks only the chosen RUNNING runs',
       withStore((s) => {
         const exp = s.createExperiment('e');

@@ -93,11 +93,12 @@ export function compileFilter(node: FilterNode): SqlFragment {
 }
 
 /** LEFT JOINs and ORDER BY terms for the order-by clauses (missing values last), plus tie-breaks. */
-export function compileOrderBy(order: readonly OrderTerm[]): { joins: SqlFragment; orderBy: string } {
+export function compileOrderBy(order: readonly OrderTerm[], firstAlias = 0): { joins: SqlFragment; orderBy: string } {
   const joins: string[] = [];
   const params: unknown[] = [];
   const terms: string[] = [];
-  order.forEach((term, i) => {
+  order.forEach((term, index) => {
+    const i = index + firstAlias;
     const dir = term.descending ? 'DESC' : 'ASC';
     const f = term.field;
     if (f.entity === 'attribute') {

@@ -4,8 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { NotFoundError, TunekitError } from '../../core/errors.js';
 import { AlreadyExistsError, ParamOverwriteError, RunStateError } from '../errors.js';
-import { prepareSearch } from '../search/query.js';
-import { compileFilter, compileOrderBy } from '../search/sql.js';
+import { type PreparedSearch, prepareSearch } from '../search/query.js';
+import { type SqlFragment, compileFilter, compileOrderBy } from '../search/sql.js';
 import { likeMatch } from '../search/strings.js';
 import type { TrackingStore } from '../store.js';
 import type {
@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS runs (
   status TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER, parent_run_id TEXT);
 CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment_id, start_time);
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (start_time);
 CREATE TABLE IF NOT EXISTS params (
   rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, num REAL, PRIMARY KEY (rid, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tags (
@@ -396,28 +397,92 @@ export class SqliteStore implements TrackingStore {
     );
   }
 
-  /** The SQL a search runs (exposed for tests and EXPLAIN). */
-  compileSearch(query: SearchRunsQuery): { sql: string; params: unknown[]; limit: number; offset: number } {
-    const q = prepareSearch(query);
+  /** The experiment and filter conditions of a search, as WHERE terms over `runs r`. */
+  private whereOf(q: PreparedSearch): SqlFragment {
     const where: string[] = [];
     const params: unknown[] = [];
-    const order = compileOrderBy(q.order);
-    params.push(...order.joins.params);
     if (q.experimentIds) {
       const ids = q.experimentIds.filter((id) => /^\d+$/.test(id)).map(Number);
-      where.push(`r.experiment_id IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(ids));
+      // One experiment (the usual case) as '=' lets the planner walk runs_by_experiment in order.
+      if (ids.length === 1) {
+        where.push('r.experiment_id = ?');
+        params.push(ids[0]);
+      } else {
+        where.push('r.experiment_id IN (SELECT value FROM json_each(?))');
+        params.push(JSON.stringify(ids));
+      }
     }
     if (q.filter) {
       const f = compileFilter(q.filter);
       where.push(f.sql);
       params.push(...f.params);
     }
-    const sql =
-      `SELECT ${RUN_COLUMNS} FROM runs r ${order.joins.sql}` +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ` ORDER BY ${order.orderBy} LIMIT ? OFFSET ?`;
-    return { sql, params, limit: q.limit, offset: q.offset };
+    return { sql: where.join(' AND '), params };
+  }
+
+  /**
+   * The SQL a search runs, for tests and EXPLAIN. A search ordered first by a metric runs in parts
+   * (see metricOrderedSql); they are returned joined by UNION ALL for inspection only.
+   */
+  compileSearch(query: SearchRunsQuery): { sql: string; params: unknown[]; limit: number; offset: number } {
+    const q = prepareSearch(query);
+    let parts: SqlFragment[] = [this.genericSql(q)];
+    if (q.order[0]?.field.entity === 'metric') {
+      const { a, b, count } = this.metricOrderedSql(q);
+      parts = b ? [a, b, count] : [a, count];
+    }
+    return { sql: parts.map((p) => p.sql).join(' UNION ALL '), params: parts.flatMap((p) => p.params), limit: q.limit, offset: q.offset };
+  }
+
+  private genericSql(q: PreparedSearch): SqlFragment {
+    const order = compileOrderBy(q.order);
+    const where = this.whereOf(q);
+    return {
+      sql: `SELECT ${RUN_COLUMNS} FROM runs r ${order.joins.sql}${where.sql ? ` WHERE ${where.sql}` : ''} ORDER BY ${order.orderBy}`,
+      params: [...order.joins.params, ...where.params],
+    };
+  }
+
+  /**
+   * Ordered first by a metric: (A) runs that have a value, driven by the latest_metrics(key,
+   * value) index in order, so LIMIT stops the scan early; then (B) runs without one (missing or
+   * NaN), which sort last. Same order as the single generic query, far less work. Top-level
+   * comparisons on the ordering metric also bound the index range (they test the same row), and
+   * when one exists no run of part B can match, so B is skipped.
+   */
+  private metricOrderedSql(q: PreparedSearch): { a: SqlFragment; b: SqlFragment | null; count: SqlFragment } {
+    const first = q.order[0];
+    const key = first.field.key;
+    const rest = compileOrderBy(q.order.slice(1), 1);
+    const where = this.whereOf(q);
+    const and = where.sql ? ` AND ${where.sql}` : '';
+    const conjuncts = q.filter === null ? [] : q.filter.type === 'and' ? q.filter.items : [q.filter];
+    const onKey = conjuncts.filter((n) => (n.type === 'compare' || n.type === 'in') && n.field.entity === 'metric' && n.field.key === key);
+    let range = '';
+    const rangeParams: unknown[] = [];
+    for (const n of onKey) {
+      if (n.type === 'compare' && n.op !== '!=') {
+        range += ` AND o0.value ${n.op} ?`;
+        rangeParams.push(n.value);
+      }
+    }
+    const fromA = `FROM latest_metrics o0 JOIN runs r ON r.rid = o0.rid`;
+    const whereA = `WHERE o0.key = ? AND o0.value IS NOT NULL${range}${and}`;
+    const a = {
+      sql: `SELECT ${RUN_COLUMNS} ${fromA} ${rest.joins.sql} ${whereA} ORDER BY o0.value ${first.descending ? 'DESC' : 'ASC'}, ${rest.orderBy}`,
+      params: [...rest.joins.params, key, ...rangeParams, ...where.params],
+    };
+    const count = { sql: `SELECT COUNT(*) AS n ${fromA} ${whereA}`, params: [key, ...rangeParams, ...where.params] };
+    const b =
+      onKey.length > 0
+        ? null
+        : {
+            sql:
+              `SELECT ${RUN_COLUMNS} FROM runs r ${rest.joins.sql} WHERE NOT EXISTS (SELECT 1 FROM latest_metrics x WHERE x.rid = r.rid AND x.key = ? AND x.value IS NOT NULL)${and}` +
+              ` ORDER BY ${rest.orderBy}`,
+            params: [...rest.joins.params, key, ...where.params],
+          };
+    return { a, b, count };
   }
 
   private readonly searchCache = new Map<string, Database.Statement>();
@@ -433,9 +498,23 @@ export class SqliteStore implements TrackingStore {
   }
 
   searchRuns(query: SearchRunsQuery): RunPage {
-    const { sql, params, limit, offset } = this.compileSearch(query);
+    const q = prepareSearch(query);
+    const { limit, offset } = q;
     // One row more than the page tells whether another page exists.
-    const rows = this.cachedStatement(sql).all(...params, limit + 1, offset) as RunRow[];
+    let rows: RunRow[];
+    if (q.order[0]?.field.entity === 'metric') {
+      const { a, b, count } = this.metricOrderedSql(q);
+      rows = this.cachedStatement(`${a.sql} LIMIT ? OFFSET ?`).all(...a.params, limit + 1, offset) as RunRow[];
+      if (rows.length <= limit && b !== null) {
+        // Part A is exhausted: continue into part B at the right offset.
+        const countA = rows.length > 0 || offset === 0 ? offset + rows.length : (this.cachedStatement(count.sql).get(...count.params) as { n: number }).n;
+        const offsetB = rows.length > 0 ? 0 : Math.max(0, offset - countA);
+        rows = rows.concat(this.cachedStatement(`${b.sql} LIMIT ? OFFSET ?`).all(...b.params, limit + 1 - rows.length, offsetB) as RunRow[]);
+      }
+    } else {
+      const g = this.genericSql(q);
+      rows = this.cachedStatement(`${g.sql} LIMIT ? OFFSET ?`).all(...g.params, limit + 1, offset) as RunRow[];
+    }
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const runs = page.length ? this.runRecords(page) : [];
