@@ -7,3 +7,4 @@ export type { TrackingStore } from './store.js';
 export * from './stores/index.js';
 export * from './types.js';
 export * from './uri.js';
+export * from './adapters/study.js';

@@ -1,0 +1,351 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  type BinnedDataset,
+  type CsrMatrix,
+  DataSourceError,
+  DictVectorizer,
+  type FeatureColumns,
+  type FeatureFrame,
+  type Model,
+  type ModelInput,
+  PipelineModel,
+  type Space,
+  type TaxiSourceKind,
+  TrackingClient,
+  binColumns,
+  binLike,
+  createStudy,
+  hp,
+  loadModel,
+  loadPipeline,
+  modelKinds,
+  modelSearch,
+  modelToBytes,
+  readTaxiTrips,
+  resolveTaxiMonth,
+  rmse,
+  taxiFeatures,
+  taxiFileName,
+  trackStudy,
+} from '../../src/index.js';
+import type { ExampleOptions } from './options.js';
+
+export const EXPERIMENT = 'nyc-taxi-duration';
+export const BEST_MODELS_EXPERIMENT = 'nyc-taxi-best-models';
+export const REGISTERED_MODEL = 'nyc-taxi-duration';
+export const ALIAS = 'champion';
+/** Tags that let the example find its own runs again (the store may hold many sessions). */
+export const SESSION_TAG = 'example.session';
+const KIND_TAG = 'example.kind';
+const PARAMS_TAG = 'example.params';
+
+export interface SplitData {
+  readonly name: 'train' | 'val' | 'test';
+  /** The month (YYYY-MM) or file asked for. */
+  readonly request: string;
+  readonly source: TaxiSourceKind | 'file';
+  readonly path: string;
+  readonly rows: number;
+  readonly frame: FeatureFrame;
+  readonly X: CsrMatrix;
+  readonly columns: FeatureColumns;
+  readonly binned: BinnedDataset;
+  readonly y: Float64Array;
+}
+
+export interface ModelResult {
+  readonly name: string;
+  readonly kind: string;
+  readonly valRmse: number;
+  readonly testRmse: number;
+  readonly fitSeconds: number;
+  readonly runId: string;
+}
+
+export interface WorkflowResult {
+  readonly session: string;
+  readonly trackingUri: string;
+  readonly data: Record<'train' | 'val' | 'test', { request: string; source: string; path: string; rows: number }>;
+  readonly features: number;
+  readonly models: ModelResult[];
+  readonly top5: ModelResult[];
+  readonly registered: { name: string; version: number; alias: string; runId: string; testRmse: number };
+  readonly predictions: { PU_DO: string; trip_distance: number; actual: number; predicted: number }[];
+}
+
+export interface Reporter {
+  /** A line of progress for a person (stderr in --json mode). */
+  say(line: string): void;
+}
+
+/** Folders searched for TLC files when --data-dir is not given. */
+export function dataDirCandidates(options: ExampleOptions, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (options.dataDir !== undefined) return [resolve(options.dataDir)];
+  return [env.TUNEKIT_DATA_DIR, 'data/nyc-taxi', '../shared/data/nyc-taxi'].filter((d): d is string => !!d).map((d) => resolve(d));
+}
+
+async function loadSplit(name: SplitData['name'], request: string, options: ExampleOptions): Promise<Omit<SplitData, 'X' | 'columns' | 'binned'>> {
+  let path: string;
+  let source: SplitData['source'];
+  if (request.endsWith('.parquet')) {
+    path = resolve(request);
+    if (!existsSync(path)) throw new DataSourceError(path, `--${name} file does not exist`, { code: 'FILE_NOT_FOUND' });
+    source = 'file';
+  } else {
+    const month = { color: options.color, month: request };
+    const dataDir = dataDirCandidates(options).find((d) => existsSync(resolve(d, taxiFileName(month))));
+    const found = await resolveTaxiMonth(month, {
+      ...(dataDir ? { dataDir } : options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
+      // Offline machines fall through to generated data quickly.
+      download: { connectTimeoutMs: 3000 },
+      generate: { rows: options.quick ? 20_000 : 80_000, seed: options.seed },
+    });
+    path = found.path;
+    source = found.kind;
+  }
+  const trips = await readTaxiTrips(path);
+  return { name, request, source, path, rows: trips.nRows, frame: taxiFeatures(trips), y: trips.duration };
+}
+
+/** What the example needs to know of a run to fit its model again. */
+interface RunRecipe {
+  readonly name: string;
+  readonly kind: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter): Promise<WorkflowResult> {
+  if (options.dataDir !== undefined && !(existsSync(options.dataDir) && statSync(options.dataDir).isDirectory())) {
+    throw new DataSourceError(resolve(options.dataDir), '--data-dir is not a folder', { code: 'FILE_NOT_FOUND' });
+  }
+  // 1. Data: read, prepare, vectorise (fit on train only).
+  const raw = {
+    train: await loadSplit('train', options.train, options),
+    val: await loadSplit('val', options.val, options),
+    test: await loadSplit('test', options.test, options),
+  };
+  for (const s of Object.values(raw)) report.say(`data  ${s.name.padEnd(5)} ${s.request}: ${s.rows.toLocaleString('en-US')} rides (source: ${s.source}, ${s.path})`);
+  const vectorizer = new DictVectorizer().fit(raw.train.frame);
+  const trainColumns = vectorizer.transformColumns(raw.train.frame);
+  const trainBinned = binColumns(trainColumns);
+  const withViews = (s: (typeof raw)['train'], columns: FeatureColumns, binned: BinnedDataset): SplitData => ({
+    ...s,
+    X: vectorizer.transform(s.frame),
+    columns,
+    binned,
+  });
+  const train = withViews(raw.train, trainColumns, trainBinned);
+  const valColumns = vectorizer.transformColumns(raw.val.frame);
+  const val = withViews(raw.val, valColumns, binLike(trainBinned, valColumns));
+  const testColumns = vectorizer.transformColumns(raw.test.frame);
+  const test = withViews(raw.test, testColumns, binLike(trainBinned, testColumns));
+  report.say(`features: ${vectorizer.nFeatures.toLocaleString('en-US')} (PU_DO one-hot + trip_distance)`);
+
+  const client = new TrackingClient(options.trackingUri);
+  const session = randomUUID();
+  const experiment = client.getOrCreateExperiment(EXPERIMENT);
+  const recipes = new Map<string, RunRecipe>();
+  const models: ModelResult[] = [];
+
+  const viewOf = (kind: string, split: SplitData): ModelInput =>
+    (modelKinds.get(kind).input === 'matrix' ? split.X : (split.binned as unknown as FeatureColumns));
+  const evaluate = (model: Model<ModelInput>, kind: string) => ({
+    valRmse: rmse(val.y, model.predict(viewOf(kind, val))),
+    testRmse: rmse(test.y, model.predict(viewOf(kind, test))),
+  });
+  const fitTimed = (recipe: RunRecipe) => {
+    const estimator = modelKinds.get(recipe.kind).create(recipe.params);
+    const t0 = performance.now();
+    const model = estimator.fit(viewOf(recipe.kind, train), train.y);
+    return { model, estimator, fitSeconds: (performance.now() - t0) / 1000 };
+  };
+  const logModel = (runId: string, model: Model<ModelInput>) =>
+    client.logModel(runId, modelToBytes(new PipelineModel(vectorizer, model)), {
+      signature: { inputs: [{ name: 'PU_DO', type: 'string' }, { name: 'trip_distance', type: 'double' }], outputs: [{ name: 'duration', type: 'double' }] },
+      inputExample: [{ PU_DO: '43_151', trip_distance: 1.01 }],
+    });
+
+  // 2. Baselines and the homework's fixed random forest: one tracked run each.
+  const fixed: RunRecipe[] = [
+    { name: 'LinearRegression', kind: 'linear_regression', params: {} },
+    { name: 'Lasso(alpha=0.01)', kind: 'lasso', params: { alpha: 0.01 } },
+    { name: 'Ridge(alpha=1)', kind: 'ridge', params: { alpha: 1 } },
+    { name: 'RandomForest(maxDepth=10)', kind: 'random_forest', params: { maxDepth: 10, seed: 0 } },
+  ];
+  for (const recipe of fixed) {
+    const run = client.createRun({
+      experimentId: experiment.experimentId,
+      runName: recipe.name,
+      tags: { [SESSION_TAG]: session, [KIND_TAG]: recipe.kind, [PARAMS_TAG]: JSON.stringify(recipe.params), model: recipe.name },
+    });
+    try {
+      const { model, estimator, fitSeconds } = fitTimed(recipe);
+      const { valRmse, testRmse } = evaluate(model, recipe.kind);
+      client.logBatch(run.runId, {
+        params: paramsForLog(estimator.params),
+        metrics: [
+          { key: 'val_rmse', value: valRmse },
+          { key: 'test_rmse', value: testRmse },
+          { key: 'fit_seconds', value: fitSeconds },
+        ],
+      });
+      logModel(run.runId, model);
+      client.endRun(run.runId, 'FINISHED');
+      recipes.set(run.runId, recipe);
+      models.push({ name: recipe.name, kind: recipe.kind, valRmse, testRmse, fitSeconds, runId: run.runId });
+      report.say(`fit   ${recipe.name.padEnd(28)} val RMSE ${valRmse.toFixed(4)}  (${fitSeconds.toFixed(2)} s)`);
+    } catch (err) {
+      client.endRun(run.runId, 'FAILED');
+      throw err;
+    }
+  }
+
+  // 3. Searches with TPE on worker threads; every trial a child run of the study's run.
+  const searchData = {
+    train: { X: train.X, prepared: train.binned, y: train.y },
+    val: { X: val.X, prepared: val.binned, y: val.y },
+  };
+  const searches: { name: string; kind: string; evals: number; space: Space; fixed: Record<string, unknown> }[] = [
+    {
+      name: 'RandomForest TPE',
+      kind: 'random_forest',
+      evals: options.evals,
+      // The homework's space (hyperopt's quniform gives integers here, never floats).
+      space: {
+        maxDepth: hp.quniform('maxDepth', 1, 20, 1),
+        nEstimators: hp.quniform('nEstimators', 10, 50, 1),
+        minSamplesSplit: hp.quniform('minSamplesSplit', 2, 10, 1),
+        minSamplesLeaf: hp.quniform('minSamplesLeaf', 1, 4, 1),
+      },
+      fixed: {},
+    },
+    {
+      name: 'GradientBoosting TPE',
+      kind: 'gradient_boosting',
+      evals: options.gbdtEvals,
+      space: {
+        maxDepth: hp.quniform('maxDepth', 4, 30, 1),
+        learningRate: hp.loguniform('learningRate', 0.03, 0.3),
+        regAlpha: hp.loguniform('regAlpha', 1e-3, 1),
+        regLambda: hp.loguniform('regLambda', 1e-3, 1),
+        minChildWeight: hp.loguniform('minChildWeight', 0.5, 10),
+      },
+      fixed: { nEstimators: options.quick ? 200 : 1000, earlyStoppingRounds: 50 },
+    },
+  ];
+  for (const s of searches) {
+    if (s.evals === 0 || !modelKinds.has(s.kind)) continue;
+    const study = createStudy({ name: `${s.kind}-${session.slice(0, 8)}`, sampler: 'tpe', seed: options.seed });
+    const tracker = trackStudy(client, study, { experiment: EXPERIMENT, runName: s.name, valueKey: 'val_rmse' });
+    const search = modelSearch({ kind: s.kind, data: searchData, space: s.space, fixed: s.fixed, metric: 'rmse' });
+    const t0 = performance.now();
+    const result = await study.optimize(search, { nTrials: s.evals, nWorkers: options.workers, progress: options.progress && !options.json });
+    const seconds = (performance.now() - t0) / 1000;
+    await search.close();
+    client.setTag(tracker.parentRunId, SESSION_TAG, session);
+    for (const [number, runId] of tracker.runIds) {
+      const params = search.paramsOf(number);
+      if (!params) continue;
+      client.setTags(runId, { [SESSION_TAG]: session, [KIND_TAG]: s.kind, [PARAMS_TAG]: JSON.stringify(params) });
+      recipes.set(runId, { name: `${s.name} trial ${number}`, kind: s.kind, params });
+    }
+    const best = result.bestTrial;
+    const bestModel = search.bestModel;
+    if (!best || best.value === null || !bestModel) throw new Error(`${s.name}: no trial finished (${result.trials.map((t) => t.reason).join('; ')})`);
+    const model = await loadModel(bestModel.bytes);
+    const { testRmse } = evaluate(model, s.kind);
+    const runId = tracker.runIds.get(best.number) ?? tracker.parentRunId;
+    client.logMetric(runId, 'test_rmse', testRmse);
+    models.push({
+      name: `${s.name} best (trial ${best.number})`,
+      kind: s.kind,
+      valRmse: best.value,
+      testRmse,
+      fitSeconds: best.metrics.fitSeconds ?? Number.NaN,
+      runId,
+    });
+    report.say(`tune  ${s.name}: ${result.trials.length} trials in ${seconds.toFixed(1)} s on ${options.workers} worker(s); best val RMSE ${best.value.toFixed(4)} (trial ${best.number})`);
+  }
+
+  // 4. The five best runs by validation RMSE, fitted again and scored on the test month, then
+  //    the best on test registered with the alias.
+  const top = client.searchRuns({
+    experimentIds: [experiment.experimentId],
+    filter: `tags.\`${SESSION_TAG}\` = '${session}' and metrics.val_rmse is not null and status = 'FINISHED' and tags.\`${KIND_TAG}\` is not null`,
+    orderBy: ['metrics.val_rmse asc'],
+    maxResults: 5,
+  }).runs;
+  const bestExperiment = client.getOrCreateExperiment(BEST_MODELS_EXPERIMENT);
+  const top5: ModelResult[] = [];
+  for (const source of top) {
+    const recipe = recipes.get(source.info.runId);
+    if (!recipe) continue;
+    const run = client.createRun({
+      experimentId: bestExperiment.experimentId,
+      runName: recipe.name,
+      tags: { [SESSION_TAG]: session, [KIND_TAG]: recipe.kind, 'example.source_run': source.info.runId },
+    });
+    const { model, estimator, fitSeconds } = fitTimed(recipe);
+    const { valRmse, testRmse } = evaluate(model, recipe.kind);
+    client.logBatch(run.runId, {
+      params: paramsForLog(estimator.params),
+      metrics: [
+        { key: 'val_rmse', value: valRmse },
+        { key: 'test_rmse', value: testRmse },
+        { key: 'fit_seconds', value: fitSeconds },
+      ],
+    });
+    logModel(run.runId, model);
+    client.endRun(run.runId, 'FINISHED');
+    top5.push({ name: recipe.name, kind: recipe.kind, valRmse, testRmse, fitSeconds, runId: run.runId });
+  }
+  const { run: bestRun, version } = client.registerBestRun({
+    experiment: BEST_MODELS_EXPERIMENT,
+    metric: 'test_rmse',
+    mode: 'min',
+    name: REGISTERED_MODEL,
+    alias: ALIAS,
+    filter: `tags.\`${SESSION_TAG}\` = '${session}'`,
+  });
+  report.say(`registered ${REGISTERED_MODEL} version ${version.version} (@${ALIAS}) from run ${bestRun.info.runId}`);
+
+  // 5. Load the champion back by URI and predict rides from raw records.
+  const champion = await loadPipeline(client.loadModelBytes(`models:/${REGISTERED_MODEL}@${ALIAS}`));
+  const pu = test.frame.columns.PU_DO;
+  const dist = test.frame.columns.trip_distance;
+  const rides: { PU_DO: string; trip_distance: number }[] = [];
+  for (let i = 0; i < 5 && i < test.rows; i++) {
+    rides.push({
+      PU_DO: pu.kind === 'categorical' ? pu.dictionary[pu.codes[i]] : String(pu.values[i]),
+      trip_distance: dist.kind === 'numeric' ? dist.values[i] : Number.NaN,
+    });
+  }
+  const predicted = champion.predict(rides);
+  const predictions = rides.map((r, i) => ({ ...r, actual: test.y[i], predicted: predicted[i] }));
+  client.close();
+
+  const data = Object.fromEntries(
+    [train, val, test].map((s) => [s.name, { request: s.request, source: s.source, path: s.path, rows: s.rows }]),
+  ) as WorkflowResult['data'];
+  return {
+    session,
+    trackingUri: options.trackingUri,
+    data,
+    features: vectorizer.nFeatures,
+    models,
+    top5,
+    registered: { name: REGISTERED_MODEL, version: version.version, alias: ALIAS, runId: bestRun.info.runId, testRmse: bestRun.metrics.test_rmse.value },
+    predictions,
+  };
+}
+
+/** Estimator params as tracker params (null stays null; everything else as given). */
+function paramsForLog(params: Readonly<Record<string, unknown>>): Record<string, string | number | boolean | null> {
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const [k, v] of Object.entries(params)) {
+    out[k] = v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : JSON.stringify(v);
+  }
+  return out;
+}
