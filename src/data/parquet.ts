@@ -6,11 +6,22 @@
  * one schema (see `normalizeColumn`): files of different years concatenate, and callers see one
  * type per kind of column.
  */
-import { openAsBlob } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import * as arrow from 'apache-arrow';
-import { ParquetFile } from 'parquet-wasm';
 import { DataSourceError } from '../core/errors.js';
+import {
+  BATCH_ROWS,
+  type ColumnKind,
+  type OpenedParquet,
+  type ParquetSource,
+  ParquetErrorCode,
+  checkColumnKinds,
+  checkColumnsExist,
+  messageOf,
+  openParquet,
+  sourcesOf,
+} from './parquet-file.js';
+
+export { type ColumnKind, type ParquetSource, ParquetErrorCode } from './parquet-file.js';
 
 export interface ReadParquetOptions {
   /** Columns to read (all when omitted). Only these are decoded. */
@@ -22,43 +33,13 @@ export interface ReadParquetOptions {
   readonly kinds?: Readonly<Record<string, ColumnKind>>;
 }
 
-/** What a column holds after normalisation. */
-export type ColumnKind = 'number' | 'timestamp' | 'string' | 'boolean';
-
-/** The kind of a stored Arrow type once normalised, or undefined when tunekit cannot use it. */
-export function columnKind(type: arrow.DataType): ColumnKind | undefined {
-  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isNull(type)) return 'number';
-  if (arrow.DataType.isTimestamp(type)) return 'timestamp';
-  if (arrow.DataType.isBool(type)) return 'boolean';
-  if (isSupportedType(type)) return 'string';
-  return undefined;
-}
-
-/** A path, several paths (read in order and concatenated), or the bytes of one file. */
-export type ParquetSource = string | readonly string[] | Uint8Array;
-
-/** `DataSourceError.code` values raised by the reader. */
-export const ParquetErrorCode = {
-  fileNotFound: 'FILE_NOT_FOUND',
-  notParquet: 'NOT_PARQUET',
-  truncated: 'TRUNCATED',
-  columnNotFound: 'COLUMN_NOT_FOUND',
-  unsupportedType: 'UNSUPPORTED_TYPE',
-  schemaMismatch: 'SCHEMA_MISMATCH',
-  readFailed: 'READ_FAILED',
-} as const;
-
-// One batch per row group: parquet-wasm's default of 1024 rows per batch costs more than decoding.
-const BATCH_ROWS = 1 << 30;
-const MAGIC = 0x31524150; // "PAR1" read as little-endian uint32
-
 /** Read a Parquet file (or several, concatenated) into one Arrow table with a normalised schema. */
 export async function readParquet(source: ParquetSource, options: ReadParquetOptions = {}): Promise<arrow.Table> {
   const batches: arrow.RecordBatch[] = [];
   let schema: arrow.Schema | undefined;
   let firstName = '';
   for (const file of sourcesOf(source)) {
-    const opened = await openParquet(file);
+    const opened = await openArrow(file);
     const names = resolveColumns(opened, options);
     const table = await readGroups(opened, names, undefined);
     if (schema === undefined) {
@@ -84,7 +65,7 @@ export async function* streamParquet(
   let schema: arrow.Schema | undefined;
   let firstName = '';
   for (const file of sourcesOf(source)) {
-    const opened = await openParquet(file);
+    const opened = await openArrow(file);
     const names = resolveColumns(opened, options);
     for (let g = 0; g < opened.rowGroups; g++) {
       const table = await readGroups(opened, names, [g]);
@@ -101,126 +82,31 @@ export async function* streamParquet(
 
 /** Column names and Arrow types of a Parquet file as stored (before normalisation). */
 export async function parquetSchema(source: string | Uint8Array): Promise<arrow.Schema> {
-  return (await openParquet(source)).schema;
+  return (await openArrow(source)).schema;
 }
 
-interface OpenedParquet {
-  readonly name: string;
-  readonly file: ParquetFile;
+interface ArrowParquet extends OpenedParquet {
   readonly schema: arrow.Schema;
-  readonly rowGroups: number;
 }
 
-function sourcesOf(source: ParquetSource): (string | Uint8Array)[] {
-  if (typeof source === 'string' || source instanceof Uint8Array) return [source];
-  if (Array.isArray(source)) return [...source];
-  throw new DataSourceError(String(source), 'expected a path, an array of paths or a Uint8Array', {
-    code: ParquetErrorCode.readFailed,
-  });
-}
-
-async function openParquet(source: string | Uint8Array): Promise<OpenedParquet> {
-  const name = typeof source === 'string' ? source : `<${source.byteLength} bytes>`;
-  let blob: Blob;
-  if (typeof source === 'string') {
-    await checkFramePath(source);
-    blob = await openAsBlob(source);
-  } else {
-    checkFrame(name, source.byteLength, source.subarray(0, 4), source.subarray(Math.max(0, source.byteLength - 8)));
-    blob = new Blob([source]);
-  }
-  let file: ParquetFile;
-  try {
-    file = await ParquetFile.fromFile(blob);
-  } catch (err) {
-    throw new DataSourceError(name, `cannot read the Parquet footer (truncated or corrupt file): ${messageOf(err)}`, {
-      code: ParquetErrorCode.truncated,
-      cause: err,
-    });
-  }
+async function openArrow(source: string | Uint8Array): Promise<ArrowParquet> {
+  const opened = await openParquet(source);
   let schema: arrow.Schema;
-  let rowGroups: number;
   try {
-    schema = arrow.tableFromIPC(file.schema().intoIPCStream()).schema;
-    rowGroups = file.metadata().numRowGroups();
+    schema = arrow.tableFromIPC(opened.file.schema().intoIPCStream()).schema;
   } catch (err) {
-    throw new DataSourceError(name, `cannot read the Parquet schema: ${messageOf(err)}`, {
-      code: ParquetErrorCode.readFailed,
-      cause: err,
-    });
+    throw new DataSourceError(opened.name, `cannot read the Parquet schema: ${messageOf(err)}`, { code: ParquetErrorCode.readFailed, cause: err });
   }
-  return { name, file, schema, rowGroups };
+  return { ...opened, schema };
 }
 
-/** Reads the first and last bytes of a path to tell "missing", "not Parquet" and "truncated" apart. */
-async function checkFramePath(path: string): Promise<void> {
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new DataSourceError(path, 'not a file', { code: ParquetErrorCode.fileNotFound });
-    size = st.size;
-  } catch (err) {
-    if (err instanceof DataSourceError) throw err;
-    throw new DataSourceError(path, `file not found (${messageOf(err)})`, { code: ParquetErrorCode.fileNotFound, cause: err });
-  }
-  const head = new Uint8Array(4);
-  const tail = new Uint8Array(8);
-  const fh = await open(path, 'r');
-  try {
-    await fh.read(head, 0, Math.min(4, size), 0);
-    if (size >= 8) await fh.read(tail, 0, 8, size - 8);
-  } finally {
-    await fh.close();
-  }
-  checkFrame(path, size, head, size >= 8 ? tail : tail.subarray(0, 0));
+function resolveColumns(opened: ArrowParquet, options: ReadParquetOptions): string[] {
+  if (options.columns !== undefined) checkColumnsExist(opened, options.columns);
+  if (options.kinds !== undefined) checkColumnKinds(opened, options.kinds);
+  return options.columns === undefined ? opened.fields.map((f) => f.name) : [...options.columns];
 }
 
-function checkFrame(name: string, size: number, head: Uint8Array, tail: Uint8Array): void {
-  const word = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-  if (size < 4 || word(head, 0) !== MAGIC) {
-    throw new DataSourceError(name, `not a Parquet file (no "PAR1" magic at the start; ${size} bytes)`, {
-      code: ParquetErrorCode.notParquet,
-    });
-  }
-  if (size < 12 || tail.length < 8 || word(tail, 4) !== MAGIC) {
-    throw new DataSourceError(name, `truncated Parquet file (no "PAR1" magic at the end; ${size} bytes)`, {
-      code: ParquetErrorCode.truncated,
-    });
-  }
-  const footer = word(tail, 0);
-  if (footer + 12 > size) {
-    throw new DataSourceError(name, `truncated Parquet file (footer of ${footer} bytes in a file of ${size})`, {
-      code: ParquetErrorCode.truncated,
-    });
-  }
-}
-
-function resolveColumns(opened: OpenedParquet, options: ReadParquetOptions): string[] {
-  const { columns, kinds } = options;
-  const available = opened.schema.fields.map((f) => f.name);
-  for (const [c, kind] of Object.entries(kinds ?? {})) {
-    const field = opened.schema.fields.find((f) => f.name === c);
-    if (field === undefined) continue; // reported below when asked for
-    const actual = columnKind(field.type);
-    if (actual !== kind) {
-      throw new DataSourceError(opened.name, `column '${c}' has type ${field.type}; expected a ${kind} column`, {
-        code: ParquetErrorCode.unsupportedType,
-      });
-    }
-  }
-  if (columns === undefined) return available;
-  const missing = columns.filter((c) => !available.includes(c));
-  if (missing.length > 0) {
-    throw new DataSourceError(
-      opened.name,
-      `column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `'${c}'`).join(', ')} not found (columns: ${available.join(', ')})`,
-      { code: ParquetErrorCode.columnNotFound },
-    );
-  }
-  return [...columns];
-}
-
-async function readGroups(opened: OpenedParquet, columns: string[], rowGroups: number[] | undefined): Promise<arrow.Table> {
+async function readGroups(opened: ArrowParquet, columns: string[], rowGroups: number[] | undefined): Promise<arrow.Table> {
   if (columns.length === 0) {
     throw new DataSourceError(opened.name, 'no columns to read', { code: ParquetErrorCode.columnNotFound });
   }
@@ -420,8 +306,4 @@ function writeInt64(halves: Int32Array, i: number, v: number): void {
   const hi = Math.floor(v / 4294967296);
   halves[2 * i + 1] = hi;
   halves[2 * i] = (v - hi * 4294967296) | 0;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

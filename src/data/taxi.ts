@@ -1,11 +1,25 @@
 /**
  * NYC taxi preparation, as in the course notebooks: duration in minutes from pickup/dropoff,
  * keep minDuration <= duration <= maxDuration, and the columns the features are built from.
- * Vectorised over the Arrow chunks' typed arrays; no per-row objects.
+ * Vectorised over typed arrays; no per-row objects.
+ *
+ * `readTaxiTrips` reads the five needed columns straight from wasm memory (no Arrow JS, which
+ * keeps a fresh process fast); `prepareTaxi` does the same on an Arrow table.
  */
-import * as arrow from 'apache-arrow';
-import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
-import { type ParquetSource, parquetSchema, streamParquet, ticksPerSecond } from './parquet.js';
+import type * as arrow from 'apache-arrow';
+import { TimeUnit, Type } from 'apache-arrow/enum';
+import { DataSourceError, InvalidInputError, InvalidParameterError } from '../core/errors.js';
+import {
+  type ParquetSource,
+  ParquetErrorCode,
+  type RawColumn,
+  checkColumnKinds,
+  checkColumnsExist,
+  formatTicksPerSecond,
+  openParquet,
+  readRawBatches,
+  sourcesOf,
+} from './parquet-file.js';
 
 /** Prepared trips: one entry per kept row, columns as typed arrays. */
 export interface TaxiTrips {
@@ -34,32 +48,70 @@ export const TAXI_COLUMNS: Readonly<Record<TaxiColor, readonly string[]>> = {
   yellow: ['tpep_pickup_datetime', 'tpep_dropoff_datetime', 'PULocationID', 'DOLocationID', 'trip_distance'],
 };
 
-/** Reads only the needed columns of TLC trip files (green or yellow, detected) and prepares them. */
+/**
+ * Reads only the needed columns of TLC trip files (green or yellow, detected per file) and
+ * prepares them, row group by row group: only the kept rows of the whole source are held at once.
+ */
 export async function readTaxiTrips(source: ParquetSource, options: PrepareTaxiOptions = {}): Promise<TaxiTrips> {
-  const first = typeof source === 'string' || source instanceof Uint8Array ? source : source[0];
-  if (first === undefined) throw new InvalidInputError('readTaxiTrips: no source given');
-  const schema = await parquetSchema(first);
-  const names = schema.fields.map((f) => f.name);
-  const color: TaxiColor = names.includes('tpep_pickup_datetime') ? 'yellow' : 'green';
-  const columns = TAXI_COLUMNS[color];
-  const kinds = { [columns[0]]: 'timestamp', [columns[1]]: 'timestamp', PULocationID: 'number', DOLocationID: 'number', trip_distance: 'number' } as const;
-  // Row group by row group: only the kept rows of the whole source are held at once.
+  const bounds = checkBounds(options);
   const parts: TaxiTrips[] = [];
-  for await (const batch of streamParquet(source, { columns, kinds })) parts.push(prepareTaxi(new arrow.Table(batch), options));
+  for (const file of sourcesOf(source)) {
+    const opened = await openParquet(file);
+    const names = opened.fields.map((f) => f.name);
+    const columns = TAXI_COLUMNS[names.includes('tpep_pickup_datetime') ? 'yellow' : 'green'];
+    checkColumnsExist(opened, columns);
+    checkColumnKinds(opened, {
+      [columns[0]]: 'timestamp',
+      [columns[1]]: 'timestamp',
+      PULocationID: 'number',
+      DOLocationID: 'number',
+      trip_distance: 'number',
+    });
+    for (let g = 0; g < opened.rowGroups; g++) {
+      const chunks = (await readRawBatches(opened, columns, [g])).map((b) => ({
+        length: b.length,
+        pickup: b.columns[columns[0]],
+        dropoff: b.columns[columns[1]],
+        pu: b.columns.PULocationID,
+        dof: b.columns.DOLocationID,
+        distance: b.columns.trip_distance,
+      }));
+      try {
+        parts.push(prepareChunks(chunks, bounds));
+      } catch (err) {
+        if (err instanceof InvalidInputError) throw new DataSourceError(opened.name, err.message, { code: ParquetErrorCode.unsupportedType, cause: err });
+        throw err;
+      }
+    }
+  }
   return concatTrips(parts);
+}
+
+/** Duration filter and typed columns from a table of TLC trips (extra columns are ignored). */
+export function prepareTaxi(table: arrow.Table, options: PrepareTaxiOptions = {}): TaxiTrips {
+  const bounds = checkBounds(options);
+  const names = table.schema.fields.map((f) => f.name);
+  const prefix = names.includes('lpep_pickup_datetime') ? 'lpep' : names.includes('tpep_pickup_datetime') ? 'tpep' : undefined;
+  if (prefix === undefined) {
+    throw new InvalidInputError(
+      `prepareTaxi: no pickup time column (expected 'lpep_pickup_datetime' or 'tpep_pickup_datetime'; columns: ${names.join(', ')})`,
+    );
+  }
+  const idx = [`${prefix}_pickup_datetime`, `${prefix}_dropoff_datetime`, 'PULocationID', 'DOLocationID', 'trip_distance'].map((name, k) =>
+    columnIndex(table, name, k < 2 ? 'timestamp' : 'number'),
+  );
+  const chunks = table.batches.map((batch) => {
+    const col = (k: number) => rawOf(batch.data.children[idx[k]] as arrow.Data);
+    return { length: batch.numRows, pickup: col(0), dropoff: col(1), pu: col(2), dof: col(3), distance: col(4) };
+  });
+  return prepareChunks(chunks, bounds);
 }
 
 /** Trips of several parts, in order, as one. */
 export function concatTrips(parts: readonly TaxiTrips[]): TaxiTrips {
   if (parts.length === 1) return parts[0];
   const n = parts.reduce((s, p) => s + p.nRows, 0);
-  const out: TaxiTrips = {
-    nRows: n,
-    duration: new Float64Array(n),
-    tripDistance: new Float64Array(n),
-    puLocationId: new Int32Array(n),
-    doLocationId: new Int32Array(n),
-  };
+  const out = emptyTrips(n);
   let at = 0;
   for (const p of parts) {
     out.duration.set(p.duration, at);
@@ -71,57 +123,63 @@ export function concatTrips(parts: readonly TaxiTrips[]): TaxiTrips {
   return out;
 }
 
-/** Duration filter and typed columns from a table of TLC trips (extra columns are ignored). */
-export function prepareTaxi(table: arrow.Table, options: PrepareTaxiOptions = {}): TaxiTrips {
-  const minDuration = options.minDuration ?? 1;
-  const maxDuration = options.maxDuration ?? 60;
-  if (!Number.isFinite(minDuration)) throw new InvalidParameterError('prepareTaxi', 'minDuration', minDuration, 'must be a finite number');
-  if (!Number.isFinite(maxDuration) || maxDuration < minDuration) {
-    throw new InvalidParameterError('prepareTaxi', 'maxDuration', maxDuration, `must be a finite number >= minDuration (${minDuration})`);
-  }
-  const names = table.schema.fields.map((f) => f.name);
-  const prefix = names.includes('lpep_pickup_datetime') ? 'lpep' : names.includes('tpep_pickup_datetime') ? 'tpep' : undefined;
-  if (prefix === undefined) {
-    throw new InvalidInputError(
-      `prepareTaxi: no pickup time column (expected 'lpep_pickup_datetime' or 'tpep_pickup_datetime'; columns: ${names.join(', ')})`,
-    );
-  }
-  const pickupIdx = columnIndex(table, `${prefix}_pickup_datetime`, 'timestamp');
-  const dropoffIdx = columnIndex(table, `${prefix}_dropoff_datetime`, 'timestamp');
-  const puIdx = columnIndex(table, 'PULocationID', 'number');
-  const doIdx = columnIndex(table, 'DOLocationID', 'number');
-  const distIdx = columnIndex(table, 'trip_distance', 'number');
+// --- kernel -------------------------------------------------------------------------------------
 
+interface Bounds {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** The five columns of one batch. Timestamps carry a C data interface format ('tsu:', 'tsn:', ...). */
+interface TripChunk {
+  readonly length: number;
+  readonly pickup: RawColumn;
+  readonly dropoff: RawColumn;
+  readonly pu: RawColumn;
+  readonly dof: RawColumn;
+  readonly distance: RawColumn;
+}
+
+function checkBounds(options: PrepareTaxiOptions): Bounds {
+  const lo = options.minDuration ?? 1;
+  const hi = options.maxDuration ?? 60;
+  if (!Number.isFinite(lo)) throw new InvalidParameterError('prepareTaxi', 'minDuration', lo, 'must be a finite number');
+  if (!Number.isFinite(hi) || hi < lo) throw new InvalidParameterError('prepareTaxi', 'maxDuration', hi, `must be a finite number >= minDuration (${lo})`);
+  return { lo, hi };
+}
+
+function emptyTrips(n: number): TaxiTrips {
+  return {
+    nRows: n,
+    duration: new Float64Array(n),
+    tripDistance: new Float64Array(n),
+    puLocationId: new Int32Array(n),
+    doLocationId: new Int32Array(n),
+  };
+}
+
+function prepareChunks(chunks: readonly TripChunk[], { lo, hi }: Bounds): TaxiTrips {
   // Pass 1: durations of all rows, and how many are kept.
-  const total = table.numRows;
+  const total = chunks.reduce((s, c) => s + c.length, 0);
   const duration = new Float64Array(total);
   let kept = 0;
   let at = 0;
-  for (const batch of table.batches) {
-    const p = batch.data.children[pickupIdx];
-    const d = batch.data.children[dropoffIdx];
-    kept += durations(p, d, duration, at, minDuration, maxDuration);
-    at += batch.numRows;
+  for (const c of chunks) {
+    kept += durations(c.pickup, c.dropoff, c.length, duration, at, lo, hi);
+    at += c.length;
   }
-
   // Pass 2: copy the kept rows.
-  const out: TaxiTrips = {
-    nRows: kept,
-    duration: new Float64Array(kept),
-    tripDistance: new Float64Array(kept),
-    puLocationId: new Int32Array(kept),
-    doLocationId: new Int32Array(kept),
-  };
+  const out = emptyTrips(kept);
   let w = 0;
   at = 0;
-  for (const batch of table.batches) {
-    const n = batch.numRows;
-    const pu = numbers(batch.data.children[puIdx]);
-    const dof = numbers(batch.data.children[doIdx]);
-    const dist = numbers(batch.data.children[distIdx]);
+  for (const c of chunks) {
+    const n = c.length;
+    const pu = asNumbers(c.pu, n);
+    const dof = asNumbers(c.dof, n);
+    const dist = asNumbers(c.distance, n);
     for (let i = 0; i < n; i++) {
       const m = duration[at + i];
-      if (m >= minDuration && m <= maxDuration) {
+      if (m >= lo && m <= hi) {
         out.duration[w] = m;
         out.tripDistance[w] = dist[i];
         const a = pu[i];
@@ -136,20 +194,10 @@ export function prepareTaxi(table: arrow.Table, options: PrepareTaxiOptions = {}
   return out;
 }
 
-function columnIndex(table: arrow.Table, name: string, kind: 'timestamp' | 'number'): number {
-  const idx = table.schema.fields.findIndex((f) => f.name === name);
-  if (idx < 0) {
-    throw new InvalidInputError(`prepareTaxi: column '${name}' is missing (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
-  }
-  const type = table.schema.fields[idx].type;
-  const ok =
-    kind === 'timestamp'
-      ? arrow.DataType.isTimestamp(type)
-      : arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isNull(type);
-  if (!ok) {
-    throw new InvalidInputError(`prepareTaxi: column '${name}' has type ${type}; expected a ${kind} column`);
-  }
-  return idx;
+function isValid(c: RawColumn, i: number): boolean {
+  if (c.validity === undefined) return c.values !== undefined;
+  const j = c.validityOffset + i;
+  return (c.validity[j >> 3] & (1 << (j & 7))) !== 0;
 }
 
 /**
@@ -158,10 +206,9 @@ function columnIndex(table: arrow.Table, name: string, kind: 'timestamp' | 'numb
  * difference is exact without a BigInt per row; minutes = (ticks / ticks-per-second) / 60, the
  * same arithmetic as pandas' `total_seconds() / 60`.
  */
-function durations(p: arrow.Data, d: arrow.Data, out: Float64Array, at: number, lo: number, hi: number): number {
-  const n = p.length;
-  const perSecond = ticksPerSecond((p.type as arrow.Timestamp).unit);
-  const perSecondD = ticksPerSecond((d.type as arrow.Timestamp).unit);
+function durations(p: RawColumn, d: RawColumn, n: number, out: Float64Array, at: number, lo: number, hi: number): number {
+  const perSecond = formatTicksPerSecond(p.format);
+  const perSecondD = formatTicksPerSecond(d.format);
   const pv = p.values as BigInt64Array;
   const dv = d.values as BigInt64Array;
   const ph = new Int32Array(pv.buffer, pv.byteOffset, n * 2);
@@ -185,7 +232,7 @@ function durations(p: arrow.Data, d: arrow.Data, out: Float64Array, at: number, 
   }
   if (p.nullCount > 0 || d.nullCount > 0) {
     for (let i = 0; i < n; i++) {
-      if (!p.getValid(i) || !d.getValid(i)) {
+      if (!isValid(p, i) || !isValid(d, i)) {
         if (out[at + i] >= lo && out[at + i] <= hi) kept--;
         out[at + i] = Number.NaN;
       }
@@ -194,14 +241,12 @@ function durations(p: arrow.Data, d: arrow.Data, out: Float64Array, at: number, 
   return kept;
 }
 
-/** A numeric chunk as Float64 (no copy when it already is), nulls as NaN. */
-function numbers(d: arrow.Data): Float64Array {
-  const n = d.length;
-  let out: Float64Array;
-  const values = d.values as ArrayLike<number> | BigInt64Array | BigUint64Array | undefined;
-  if (arrow.DataType.isNull(d.type) || values === undefined) return new Float64Array(n).fill(Number.NaN);
-  if (values instanceof Float64Array && d.nullCount === 0) return values.length === n ? values : values.subarray(0, n);
-  out = new Float64Array(n);
+/** A numeric column as Float64 (no copy when it already is), nulls as NaN. */
+function asNumbers(c: RawColumn, n: number): Float64Array {
+  const values = c.values;
+  if (values === undefined) return new Float64Array(n).fill(Number.NaN);
+  if (values instanceof Float64Array && c.nullCount === 0) return values.length === n ? values : values.subarray(0, n);
+  const out = new Float64Array(n);
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
     const h = new Int32Array(values.buffer, values.byteOffset, n * 2);
     const unsigned = values instanceof BigUint64Array;
@@ -209,6 +254,42 @@ function numbers(d: arrow.Data): Float64Array {
   } else {
     for (let i = 0; i < n; i++) out[i] = values[i];
   }
-  if (d.nullCount > 0) for (let i = 0; i < n; i++) if (!d.getValid(i)) out[i] = Number.NaN;
+  if (c.nullCount > 0) for (let i = 0; i < n; i++) if (!isValid(c, i)) out[i] = Number.NaN;
   return out;
+}
+
+// --- Arrow tables -------------------------------------------------------------------------------
+
+const TIMESTAMP_FORMAT: Record<number, string> = {
+  [TimeUnit.SECOND]: 'tss:',
+  [TimeUnit.MILLISECOND]: 'tsm:',
+  [TimeUnit.MICROSECOND]: 'tsu:',
+  [TimeUnit.NANOSECOND]: 'tsn:',
+};
+
+/** An Arrow chunk seen as a raw column (values are offset-adjusted by Arrow JS; bits are not). */
+function rawOf(d: arrow.Data): RawColumn {
+  const type = d.type as arrow.DataType;
+  const format = type.typeId === Type.Timestamp ? TIMESTAMP_FORMAT[(type as arrow.Timestamp).unit] : type.typeId === Type.Null ? 'n' : 'number';
+  const values = type.typeId === Type.Null ? undefined : (d.values as RawColumn['values']);
+  const hasBits = d.nullCount > 0 && d.nullBitmap !== undefined && d.nullBitmap.length > 0;
+  return {
+    format,
+    length: d.length,
+    nullCount: type.typeId === Type.Null ? d.length : d.nullCount,
+    values,
+    validity: hasBits ? d.nullBitmap : undefined,
+    validityOffset: d.offset,
+  };
+}
+
+function columnIndex(table: arrow.Table, name: string, kind: 'timestamp' | 'number'): number {
+  const idx = table.schema.fields.findIndex((f) => f.name === name);
+  if (idx < 0) {
+    throw new InvalidInputError(`prepareTaxi: column '${name}' is missing (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
+  }
+  const id = table.schema.fields[idx].type.typeId;
+  const ok = kind === 'timestamp' ? id === Type.Timestamp : id === Type.Int || id === Type.Float || id === Type.Null;
+  if (!ok) throw new InvalidInputError(`prepareTaxi: column '${name}' has type ${table.schema.fields[idx].type}; expected a ${kind} column`);
+  return idx;
 }

@@ -5,7 +5,7 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataSourceError } from '../../src/core/errors.js';
 import { ParquetErrorCode, parquetSchema, readParquet, streamParquet } from '../../src/data/parquet.js';
-import { readTaxiTrips } from '../../src/data/taxi.js';
+import { prepareTaxi, readTaxiTrips } from '../../src/data/taxi.js';
 import { type ParquetCompression, writeParquet } from '../../src/data/write.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-parquet-'));
@@ -47,6 +47,17 @@ function tlcTable(idType: 'int32' | 'int64' | 'double', unit: arrow.TimeUnit, nu
     store_and_fwd_flag: arrow.vectorFromArray(['N', null, 'Y', 'N'], new arrow.Utf8()),
     ehail_fee: new arrow.Vector([arrow.makeData({ type: new arrow.Null(), length: 4 })]),
   });
+}
+
+/** A microsecond timestamp column with nulls. */
+function micros(xs: (bigint | null)[]): arrow.Vector {
+  const bits = new Uint8Array((xs.length + 7) >> 3);
+  xs.forEach((x, i) => {
+    if (x !== null) bits[i >> 3] |= 1 << (i & 7);
+  });
+  const nulls = xs.filter((x) => x === null).length;
+  const data = BigInt64Array.from(xs, (x) => x ?? 0n);
+  return new arrow.Vector([arrow.makeData({ type: new arrow.TimestampMicrosecond(), length: xs.length, nullCount: nulls, nullBitmap: bits, data })]);
 }
 
 describe('readParquet normalises TLC variants to one schema', () => {
@@ -99,6 +110,26 @@ describe('readParquet normalises TLC variants to one schema', () => {
     const trips = await readTaxiTrips(paths);
     expect(Array.from(trips.duration)).toEqual([5, 1.5, 40, 5, 1.5, 40, 5, 1.5, 40]);
     expect(Array.from(trips.puLocationId)).toEqual([7, 65, 265, 7, 65, 265, 7, 65, 265]);
+  });
+
+  it('readTaxiTrips (wasm memory) and prepareTaxi(readParquet) agree, nulls and row groups included', async () => {
+    const m = 60_000_000n;
+    const table = new arrow.Table({
+      lpep_pickup_datetime: micros([T0, T0, null, T0, T0, T0, T0]),
+      lpep_dropoff_datetime: micros([T0 + 5n * m, T0 + 2n * m, T0 + m, null, T0 + 60n * m, T0 + 10n * m, T0 + 61n * m]),
+      PULocationID: arrow.vectorFromArray([1, null, 3, 4, 5, 6, 7], new arrow.Int32()),
+      DOLocationID: arrow.vectorFromArray([10n, 20n, 30n, 40n, 50n, null, 70n], new arrow.Int64()),
+      trip_distance: arrow.vectorFromArray([1.5, 2, 3, 4, null, 6, 7], new arrow.Float64()),
+    });
+    const p = save('nulls.parquet', writeParquet(table, { rowGroupSize: 3 }));
+    const direct = await readTaxiTrips(p);
+    const viaArrow = prepareTaxi(await readParquet(p));
+    for (const trips of [direct, viaArrow]) {
+      expect(Array.from(trips.duration)).toEqual([5, 2, 60, 10]);
+      expect(Array.from(trips.puLocationId)).toEqual([1, -1, 5, 6]);
+      expect(Array.from(trips.doLocationId)).toEqual([10, 20, 50, -1]);
+      expect(Array.from(trips.tripDistance)).toEqual([1.5, 2, Number.NaN, 6]);
+    }
   });
 
   it('floors nanoseconds to microseconds exactly over the whole int64 range', async () => {
