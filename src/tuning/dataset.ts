@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.js';
 import { type TypedArray, toShared } from '../core/typed.js';
 import type { FeatureColumns, Matrix } from '../features/matrix.js';
+import { type BinOptions, binColumns, binLike } from '../models/tree/binning.js';
 import type { InputView } from '../models/types.js';
 
 /**
@@ -36,12 +37,27 @@ export interface SharedSearchData {
 
 const ARRAY_REF = '$tunekitArray';
 
+export interface ShareOptions {
+  /**
+   * Bin the column view once for the tree kinds (train cuts applied to validation) and ship the
+   * bins as the prepared view, so no trial re-bins (default true when both splits have columns
+   * and no prepared view).
+   */
+  readonly bin?: boolean | BinOptions;
+}
+
 /** Move search data into shared memory (typed arrays already shared are not copied). */
-export function shareSearchData(data: SearchData): SharedSearchData {
+export function shareSearchData(input: SearchData, options: ShareOptions = {}): SharedSearchData {
+  let data = input;
   for (const name of ['train', 'val'] as const) {
     const split = data?.[name];
     if (!split || !(split.y instanceof Float64Array)) throw new InvalidInputError(`search data: '${name}.y' must be a Float64Array`);
     if (!split.X && !split.columns && !split.prepared) throw new InvalidInputError(`search data: '${name}' has no X, columns or prepared view`);
+  }
+  const { train, val } = data;
+  if (options.bin !== false && train.columns && val.columns && !train.prepared && !val.prepared) {
+    const binned = binColumns(train.columns, typeof options.bin === 'object' ? options.bin : {});
+    data = { train: { ...train, prepared: binned }, val: { ...val, prepared: binLike(binned, val.columns) } };
   }
   const arrays: TypedArray[] = [];
   const json = JSON.stringify(data, (_key, value: unknown) => {
