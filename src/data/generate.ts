@@ -316,12 +316,11 @@ function generateChunk(spec: MonthSpec, n: number, rng: Rng): arrow.RecordBatch 
     total[i] = Math.round((fare[i] + extra[i] + mtaTax[i] + improvement[i] + tolls[i] + tip[i] + congestion[i]) * 100) / 100;
   }
 
-  const nullable = (data: Float64Array) =>
-    arrow.makeData({ type: new arrow.Float64(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? valid : undefined, data });
-  const plain = (data: Float64Array) => arrow.makeData({ type: new arrow.Float64(), length: n, nullCount: 0, data });
-  const int64 = (data: BigInt64Array) => arrow.makeData({ type: new arrow.Int64(), length: n, nullCount: 0, data });
+  const nullable = (data: Float64Array) => float64Data(data, nulls, valid);
+  const plain = (data: Float64Array) => float64Data(data, 0, undefined);
+  const int64 = (data: BigInt64Array) => arrow.makeData({ type: new arrow.Int64(), length: data.length, nullCount: 0, data });
   const ts = (data: BigInt64Array) =>
-    arrow.makeData({ type: new arrow.Timestamp(arrow.TimeUnit.MICROSECOND), length: n, nullCount: 0, data });
+    arrow.makeData({ type: new arrow.Timestamp(arrow.TimeUnit.MICROSECOND), length: data.length, nullCount: 0, data });
   const flag = arrow.makeData({
     type: new arrow.Utf8(),
     length: n,
@@ -356,6 +355,10 @@ function generateChunk(spec: MonthSpec, n: number, rng: Rng): arrow.RecordBatch 
   const schema = new arrow.Schema(fields);
   const children = GREEN_TAXI_COLUMNS.map((name) => columns[name]);
   return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: n, nullCount: 0, children }));
+}
+
+function float64Data(data: Float64Array, nulls: number, valid: Uint8Array | undefined): arrow.Data {
+  return arrow.makeData({ type: new arrow.Float64(), length: data.length, nullCount: nulls, nullBitmap: nulls > 0 ? valid : undefined, data });
 }
 
 function writeInt64(halves: Int32Array, i: number, v: number): void {
