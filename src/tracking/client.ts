@@ -431,6 +431,7 @@ export class TrackingClient {
     this.store.getRun(runId);
     this.store.putArtifact(runId, `${artifactPath}/${LOGGED_MODEL_FILE}`, bytes);
     this.store.putArtifact(runId, `${artifactPath}/${LOGGED_MODEL_META_FILE}`, encoder.encode(`${JSON.stringify(info, null, 2)}\n`));
+    // The tag goes last: a run counts as having a model only once both files are in place.
     this.setTag(runId, MODEL_TAG_PREFIX + artifactPath, sha256);
     return Object.freeze(info);
   }

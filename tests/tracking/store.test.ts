@@ -51,6 +51,23 @@ describe('sqlite store on disk', () => {
     b.close();
   });
 
+  it('bulk runs many calls as one transaction: all land, or none when it throws', () => {
+    const s = new SqliteStore(join(dir, 'bulk.db'));
+    const exp = s.createExperiment('e');
+    s.bulk(() => {
+      for (let i = 0; i < 5; i++) s.logBatch(s.createRun({ experimentId: exp.experimentId }).runId, { params: [{ key: 'i', value: String(i) }] });
+    });
+    expect(s.searchRuns({}).runs.map((r) => r.params.i).sort()).toEqual(['0', '1', '2', '3', '4']);
+    expect(() =>
+      s.bulk(() => {
+        s.createRun({ experimentId: exp.experimentId, runName: 'lost' });
+        throw new Error('abort');
+      }),
+    ).toThrow('abort');
+    expect(s.searchRuns({ filter: "run_name = 'lost'" }).runs).toEqual([]);
+    s.close();
+  });
+
   it('refuses symlinks that lead out of the run folder, for reads and writes', () => {
     const s = new SqliteStore(join(dir, 'symlink.db'));
     const exp = s.createExperiment('e');
