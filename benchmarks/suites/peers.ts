@@ -13,7 +13,8 @@ import MultivariateLinearRegression from 'ml-regression-multivariate-linear';
 import { Rng } from '../../src/core/rng.js';
 import { generateTaxiTable } from '../../src/data/generate.js';
 import { prepareTaxi, readTaxiTrips, type TaxiTrips } from '../../src/data/taxi.js';
-import type { CsrMatrix } from '../../src/features/matrix.js';
+import type { CsrMatrix, FeatureColumns } from '../../src/features/matrix.js';
+import { RandomForestRegressor } from '../../src/models/ensemble/forest.js';
 import { LinearRegression } from '../../src/models/linear/estimators.js';
 import { rmse } from '../../src/models/metrics/index.js';
 import type { BenchContext, Benchmark } from '../types.js';
@@ -153,6 +154,18 @@ interface ForestState {
   readonly xVal: number[][];
 }
 
+function numericColumns(split: Split): FeatureColumns {
+  return {
+    format: 'columns',
+    nRows: split.n,
+    columns: [
+      { kind: 'numeric', name: 'PULocationID', values: Float64Array.from(split.pu) },
+      { kind: 'numeric', name: 'DOLocationID', values: Float64Array.from(split.dropoff) },
+      { kind: 'numeric', name: 'trip_distance', values: split.distance },
+    ],
+  };
+}
+
 interface LinearState {
   readonly data: PeerData;
   readonly x: CsrMatrix;
@@ -209,6 +222,31 @@ export const benchmarks: Benchmark[] = [
       forest.train(s.x, Array.from(s.data.train.y));
       const valRmse = rmse(s.data.val.y, forest.predict(s.xVal));
       return { valRmse, rows: s.data.train.n, trees: s.trees };
+    },
+  },
+  {
+    group: 'peers',
+    name: 'peers/tunekit-random-forest',
+    description:
+      `tunekit RandomForestRegressor, one thread, same rows, features and settings as peers/ml-random-forest: ${forestDescription} ` +
+      '(tunekit splits on up to 255 quantile bins per feature; the peer tries every distinct value)',
+    params: {
+      trees: FOREST.trees,
+      maxDepth: FOREST.maxDepth,
+      rows: FOREST.rows,
+      features: ['PULocationID', 'DOLocationID', 'trip_distance'],
+      quick: { trees: FOREST.quickTrees, rows: FOREST.quickRows },
+    },
+    peerBenchmark: 'peers/ml-random-forest',
+    warmup: 1,
+    repeat: 5,
+    setup: async (ctx: BenchContext) => {
+      const s = await forestSetup(ctx);
+      return { ...s, columns: numericColumns(s.data.train), columnsVal: numericColumns(s.data.val) };
+    },
+    run: (s: ForestState & { columns: FeatureColumns; columnsVal: FeatureColumns }) => {
+      const model = new RandomForestRegressor({ nEstimators: s.trees, maxDepth: FOREST.maxDepth, seed: SEED }).fit(s.columns, s.data.train.y);
+      return { valRmse: rmse(s.data.val.y, model.predict(s.columnsVal)), rows: s.data.train.n, trees: s.trees };
     },
   },
   {
