@@ -116,8 +116,8 @@ export function trackStudy(client: TrackingClient, study: Study, options: StudyT
         parentRunId,
         tags: { [TRIAL_NUMBER_TAG]: String(trial.number), [TRIAL_STATE_TAG]: 'RUNNING', [TRIAL_TAG]: trialJson(trial) },
       }).runId;
+      // Params are in the trial tag now and logged as params at the end (one write fewer per trial).
       runIds.set(trial.number, runId);
-      if (Object.keys(trial.params).length > 0) client.logBatch(runId, { params: trial.params });
     },
     onTrialEnd(_study, trial, model) {
       const runId = runIds.get(trial.number);
