@@ -3,10 +3,11 @@
  * Add a kind by importing its `ModelKind` entry and listing it below.
  */
 import { extraTreesKind, randomForestKind } from './ensemble/forest.js';
+import { gradientBoostingKind } from './ensemble/gbdt.js';
 import { linearKinds } from './linear/estimators.js';
 import { type ModelKind, modelKinds } from './registry.js';
 
-const ALL_KINDS: readonly ModelKind[] = [...linearKinds, randomForestKind, extraTreesKind];
+const ALL_KINDS: readonly ModelKind[] = [...linearKinds, randomForestKind, extraTreesKind, gradientBoostingKind];
 
 for (const k of ALL_KINDS) if (!modelKinds.has(k.kind)) modelKinds.register(k.kind, k);
 

@@ -96,3 +96,12 @@ export function predictionRows(owner: string, X: ModelInput | BinnedDataset, sch
 function checkWidth(owner: string, got: number, expected: number): void {
   if (got !== expected) throw new InvalidInputError(`${owner}: X has ${got} features, the model was trained on ${expected}`);
 }
+
+/** The categorical feature with the most categories (the one rows are ordered by), or -1. */
+export function primaryOf(schema: FeatureSchema): number {
+  let primary = -1;
+  schema.kinds.forEach((k, j) => {
+    if (k === 'categorical' && (primary < 0 || schema.nCategories[j] > schema.nCategories[primary])) primary = j;
+  });
+  return primary;
+}

@@ -3,7 +3,8 @@ import { type JsonValue, type ModelArtifact, checkHeader, makeHeader, requireArr
 import type { Model, ModelInput } from '../types.js';
 import type { BinnedDataset } from '../tree/binning.js';
 import { type ForestArrays, predictTrees } from '../tree/tree.js';
-import { type FeatureSchema, predictionRows } from './input.js';
+import { RowRouter } from '../tree/route.js';
+import { type FeatureSchema, predictionRows, primaryOf } from './input.js';
 
 /** Importance of one feature: how often it splits and the total gain of its splits. */
 export interface FeatureImportance {
@@ -65,7 +66,14 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     const out = new Float64Array(nRows);
     const t = this.trees;
     const k = Math.max(0, Math.min(nTrees, this.nTrees));
-    predictTrees(t.feature, binned ? t.binLo : t.lo, binned ? t.binHi : t.hi, t.child, t.value, t.roots, 0, k, x, nRows, this.nFeatures, 1, out);
+    const lo = binned ? t.binLo : t.lo;
+    const hi = binned ? t.binHi : t.hi;
+    const primary = primaryOf(this.schema);
+    if (RowRouter.worthIt(nRows, primary)) {
+      new RowRouter(x, nRows, this.nFeatures, primary).addTrees(t.feature, lo, hi, t.child, t.value, t.roots, 0, k, 1, out);
+    } else {
+      predictTrees(t.feature, lo, hi, t.child, t.value, t.roots, 0, k, x, nRows, this.nFeatures, 1, out);
+    }
     for (let i = 0; i < nRows; i++) out[i] = this.base + this.scale * out[i];
     return out;
   }

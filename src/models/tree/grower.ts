@@ -149,21 +149,23 @@ export class TreeGrower {
     });
     this.histSize = size;
     const listCap = this.primary >= 0 ? capacity : 0;
+    // A node lists at most one entry per code: scratch lists need no more than the code count.
+    const scratchCap = this.primary >= 0 ? Math.min(capacity, data.features[this.primary].nBins) : 0;
     this.lCode = new Int32Array(listCap);
     this.lStart = new Int32Array(listCap);
     this.lCount = new Int32Array(listCap);
     this.lG = new Float64Array(listCap);
     this.lH = new Float64Array(listCap);
-    this.sCode = new Int32Array(listCap);
-    this.sStart = new Int32Array(listCap);
-    this.sCount = new Int32Array(listCap);
-    this.sG = new Float64Array(listCap);
-    this.sH = new Float64Array(listCap);
-    this.tCode = new Int32Array(listCap);
-    this.tStart = new Int32Array(listCap);
-    this.tCount = new Int32Array(listCap);
-    this.tG = new Float64Array(listCap);
-    this.tH = new Float64Array(listCap);
+    this.sCode = new Int32Array(scratchCap);
+    this.sStart = new Int32Array(scratchCap);
+    this.sCount = new Int32Array(scratchCap);
+    this.sG = new Float64Array(scratchCap);
+    this.sH = new Float64Array(scratchCap);
+    this.tCode = new Int32Array(scratchCap);
+    this.tStart = new Int32Array(scratchCap);
+    this.tCount = new Int32Array(scratchCap);
+    this.tG = new Float64Array(scratchCap);
+    this.tH = new Float64Array(scratchCap);
     this.active = new Int32Array(this.nFeatures);
     this.histActive = new Int32Array(this.nFeatures);
     this.candidates = new Int32Array(this.nFeatures);
@@ -232,14 +234,33 @@ export class TreeGrower {
     return this.output();
   }
 
-  /** Add `scale` x leaf value of the last grown tree to out[row] for every in-bag row. */
+  /**
+   * Add `scale` x leaf value of the last grown tree to out[k] for every in-bag row, where k is
+   * the row's position in data.order (out is indexed like data.order).
+   */
   addLeafValues(out: Float64Array, scale: number): void {
     const { idx, ibPos } = this;
-    const order = this.data.order;
     for (let n = 0; n < this.nNodes; n++) {
       if (this.oFeature[n] >= 0) continue;
       const v = scale * this.oValue[n];
-      for (let i = this.nStart[n], e = this.nEnd[n]; i < e; i++) out[order[ibPos[idx[i]]]] += v;
+      for (let i = this.nStart[n], e = this.nEnd[n]; i < e; i++) out[ibPos[idx[i]]] += v;
+    }
+  }
+
+  /** Add `scale` x the output of `tree` to out[k] for rows k (order positions) with inBag[k] === 0. */
+  addOutOfBag(tree: TreeArrays, inBag: Uint8Array, out: Float64Array, scale: number): void {
+    const bins = this.orderedBins;
+    const { feature, binLo, binHi, child, value } = tree;
+    for (let k = 0; k < out.length; k++) {
+      if (inBag[k] !== 0) continue;
+      let n = 0;
+      let f = feature[0];
+      while (f >= 0) {
+        const v = bins[f][k];
+        n = child[n] + 1 - (Number(binLo[n] <= v) & Number(v <= binHi[n]));
+        f = feature[n];
+      }
+      out[k] += scale * value[n];
     }
   }
 

@@ -164,7 +164,11 @@ export function scanCategoricalHistogram(
   }
 }
 
-/** Categorical feature held as a per-code list (entries [from, from + len)): "code k vs the rest". */
+/**
+ * Categorical feature held as a per-code list (entries [from, from + len)): "code k vs the rest".
+ * The hot loop compares score sums as fractions, num / den against the best so far, so it does
+ * no division, and checks the size constraints only for a candidate that would win.
+ */
 export function scanCodeList(
   lCode: Int32Array,
   lCount: Int32Array,
@@ -183,75 +187,31 @@ export function scanCodeList(
 ): void {
   const { minSamplesLeaf, minChildWeight, lambda, alpha } = rules;
   const minLeaf = Math.max(minSamplesLeaf, 1);
-  const end = from + len;
-  if (lambda === 0 && alpha === 0 && minChildWeight <= 0 && H > 0) {
-    scanCodeListPlain(lCode, lCount, lG, lH, from, end, unknownCode, G, H, N, minLeaf, parentScore, feature, best);
-    return;
-  }
-  for (let e = from; e < end; e++) {
-    const nL = lCount[e];
-    const nR = N - nL;
-    if (nL < minLeaf || nR < minLeaf) continue;
-    const hL = lH[e];
-    const hR = H - hL;
-    if (hL < minChildWeight || hR < minChildWeight || lCode[e] === unknownCode) continue;
-    const gL = lG[e];
-    const gain = leafScore(gL, hL, lambda, alpha) + leafScore(G - gL, hR, lambda, alpha) - parentScore;
-    if (gain > best[BEST_GAIN]) {
-      best[BEST_GAIN] = gain;
-      best[BEST_FEATURE] = feature;
-      best[BEST_BIN] = lCode[e];
-      best[BEST_MISSING_LEFT] = 0;
-      best[BEST_G] = gL;
-      best[BEST_H] = hL;
-      best[BEST_N] = nL;
-      best[BEST_AUX] = e;
-    }
-  }
-}
-
-/**
- * scanCodeList without regularisation (forests): gain = (gL*H - G*hL)^2 / (hL*hR*H), compared
- * without dividing (cross-multiplied), so the hot loop has no division and no branch but one.
- */
-function scanCodeListPlain(
-  lCode: Int32Array,
-  lCount: Int32Array,
-  lG: Float64Array,
-  lH: Float64Array,
-  from: number,
-  end: number,
-  unknownCode: number,
-  G: number,
-  H: number,
-  N: number,
-  minLeaf: number,
-  parentScore: number,
-  feature: number,
-  best: Float64Array,
-): void {
-  // Current best as a fraction num/den of the gain times H.
-  let bestNum = best[BEST_GAIN] > 0 ? best[BEST_GAIN] * H : 0;
-  let bestDen = 1;
-  let pick = -1;
   const maxLeft = N - minLeaf;
+  const end = from + len;
+  // Score sum (left + right) to beat; a split must at least not lose against the parent.
+  let target = Math.max(best[BEST_GAIN], 0) + parentScore;
+  let pick = -1;
   for (let e = from; e < end; e++) {
     const hL = lH[e];
-    const d = lG[e] * H - G * hL;
-    const num = d * d;
-    const den = hL * (H - hL);
-    if (num * bestDen > bestNum * den) {
+    const gL = lG[e];
+    const a = Math.max(Math.abs(gL) - alpha, 0);
+    const b = Math.max(Math.abs(G - gL) - alpha, 0);
+    const d1 = hL + lambda;
+    const d2 = H - hL + lambda;
+    const num = a * a * d2 + b * b * d1;
+    const den = d1 * d2;
+    if (num > target * den) {
       const nL = lCount[e];
-      if (nL < minLeaf || nL > maxLeft || den <= 0 || lCode[e] === unknownCode) continue;
-      bestNum = num;
-      bestDen = den;
+      if (nL < minLeaf || nL > maxLeft || den <= 0 || hL < minChildWeight || H - hL < minChildWeight || lCode[e] === unknownCode) continue;
+      target = num / den;
       pick = e;
     }
   }
   if (pick < 0) return;
   const gL = lG[pick];
   const hL = lH[pick];
-  const gain = (gL * gL) / hL + ((G - gL) * (G - gL)) / (H - hL) - parentScore;
+  const gain = leafScore(gL, hL, lambda, alpha) + leafScore(G - gL, H - hL, lambda, alpha) - parentScore;
   if (gain > best[BEST_GAIN]) {
     best[BEST_GAIN] = gain;
     best[BEST_FEATURE] = feature;

@@ -215,3 +215,34 @@ describe('binning', () => {
     ).toThrow(/column 'c' row 0: code 7/);
   });
 });
+
+describe('row routing', () => {
+  it('RowRouter gives the same sums as walking each row down each tree', async () => {
+    const { RandomForestRegressor } = await import('../../../src/models/ensemble/forest.js');
+    const { RowRouter } = await import('../../../src/models/tree/route.js');
+    const { predictTrees } = await import('../../../src/models/tree/tree.js');
+    const rng = new Rng(77);
+    const n = 3000;
+    const codes = Int32Array.from({ length: n }, () => rng.below(60));
+    const x = Float64Array.from({ length: n }, () => (rng.float() < 0.05 ? Number.NaN : rng.float() * 10));
+    const y = Float64Array.from({ length: n }, (_, i) => (codes[i] % 5) * 2 + (Number.isNaN(x[i]) ? 3 : x[i]) + rng.normal());
+    const categories = Array.from({ length: 60 }, (_, k) => `c${k}`);
+    const model = new RandomForestRegressor({ nEstimators: 5, maxDepth: 9 }).fit(
+      { format: 'columns', nRows: n, columns: [{ kind: 'categorical', name: 'c', codes, categories }, { kind: 'numeric', name: 'x', values: x }] },
+      y,
+    );
+    // New rows, including the unseen code 60.
+    const m = 1000;
+    const rows = new Float64Array(2 * m);
+    for (let i = 0; i < m; i++) {
+      rows[2 * i] = rng.below(61);
+      rows[2 * i + 1] = rng.float() < 0.05 ? Number.NaN : rng.float() * 12 - 1;
+    }
+    const t = model.trees;
+    const walked = new Float64Array(m);
+    predictTrees(t.feature, t.lo, t.hi, t.child, t.value, t.roots, 0, t.roots.length, rows, m, 2, 1, walked);
+    const routed = new Float64Array(m);
+    new RowRouter(rows, m, 2, 0).addTrees(t.feature, t.lo, t.hi, t.child, t.value, t.roots, 0, t.roots.length, 1, routed);
+    for (let i = 0; i < m; i++) expect(routed[i]).toBeCloseTo(walked[i], 9);
+  });
+});
