@@ -174,7 +174,19 @@ export function compareMarkdown(previous: RunRecord, current: RunRecord, previou
   return lines.join('\n');
 }
 
-/** The reference table: every peer figure, with ours where a benchmark is its like-for-like. */
+function peerRow(tool: string, task: string, seconds: number, peerQuality: Readonly<Record<string, number>> | undefined, b: BenchRecord): string {
+  const same = peerQuality ? Object.keys(peerQuality).filter((k) => b.figures[k] !== undefined) : [];
+  const ourQuality = same.map((k) => `${k} ${formatNumber(b.figures[k])}`).join(', ');
+  return (
+    `| ${cell(tool)} | ${cell(task)} | ${formatSeconds(seconds)} | ${peerQuality ? figuresText(peerQuality) : ''} | \`${cell(b.name)}\` | ` +
+    `${b.seconds ? formatSeconds(b.seconds.median) : 'FAILED'} | ${ourQuality} | ${b.peerRatio !== undefined ? formatRatio(b.peerRatio) : ''} |`
+  );
+}
+
+/**
+ * The table against the Python tools: every reference figure (with ours where a benchmark is its
+ * like-for-like), then the figures benchmarks declared themselves.
+ */
 function referenceTable(run: RunRecord): string {
   const lines = [
     '| peer | task | peer s | peer quality | tunekit benchmark | tunekit median s | tunekit quality | peer / ours |',
@@ -187,14 +199,10 @@ function referenceTable(run: RunRecord): string {
       lines.push(`| ${ref.tool} | ${cell(ref.task)} | ${formatSeconds(ref.seconds)} | ${quality} | not measured in this run | | | |`);
       continue;
     }
-    for (const b of ours) {
-      const same = ref.figures ? Object.keys(ref.figures).filter((k) => b.figures[k] !== undefined) : [];
-      const ourQuality = same.map((k) => `${k} ${formatNumber(b.figures[k])}`).join(', ');
-      lines.push(
-        `| ${ref.tool} | ${cell(ref.task)} | ${formatSeconds(ref.seconds)} | ${quality} | \`${cell(b.name)}\` | ` +
-          `${b.seconds ? formatSeconds(b.seconds.median) : 'FAILED'} | ${ourQuality} | ${b.peerRatio !== undefined ? formatRatio(b.peerRatio) : ''} |`,
-      );
-    }
+    for (const b of ours) lines.push(peerRow(ref.tool, ref.task, ref.seconds, ref.figures, b));
+  }
+  for (const b of byGroup(run.benchmarks)) {
+    if (b.peer?.source === 'suite') lines.push(peerRow(b.peer.tool, b.peer.note ?? '', b.peer.seconds, b.peer.figures, b));
   }
   return lines.join('\n');
 }
@@ -220,7 +228,8 @@ export function readmeFigures(run: RunRecord): string {
     '### Against the Python peers',
     '',
     `Peer figures measured elsewhere on this machine with ${PEER_SOURCE} (same data: train January 2021, ` +
-      'validate February). peer / ours above 1× means tunekit is faster.',
+      'validate February); the rows after them are figures a benchmark declares itself, for the tool it names. ' +
+      'peer / ours above 1× means tunekit is faster.',
     '',
     referenceTable(run),
     '',
