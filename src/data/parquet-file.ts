@@ -98,6 +98,15 @@ export async function openParquet(source: string | Uint8Array): Promise<OpenedPa
   }
 }
 
+/** Frees the file's wasm-side state (footer, schema); the object is unusable afterwards. */
+export function closeParquet(opened: OpenedParquet): void {
+  try {
+    opened.file.free();
+  } catch {
+    // already freed
+  }
+}
+
 /** Throws COLUMN_NOT_FOUND naming the file when a column is absent. */
 export function checkColumnsExist(opened: OpenedParquet, columns: readonly string[]): void {
   const available = opened.fields.map((f) => f.name);

@@ -3,7 +3,7 @@
  *
  * TLC files differ across years (ids as INT64, INT32 or DOUBLE; timestamps in micro- or
  * nanoseconds; NULL-typed columns; GZIP, ZSTD or SNAPPY), so every column read is normalised to
- * one schema (see `normalizeColumn`): files of different years concatenate, and callers see one
+ * one schema (see `normalizedType`): files of different years concatenate, and callers see one
  * type per kind of column.
  */
 import * as arrow from 'apache-arrow';
@@ -16,6 +16,7 @@ import {
   ParquetErrorCode,
   checkColumnKinds,
   checkColumnsExist,
+  closeParquet,
   messageOf,
   openParquet,
   sourcesOf,
@@ -40,15 +41,18 @@ export async function readParquet(source: ParquetSource, options: ReadParquetOpt
   let firstName = '';
   for (const file of sourcesOf(source)) {
     const opened = await openArrow(file);
-    const names = resolveColumns(opened, options);
-    const table = await readGroups(opened, names, undefined);
-    if (schema === undefined) {
-      schema = table.schema;
-      firstName = opened.name;
-    } else {
-      checkSameSchema(schema, table.schema, firstName, opened.name);
+    try {
+      const table = await readGroups(opened, resolveColumns(opened, options), undefined);
+      if (schema === undefined) {
+        schema = table.schema;
+        firstName = opened.name;
+      } else {
+        checkSameSchema(schema, table.schema, firstName, opened.name);
+      }
+      for (const b of table.batches) batches.push(b);
+    } finally {
+      closeParquet(opened);
     }
-    for (const b of table.batches) batches.push(b);
   }
   if (schema === undefined) throw new DataSourceError('readParquet', 'no source given', { code: ParquetErrorCode.fileNotFound });
   return batches.length > 0 ? new arrow.Table(schema, batches) : new arrow.Table(schema);
@@ -66,23 +70,29 @@ export async function* streamParquet(
   let firstName = '';
   for (const file of sourcesOf(source)) {
     const opened = await openArrow(file);
-    const names = resolveColumns(opened, options);
-    for (let g = 0; g < opened.rowGroups; g++) {
-      const table = await readGroups(opened, names, [g]);
-      if (schema === undefined) {
-        schema = table.schema;
-        firstName = opened.name;
-      } else {
-        checkSameSchema(schema, table.schema, firstName, opened.name);
+    try {
+      const names = resolveColumns(opened, options);
+      for (let g = 0; g < opened.rowGroups; g++) {
+        const table = await readGroups(opened, names, [g]);
+        if (schema === undefined) {
+          schema = table.schema;
+          firstName = opened.name;
+        } else {
+          checkSameSchema(schema, table.schema, firstName, opened.name);
+        }
+        for (const b of table.batches) yield b;
       }
-      for (const b of table.batches) yield b;
+    } finally {
+      closeParquet(opened);
     }
   }
 }
 
 /** Column names and Arrow types of a Parquet file as stored (before normalisation). */
 export async function parquetSchema(source: string | Uint8Array): Promise<arrow.Schema> {
-  return (await openArrow(source)).schema;
+  const opened = await openArrow(source);
+  closeParquet(opened);
+  return opened.schema;
 }
 
 interface ArrowParquet extends OpenedParquet {
@@ -95,6 +105,7 @@ async function openArrow(source: string | Uint8Array): Promise<ArrowParquet> {
   try {
     schema = arrow.tableFromIPC(opened.file.schema().intoIPCStream()).schema;
   } catch (err) {
+    closeParquet(opened);
     throw new DataSourceError(opened.name, `cannot read the Parquet schema: ${messageOf(err)}`, { code: ParquetErrorCode.readFailed, cause: err });
   }
   return { ...opened, schema };

@@ -15,6 +15,7 @@ import {
   type RawColumn,
   checkColumnKinds,
   checkColumnsExist,
+  closeParquet,
   formatTicksPerSecond,
   openParquet,
   readRawBatches,
@@ -57,31 +58,35 @@ export async function readTaxiTrips(source: ParquetSource, options: PrepareTaxiO
   const parts: TaxiTrips[] = [];
   for (const file of sourcesOf(source)) {
     const opened = await openParquet(file);
-    const names = opened.fields.map((f) => f.name);
-    const columns = TAXI_COLUMNS[names.includes('tpep_pickup_datetime') ? 'yellow' : 'green'];
-    checkColumnsExist(opened, columns);
-    checkColumnKinds(opened, {
-      [columns[0]]: 'timestamp',
-      [columns[1]]: 'timestamp',
-      PULocationID: 'number',
-      DOLocationID: 'number',
-      trip_distance: 'number',
-    });
-    for (let g = 0; g < opened.rowGroups; g++) {
-      const chunks = (await readRawBatches(opened, columns, [g])).map((b) => ({
-        length: b.length,
-        pickup: b.columns[columns[0]],
-        dropoff: b.columns[columns[1]],
-        pu: b.columns.PULocationID,
-        dof: b.columns.DOLocationID,
-        distance: b.columns.trip_distance,
-      }));
-      try {
-        parts.push(prepareChunks(chunks, bounds));
-      } catch (err) {
-        if (err instanceof InvalidInputError) throw new DataSourceError(opened.name, err.message, { code: ParquetErrorCode.unsupportedType, cause: err });
-        throw err;
+    try {
+      const names = opened.fields.map((f) => f.name);
+      const columns = TAXI_COLUMNS[names.includes('tpep_pickup_datetime') ? 'yellow' : 'green'];
+      checkColumnsExist(opened, columns);
+      checkColumnKinds(opened, {
+        [columns[0]]: 'timestamp',
+        [columns[1]]: 'timestamp',
+        PULocationID: 'number',
+        DOLocationID: 'number',
+        trip_distance: 'number',
+      });
+      for (let g = 0; g < opened.rowGroups; g++) {
+        const chunks = (await readRawBatches(opened, columns, [g])).map((b) => ({
+          length: b.length,
+          pickup: b.columns[columns[0]],
+          dropoff: b.columns[columns[1]],
+          pu: b.columns.PULocationID,
+          dof: b.columns.DOLocationID,
+          distance: b.columns.trip_distance,
+        }));
+        try {
+          parts.push(prepareChunks(chunks, bounds));
+        } catch (err) {
+          if (err instanceof InvalidInputError) throw new DataSourceError(opened.name, err.message, { code: ParquetErrorCode.unsupportedType, cause: err });
+          throw err;
+        }
       }
+    } finally {
+      closeParquet(opened);
     }
   }
   return concatTrips(parts);
