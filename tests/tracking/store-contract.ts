@@ -134,6 +134,11 @@ export function storeContract(name: string, open: () => TrackingStore): void {
           const expected = points.filter((p) => p.key === key).map((p) => [p.step, p.value]);
           expect(s.getMetricHistory(run.runId, key).map((m) => [m.step, m.value])).toEqual(expected);
         }
+        // Equal step and timestamp across batches: write order, and the later write is latest.
+        s.logBatch(run.runId, { metrics: [{ key: 'c', value: 2, step: 1, timestamp: 5 }] });
+        s.logBatch(run.runId, { metrics: [{ key: 'c', value: 1, step: 1, timestamp: 5 }] });
+        expect(s.getMetricHistory(run.runId, 'c').map((m) => m.value)).toEqual([2, 1]);
+        expect(s.getRun(run.runId).metrics.c.value).toBe(1);
         expect(s.getRun(run.runId).metrics.a.value).toBe(127.5);
         expect(s.getRun(run.runId).metrics.b.value).toBe(128);
       }),

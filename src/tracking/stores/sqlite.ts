@@ -43,6 +43,8 @@ const SCHEMA_VERSION = 1;
 const METRIC_CHUNK = 100;
 
 // Child tables key on the integer `rid` (small, fast B-tree keys); the public run id is `id`.
+// Metric history is one B-tree in history order; `seq` (from tk_meta, bumped once per batch under
+// the write lock) keeps write order among points with equal step and timestamp.
 // latest_metrics is maintained on write so search never scans metric history;
 // latest_metrics(key, value) serves "filter / order by metrics.x" over many runs.
 const SCHEMA = `
@@ -62,8 +64,8 @@ CREATE TABLE IF NOT EXISTS params (
 CREATE TABLE IF NOT EXISTS tags (
   rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, num REAL, PRIMARY KEY (rid, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS metrics (
-  rid INTEGER NOT NULL, key TEXT NOT NULL, step INTEGER NOT NULL, timestamp INTEGER NOT NULL, value REAL);
-CREATE INDEX IF NOT EXISTS metrics_history ON metrics (rid, key, step, timestamp);
+  rid INTEGER NOT NULL, key TEXT NOT NULL, step INTEGER NOT NULL, timestamp INTEGER NOT NULL, seq INTEGER NOT NULL,
+  value REAL, PRIMARY KEY (rid, key, step, timestamp, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS latest_metrics (
   rid INTEGER NOT NULL, key TEXT NOT NULL, value REAL, step INTEGER NOT NULL, timestamp INTEGER NOT NULL,
   PRIMARY KEY (rid, key)) WITHOUT ROWID;
@@ -139,7 +141,10 @@ export class SqliteStore implements TrackingStore {
     this.immediate(() => {
       this.db.exec(SCHEMA);
       const row = this.db.prepare("SELECT value FROM tk_meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
-      if (row === undefined) this.db.prepare("INSERT INTO tk_meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+      if (row === undefined) {
+        this.db.prepare("INSERT INTO tk_meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+        this.db.prepare("INSERT INTO tk_meta (key, value) VALUES ('metric_seq', '0')").run();
+      }
       else if (Number(row.value) > SCHEMA_VERSION) {
         throw new TunekitError('TRACKING_STORE', `${this.path} has schema version ${row.value}; this tunekit reads up to ${SCHEMA_VERSION}`);
       }
@@ -169,15 +174,16 @@ export class SqliteStore implements TrackingStore {
       param: p('SELECT value FROM params WHERE rid = ? AND key = ?'),
       insertParam: p('INSERT INTO params (rid, key, value, num) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       setTag: p('INSERT INTO tags (rid, key, value, num) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value, num = excluded.num'),
-      insertMetric: p('INSERT INTO metrics (rid, key, step, timestamp, value) VALUES (?, ?, ?, ?, ?)'),
-      insertMetrics: p(`INSERT INTO metrics (rid, key, step, timestamp, value) VALUES ${new Array(METRIC_CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}`),
+      insertMetric: p('INSERT INTO metrics (rid, key, step, timestamp, seq, value) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertMetrics: p(`INSERT INTO metrics (rid, key, step, timestamp, seq, value) VALUES ${new Array(METRIC_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`),
+      reserveSeq: p("UPDATE tk_meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'metric_seq' RETURNING CAST(value AS INTEGER) AS last"),
       upsertLatest: p(
         `INSERT INTO latest_metrics (rid, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET value = excluded.value, step = excluded.step, timestamp = excluded.timestamp
          WHERE excluded.step > latest_metrics.step
             OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)`,
       ),
-      history: p('SELECT rid, key, value, step, timestamp FROM metrics WHERE rid = ? AND key = ? ORDER BY step, timestamp, rowid'),
+      history: p('SELECT rid, key, value, step, timestamp FROM metrics WHERE rid = ? AND key = ? ORDER BY step, timestamp, seq'),
       insertModel: p('INSERT INTO registered_models (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)'),
       model: p('SELECT name, description, created_at, updated_at FROM registered_models WHERE name = ?'),
       models: p('SELECT name, description, created_at, updated_at FROM registered_models ORDER BY name'),
@@ -366,24 +372,26 @@ export class SqliteStore implements TrackingStore {
       }
       for (const p of params) this.stmt.insertParam.run(rid, p.key, p.value, numericValue(p.value));
       // Many rows per statement: one call into SQLite per 100 points instead of per point.
+      const first = metrics.length ? (this.stmt.reserveSeq.get(metrics.length) as { last: number }).last - metrics.length + 1 : 0;
       const chunk = this.stmt.insertMetrics;
       const n = metrics.length - (metrics.length % METRIC_CHUNK);
-      const args = new Array<unknown>(METRIC_CHUNK * 5);
+      const args = new Array<unknown>(METRIC_CHUNK * 6);
       for (let i = 0; i < n; i += METRIC_CHUNK) {
         for (let j = 0; j < METRIC_CHUNK; j++) {
           const m = metrics[i + j];
-          const o = j * 5;
+          const o = j * 6;
           args[o] = rid;
           args[o + 1] = m.key;
           args[o + 2] = m.step;
           args[o + 3] = m.timestamp;
-          args[o + 4] = m.value;
+          args[o + 4] = first + i + j;
+          args[o + 5] = m.value;
         }
         chunk.run(args);
       }
       for (let i = n; i < metrics.length; i++) {
         const m = metrics[i];
-        this.stmt.insertMetric.run(rid, m.key, m.step, m.timestamp, m.value);
+        this.stmt.insertMetric.run(rid, m.key, m.step, m.timestamp, first + i, m.value);
       }
       for (const m of latest.values()) this.stmt.upsertLatest.run(rid, m.key, m.value, m.step, m.timestamp);
       for (const t of tags) this.stmt.setTag.run(rid, t.key, t.value, numericValue(t.value));
