@@ -340,6 +340,7 @@ export class FittedDictVectorizer {
     // Per input column: a feature index per dictionary code (categorical) or one index (numeric).
     const catCodes: Int32Array[] = [];
     const catFeature: Int32Array[] = [];
+    const catNames: string[] = [];
     const numValues: Float64Array[] = [];
     const numFeature: number[] = [];
     for (const name of Object.keys(frame.columns)) {
@@ -354,6 +355,7 @@ export class FittedDictVectorizer {
         checkColumnLength(name, c.codes.length, n);
         catCodes.push(c.codes);
         catFeature.push(this.dictionaryMap(name, c.dictionary).feature);
+        catNames.push(name);
       }
     }
     const nCat = catCodes.length;
@@ -366,7 +368,9 @@ export class FittedDictVectorizer {
       for (let c = 0; c < nCat; c++) {
         const code = catCodes[c][i];
         if (code >= 0 && code < catFeature[c].length && catFeature[c][code] >= 0) k++;
-        else if (code >= catFeature[c].length) throw new InvalidInputError(`DictVectorizer: row ${i} has a code outside its column's dictionary`);
+        else if (code >= catFeature[c].length) {
+          throw new InvalidInputError(`DictVectorizer: column '${catNames[c]}' row ${i} has code ${code}, outside its dictionary of ${catFeature[c].length}`);
+        }
       }
       nnz += k;
       indptr[i + 1] = nnz;

@@ -184,6 +184,10 @@ describe('DictVectorizer on columnar frames', () => {
   it('rejects columns whose length differs from nRows', () => {
     const bad: FeatureFrame = { nRows: 4, columns: { x: { kind: 'numeric', values: new Float64Array(3) } } };
     expect(() => new DictVectorizer().fit(bad)).toThrow(/'x' has 3 values/);
+    const v = new DictVectorizer().fit(frame);
+    const outside: FeatureFrame = { nRows: 1, columns: { PU_DO: { kind: 'categorical', codes: Int32Array.from([7]), dictionary: ['7_8'] } } };
+    expect(() => v.transform(outside)).toThrow(/column 'PU_DO' row 0 has code 7/);
+    expect(() => new DictVectorizer().fit(outside)).toThrow(/column 'PU_DO' row 0 has code 7/);
   });
 });
 
