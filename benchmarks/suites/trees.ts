@@ -1,0 +1,279 @@
+/**
+ * Tree ensembles on one month of taxi data: train on January 2021 green (73,908 rows; PU_DO as
+ * native categorical codes + trip_distance), validate on February (61,921 rows). Without the real
+ * months (or in quick mode) generated trips of the same shape stand in.
+ *
+ * - RandomForestRegressor(maxDepth 10, 100 trees): fit from the column view (binning included),
+ *   fit on data binned once (what the tuner does), fitAsync with nJobs 2, predict February;
+ * - GradientBoostingRegressor: the course's best XGBoost settings until val RMSE <= 6.32, and
+ *   XGBoost-like defaults for 100 rounds;
+ * - scale: generated months of 1 M and 10 M rows (100 k in quick mode), GBDT 100 rounds and a
+ *   forest, binning included.
+ */
+import path from 'node:path';
+import * as arrow from 'apache-arrow';
+import { Rng } from '../../src/core/rng.js';
+import { generateTaxiBatches } from '../../src/data/generate.js';
+import { type TaxiTrips, concatTrips, prepareTaxi, readTaxiTrips } from '../../src/data/taxi.js';
+import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
+import type { FeatureColumns } from '../../src/features/matrix.js';
+import { taxiFeatures } from '../../src/features/taxi.js';
+import { RandomForestRegressor } from '../../src/models/ensemble/forest.js';
+import { GradientBoostingRegressor } from '../../src/models/ensemble/gbdt.js';
+import type { TreeEnsembleModel } from '../../src/models/ensemble/model.js';
+import { closeForestWorkers } from '../../src/models/ensemble/workers.js';
+import { rmse } from '../../src/models/metrics/index.js';
+import { type BinnedDataset, binColumns } from '../../src/models/tree/binning.js';
+import type { BenchContext, Benchmark } from '../types.js';
+
+interface Split {
+  readonly X: FeatureColumns;
+  readonly y: Float64Array;
+}
+
+interface TreeData {
+  readonly train: Split;
+  readonly val: Split;
+  readonly source: string;
+}
+
+const QUICK_ROWS = 5_000;
+
+/** Taxi-shaped trips: skewed zone pairs, distances with rare huge outliers. */
+function generatedTrips(n: number, rng: Rng): TaxiTrips {
+  const puLocationId = new Int32Array(n);
+  const doLocationId = new Int32Array(n);
+  const tripDistance = new Float64Array(n);
+  const duration = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const pu = 1 + Math.floor(265 * rng.float() ** 2);
+    const dof = 1 + Math.floor(265 * rng.float() ** 2);
+    let d = Math.round((Math.abs(pu - dof) / 20 + rng.float() * 4) * 100) / 100;
+    if (rng.float() < 0.001) d *= 10_000;
+    puLocationId[i] = pu;
+    doLocationId[i] = dof;
+    tripDistance[i] = d;
+    duration[i] = Math.min(60, Math.max(1, 5 + 3 * Math.min(d, 20) + ((pu * 7 + dof) % 11) + rng.normal(0, 5)));
+  }
+  return { nRows: n, duration, tripDistance, puLocationId, doLocationId };
+}
+
+let cached: Promise<TreeData> | undefined;
+
+function loadData(ctx: BenchContext): Promise<TreeData> {
+  cached ??= (async () => {
+    let jan: TaxiTrips;
+    let feb: TaxiTrips;
+    let source: string;
+    if (ctx.realDataDir && !ctx.quick) {
+      const month = (m: string) => readTaxiTrips(path.join(ctx.realDataDir as string, `green_tripdata_2021-${m}.parquet`));
+      [jan, feb] = await Promise.all([month('01'), month('02')]);
+      source = 'green taxi 2021-01 (train), 2021-02 (validation)';
+    } else {
+      if (!ctx.quick) ctx.log('real data absent: generated trips of the same shape');
+      const rng = new Rng(7);
+      jan = generatedTrips(ctx.quick ? QUICK_ROWS : 73_908, rng.fork(1));
+      feb = generatedTrips(ctx.quick ? QUICK_ROWS : 61_921, rng.fork(2));
+      source = ctx.quick ? 'generated (quick)' : 'generated, taxi-shaped';
+    }
+    const frames = [taxiFeatures(jan), taxiFeatures(feb)];
+    const vectorizer = new DictVectorizer().fit(frames[0]);
+    return {
+      train: { X: vectorizer.transformColumns(frames[0]), y: jan.duration },
+      val: { X: vectorizer.transformColumns(frames[1]), y: feb.duration },
+      source,
+    };
+  })();
+  return cached;
+}
+
+const RF_PARAMS = { maxDepth: 10, nEstimators: 100, seed: 42 } as const;
+/** The course's best XGBoost parameters (hyperopt over the validation month). */
+const COURSE_PARAMS = {
+  maxDepth: 30,
+  learningRate: 0.0951,
+  regAlpha: 0.018,
+  regLambda: 0.0117,
+  minChildWeight: 1.06,
+  nEstimators: 1000,
+  earlyStoppingRounds: 50,
+  seed: 42,
+} as const;
+/** XGBoost 1.7's defaults, for the like-for-like "defaults" figure. */
+const XGB_DEFAULTS = { maxDepth: 6, learningRate: 0.3, regLambda: 1, minChildWeight: 1, nEstimators: 100 } as const;
+
+function figures(model: TreeEnsembleModel, data: TreeData): Record<string, number> {
+  return {
+    valRmse: rmse(data.val.y, model.predict(data.val.X)),
+    trees: model.nTrees,
+    nodesPerTree: model.trees.nNodes / Math.max(1, model.nTrees),
+    rows: data.train.X.nRows,
+  };
+}
+
+interface BinnedState {
+  readonly data: TreeData;
+  readonly binned: BinnedDataset;
+}
+
+interface ModelState {
+  readonly data: TreeData;
+  readonly model: TreeEnsembleModel;
+}
+
+/** Generated month of `rows` trips as tree columns (vectorizer fitted on it). */
+function generatedColumns(rows: number): Split {
+  const parts: TaxiTrips[] = [];
+  for (const batch of generateTaxiBatches({ month: '2021-01', rows, seed: 1 })) {
+    parts.push(prepareTaxi(new arrow.Table(batch)));
+  }
+  const trips = concatTrips(parts);
+  const frame = taxiFeatures(trips);
+  return { X: new DictVectorizer().fit(frame).transformColumns(frame), y: trips.duration };
+}
+
+function scaleRows(ctx: BenchContext, rows: number): number {
+  return ctx.quick ? 100_000 : rows;
+}
+
+function scaleBenchmark(name: string, rows: number, description: string, train: (s: Split) => TreeEnsembleModel, params: Record<string, unknown>): Benchmark<Split> {
+  return {
+    group: 'scale',
+    name,
+    description,
+    params: { rows, ...params },
+    warmup: 0,
+    repeat: 1,
+    setup: (ctx) => generatedColumns(scaleRows(ctx, rows)),
+    run: (split) => {
+      const model = train(split);
+      return { rows: split.X.nRows, trees: model.nTrees, nodesPerTree: model.trees.nNodes / Math.max(1, model.nTrees) };
+    },
+  };
+}
+
+export const benchmarks: Benchmark[] = [
+  {
+    group: 'training',
+    name: 'training/rf-depth10-100trees',
+    description: 'RandomForestRegressor(maxDepth 10, 100 trees), single-threaded fit from the column view (binning included)',
+    params: RF_PARAMS,
+    warmup: 1,
+    repeat: 5,
+    setup: (ctx) => loadData(ctx),
+    run: (data) => figures(new RandomForestRegressor(RF_PARAMS).fit(data.train.X, data.train.y), data),
+  } satisfies Benchmark<TreeData>,
+  {
+    group: 'training',
+    name: 'training/rf-depth10-100trees-prebinned',
+    description: 'The same forest on data binned once (as the tuner fits it trial after trial)',
+    params: RF_PARAMS,
+    warmup: 1,
+    repeat: 5,
+    setup: async (ctx) => {
+      const data = await loadData(ctx);
+      return { data, binned: binColumns(data.train.X) };
+    },
+    run: ({ data, binned }) => figures(new RandomForestRegressor(RF_PARAMS).fit(binned, data.train.y), data),
+  } satisfies Benchmark<BinnedState>,
+  {
+    group: 'training',
+    name: 'training/rf-depth10-100trees-njobs2',
+    description: 'The same forest with fitAsync on 2 worker threads (shared memory; identical model)',
+    params: { ...RF_PARAMS, nJobs: 2 },
+    warmup: 1,
+    repeat: 5,
+    setup: (ctx) => loadData(ctx),
+    run: async (data) => figures(await new RandomForestRegressor({ ...RF_PARAMS, nJobs: 2 }).fitAsync(data.train.X, data.train.y), data),
+    teardown: () => closeForestWorkers(),
+  } satisfies Benchmark<TreeData>,
+  {
+    group: 'training',
+    name: 'training/rf-predict-feb',
+    description: 'RandomForest(maxDepth 10, 100 trees).predict on the validation month',
+    params: RF_PARAMS,
+    warmup: 2,
+    repeat: 9,
+    setup: async (ctx) => {
+      const data = await loadData(ctx);
+      return { data, model: new RandomForestRegressor(RF_PARAMS).fit(data.train.X, data.train.y) };
+    },
+    run: ({ data, model }) => {
+      const t = performance.now();
+      const pred = model.predict(data.val.X);
+      const seconds = (performance.now() - t) / 1000;
+      return { rows: pred.length, trees: model.nTrees, rowsPerSecond: pred.length / Math.max(seconds, 1e-9) };
+    },
+  } satisfies Benchmark<ModelState>,
+  {
+    group: 'training',
+    name: 'training/gbdt-course-params-to-6.32',
+    description: "GradientBoosting with the course's best XGBoost settings, fit until val RMSE <= 6.32 (stopped through onIteration)",
+    params: COURSE_PARAMS,
+    warmup: 0,
+    repeat: 3,
+    setup: (ctx) => loadData(ctx),
+    run: (data) => {
+      let reached = 0;
+      const model = new GradientBoostingRegressor(COURSE_PARAMS).fit(data.train.X, data.train.y, {
+        validation: { X: data.val.X, y: data.val.y },
+        onIteration: (r) => {
+          if (r.metrics.rmse <= 6.32) reached = r.iteration;
+          return reached === 0;
+        },
+      });
+      return { ...figures(model, data), roundsToTarget: reached, reachedTarget: reached > 0 ? 1 : 0 };
+    },
+  } satisfies Benchmark<TreeData>,
+  {
+    group: 'training',
+    name: 'training/gbdt-course-params-early-stopping',
+    description: "GradientBoosting with the course's best XGBoost settings: up to 1000 rounds, early stopping after 50 without improvement",
+    params: COURSE_PARAMS,
+    warmup: 0,
+    repeat: 1,
+    setup: (ctx) => loadData(ctx),
+    run: (data) => {
+      const model = new GradientBoostingRegressor(COURSE_PARAMS).fit(data.train.X, data.train.y, { validation: { X: data.val.X, y: data.val.y } });
+      return { ...figures(model, data), bestIteration: Number(model.info.bestIteration), roundsTrained: Number(model.info.roundsTrained) };
+    },
+  } satisfies Benchmark<TreeData>,
+  {
+    group: 'training',
+    name: 'training/gbdt-defaults-100rounds',
+    description: "GradientBoosting with XGBoost 1.7's defaults (maxDepth 6, learningRate 0.3, regLambda 1), 100 rounds",
+    params: XGB_DEFAULTS,
+    warmup: 1,
+    repeat: 3,
+    setup: (ctx) => loadData(ctx),
+    run: (data) => figures(new GradientBoostingRegressor(XGB_DEFAULTS).fit(data.train.X, data.train.y), data),
+  } satisfies Benchmark<TreeData>,
+  scaleBenchmark(
+    'scale/gbdt-1m-100rounds',
+    1_000_000,
+    'GradientBoosting (maxDepth 6, 100 rounds) on 1 M generated trips, binning included',
+    (s) => new GradientBoostingRegressor({ nEstimators: 100 }).fit(s.X, s.y),
+    { nEstimators: 100, maxDepth: 6 },
+  ),
+  scaleBenchmark(
+    'scale/gbdt-10m-100rounds',
+    10_000_000,
+    'GradientBoosting (maxDepth 6, 100 rounds) on 10 M generated trips, binning included (goal: < 60 s, < 4 GB)',
+    (s) => new GradientBoostingRegressor({ nEstimators: 100 }).fit(s.X, s.y),
+    { nEstimators: 100, maxDepth: 6 },
+  ),
+  scaleBenchmark(
+    'scale/rf-1m-depth10-100trees',
+    1_000_000,
+    'RandomForest (maxDepth 10, 100 trees) on 1 M generated trips, binning included',
+    (s) => new RandomForestRegressor(RF_PARAMS).fit(s.X, s.y),
+    RF_PARAMS,
+  ),
+  scaleBenchmark(
+    'scale/rf-10m-depth10-10trees',
+    10_000_000,
+    'RandomForest (maxDepth 10, 10 trees) on 10 M generated trips, binning included',
+    (s) => new RandomForestRegressor({ ...RF_PARAMS, nEstimators: 10 }).fit(s.X, s.y),
+    { ...RF_PARAMS, nEstimators: 10 },
+  ),
+];
