@@ -79,13 +79,13 @@ describe('benchmark runner', () => {
 
   it('runs the real suites in quick mode and writes well-formed results', async () => {
     const out = path.join(tmp, 'quick');
-    const res = await bench(['--quick', '--no-isolate', '--only', 'peers', '--out', out]);
+    const res = await bench(['--quick', '--no-isolate', '--only', 'peers,tracker', '--out', out]);
     expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
     const run = results(out);
-    expect(run.benchmarks.length).toBeGreaterThan(0);
+    expect(new Set(run.benchmarks.map((b) => b.group))).toEqual(new Set(['peers', 'tracker']));
     for (const b of run.benchmarks) {
       expect(b.status, `${b.name}: ${b.error}`).toBe('ok');
-      expect(b.group).toBe('peers');
+      expect(['peers', 'tracker']).toContain(b.group);
       expect(Object.keys(b.figures).length, b.name).toBeGreaterThan(0);
     }
     const linked = run.benchmarks.find((b) => b.peerBenchmark !== undefined && run.benchmarks.some((o) => o.name === b.peerBenchmark));
