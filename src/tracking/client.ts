@@ -8,7 +8,7 @@ import { AlreadyExistsError } from './errors.js';
 import { MetricBuffer } from './metric-buffer.js';
 import type { TrackingStore } from './store.js';
 import { openStore } from './stores/index.js';
-import type { Experiment, MetricPoint, ModelVersion, RegisteredModel, Run, RunInfo, RunPage, SearchRunsQuery, Tags, TerminalStatus } from './types.js';
+import type { ArtifactEntry, Experiment, MetricPoint, ModelVersion, RegisteredModel, Run, RunInfo, RunPage, SearchRunsQuery, Tags, TerminalStatus } from './types.js';
 import { parseModelUri, runModelUri } from './uri.js';
 import { MAX_TAG_LENGTH, normalizeArtifactPath } from './validate.js';
 
@@ -399,7 +399,7 @@ export class TrackingClient {
   readText(runId: string, artifactPath: string): string {
     return decoder.decode(this.store.getArtifact(runId, artifactPath));
   }
-  listArtifacts(runId: string, dir?: string) {
+  listArtifacts(runId: string, dir?: string): ArtifactEntry[] {
     return this.store.listArtifacts(runId, dir);
   }
 
