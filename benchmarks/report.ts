@@ -134,6 +134,12 @@ export function summaryMarkdown(run: RunRecord): string {
   return parts.join('\n');
 }
 
+/** Within-run ratios survive machine noise best: show how they moved. */
+function peerRatios(now: BenchRecord, before: BenchRecord): string {
+  if (now.peerRatio === undefined) return '';
+  return `${formatRatio(now.peerRatio)} (${before.peerRatio !== undefined ? formatRatio(before.peerRatio) : '–'})`;
+}
+
 /** Ratio current / previous of every figure both runs have, as a markdown table. */
 export function compareMarkdown(previous: RunRecord, current: RunRecord, previousLabel: string): string {
   const prev = new Map(previous.benchmarks.map((b) => [b.name, b]));
@@ -143,20 +149,21 @@ export function compareMarkdown(previous: RunRecord, current: RunRecord, previou
     NOISE_NOTE,
     '',
     `Load average at start: previous ${previous.machine.loadAverage.join(' / ')}, now ${current.machine.loadAverage.join(' / ')}.` +
-      (previous.machine.cpuModel !== current.machine.cpuModel ? ` Different CPUs: ${previous.machine.cpuModel} vs ${current.machine.cpuModel}.` : ''),
+      (previous.machine.cpuModel !== current.machine.cpuModel ? ` Different CPUs: ${previous.machine.cpuModel} vs ${current.machine.cpuModel}.` : '') +
+      (previous.quick !== current.quick ? ' **One run is a quick pass and the other is not: their data differ, so the ratios mean little.**' : ''),
     '',
-    '| benchmark | median s now (before) | median now / before | min now / before | peak RSS now / before | figures now / before |',
-    '|---|---:|---:|---:|---:|---|',
+    '| benchmark | median s now (before) | median now / before | min now / before | peak RSS now / before | peer / ours now (before) | figures now / before |',
+    '|---|---:|---:|---:|---:|---:|---|',
   ];
   const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a / b) ? formatRatio(a / b) : '–');
   for (const b of byGroup(current.benchmarks)) {
     const p = prev.get(b.name);
     if (!p) {
-      lines.push(`| ${cell(b.name)} | new | | | | |`);
+      lines.push(`| ${cell(b.name)} | new | | | | | |`);
       continue;
     }
     if (!b.seconds || !p.seconds) {
-      lines.push(`| ${cell(b.name)} | ${b.seconds ? 'ok' : 'FAILED'} (${p.seconds ? 'ok' : 'FAILED'}) | | | | |`);
+      lines.push(`| ${cell(b.name)} | ${b.seconds ? 'ok' : 'FAILED'} (${p.seconds ? 'ok' : 'FAILED'}) | | | | | |`);
       continue;
     }
     const figures = Object.keys(b.figures)
@@ -166,7 +173,7 @@ export function compareMarkdown(previous: RunRecord, current: RunRecord, previou
     lines.push(
       `| ${cell(b.name)} | ${formatSeconds(b.seconds.median)} (${formatSeconds(p.seconds.median)}) | ` +
         `${ratio(b.seconds.median, p.seconds.median)} | ${ratio(b.seconds.min, p.seconds.min)} | ` +
-        `${b.rss && p.rss ? ratio(b.rss.peakRun, p.rss.peakRun) : '–'} | ${cell(figures)} |`,
+        `${b.rss && p.rss ? ratio(b.rss.peakRun, p.rss.peakRun) : '–'} | ${peerRatios(b, p)} | ${cell(figures)} |`,
     );
   }
   const gone = previous.benchmarks.filter((b) => !current.benchmarks.some((c) => c.name === b.name)).map((b) => b.name);
