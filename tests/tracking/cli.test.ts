@@ -76,6 +76,18 @@ describe('tunekit CLI', () => {
     expect((await cli('models', 'show', 'taxi-rf')).out).toMatch(/1\s+champion\s+[0-9a-f]{32}/);
   });
 
+  it('fail-stale marks runs of dead processes FAILED', async () => {
+    const c = new TrackingClient(`sqlite:${db}`);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const orphan = c.createRun({ experimentName: 'other', tags: { 'tunekit.pid': String(dead) } });
+    c.close();
+    const r = await cli('runs', 'fail-stale', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual([orphan.runId]);
+    expect((await cli('runs', 'fail-stale')).out).toBe('no stale runs\n');
+    expect(await cli('runs', 'fail-stale', '--older-than-minutes', '0')).toMatchObject({ code: 1, err: expect.stringMatching(/positive number/) });
+  });
+
   it('fails with a clear message and a non-zero code', async () => {
     const bad = await cli('runs', '--filter', 'metrics.rmse <');
     expect(bad.code).toBe(1);
