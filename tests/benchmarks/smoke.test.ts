@@ -160,6 +160,12 @@ describe('results', () => {
 
   it('matches the reference peer figures by name', () => {
     expect(referencePeer('training/rf-depth10-100trees')?.seconds).toBe(20);
+    expect(referencePeer('training/rf-depth10-100trees-njobs2')).toBeUndefined();
+    expect(referencePeer('training/gbdt-course-params-early-stopping')?.seconds).toBe(527);
+    expect(referencePeer('training/gbdt-course-params-to-6.32')).toBeUndefined();
+    expect(referencePeer('training/gbdt-defaults-100rounds')?.seconds).toBe(22);
+    expect(referencePeer('training/linear-regression-exact')?.seconds).toBe(0.13);
+    expect(referencePeer('data/dict-vectorize-three-months')?.seconds).toBe(0.74);
     expect(referencePeer('training/lasso')?.seconds).toBe(4.4);
     expect(referencePeer('tuning/homework-tpe-15')).toBeUndefined();
   });
