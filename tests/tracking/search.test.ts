@@ -143,6 +143,14 @@ describe('filter parser', () => {
       op: '=',
       value: "it's",
     });
+    expect(parseFilter("params.a = 'it''s' or params.b = ''")).toEqual({
+      type: 'or',
+      items: [
+        { type: 'compare', field: { entity: 'param', key: 'a' }, op: '=', value: "it's" },
+        { type: 'compare', field: { entity: 'param', key: 'b' }, op: '=', value: '' },
+      ],
+    });
+    expect(parseFilter('tags.`a``b` = "say ""hi"""')).toEqual({ type: 'compare', field: { entity: 'tag', key: 'a`b' }, op: '=', value: 'say "hi"' });
     expect(parseFilter('params.a.b-c/d = -1.5e-3')).toEqual({ type: 'compare', field: { entity: 'param', key: 'a.b-c/d' }, op: '=', value: -0.0015 });
     expect(parseOrderBy('metrics.rmse DESC')).toEqual({ field: { entity: 'metric', key: 'rmse' }, descending: true });
     expect(parseOrderBy('start_time')).toEqual({ field: { entity: 'attribute', key: 'start_time' }, descending: false });

@@ -14,7 +14,7 @@ import { ATTRIBUTES, type AttributeName, type CompareOp, type Entity, type Field
  *   field   := entity '.' key | attribute        entity: metrics params tags attributes (+ singulars, attr, run)
  *   key     := [A-Za-z0-9_.\-/:]+ | `quoted` | "quoted"
  *   op      := = == != <> < <= > >=
- *   literal := 'string' | "string" | number
+ *   literal := 'string' | "string" | number     (a quote inside: doubled, '', or escaped, \')
  *
  * Keywords are case-insensitive. Metrics compare to numbers; params and tags compare as strings
  * to a string literal and as numbers to a number literal (a non-numeric value never matches);
@@ -58,6 +58,12 @@ export function tokenize(input: string): Token[] {
         if (i >= input.length) fail(start, `unterminated ${c === '`' ? 'quoted key' : 'string'}`);
         const d = input[i];
         if (d === c) {
+          // A doubled quote inside is one literal quote (SQL style): 'it''s'.
+          if (input[i + 1] === c) {
+            s += c;
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
