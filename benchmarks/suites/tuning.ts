@@ -176,16 +176,27 @@ function overhead(sampler: 'random' | 'tpe', trials: number): Benchmark<Overhead
 const gbdtSearch: Benchmark<PoolState> = {
   group: 'tuning',
   name: 'tuning/gbdt-search-median-pruner',
-  description: 'Gradient boosting search (default space from its params spec), 20 TPE trials with the median pruner fed by per-round validation RMSE, 2 workers',
+  description: 'Gradient boosting search (learningRate, maxDepth 3-12, minChildWeight, regLambda; up to 300 rounds, early stopping 20), 20 TPE trials with the median pruner fed by per-round validation RMSE, 2 workers',
   params: { trials: 20, workers: 2, pruner: 'median' },
   warmup: 0,
-  repeat: 2,
+  repeat: 1,
   setup: (ctx) => poolSetup(ctx, 2),
   async run(state, ctx) {
     const kind = modelKinds.names().find((k) => /boost/.test(k));
     if (kind === undefined) throw new Error(`no gradient boosting kind registered (known: ${modelKinds.names().join(', ')})`);
     const study = new Study({ name: 'gbdt', seed: 3, sampler: 'tpe', pruner: new MedianPruner({ nStartupTrials: 5, nWarmupSteps: 10 }) });
-    const search = new ModelSearch({ kind, data: state.data.data, pool: state.pool });
+    const search = new ModelSearch({
+      kind,
+      data: state.data.data,
+      space: {
+        learningRate: hp.loguniform('learningRate', 0.03, 0.3),
+        maxDepth: hp.quniform('maxDepth', 3, 12, 1),
+        minChildWeight: hp.loguniform('minChildWeight', 0.5, 10),
+        regLambda: hp.loguniform('regLambda', 1e-3, 10),
+      },
+      fixed: { nEstimators: ctx.quick ? 30 : 300, earlyStoppingRounds: 20 },
+      pool: state.pool,
+    });
     const n = ctx.quick ? 4 : 20;
     const t0 = performance.now();
     const res = await study.optimize(search, { nTrials: n, nWorkers: 2, progress: false });
@@ -198,6 +209,61 @@ const gbdtSearch: Benchmark<PoolState> = {
     };
   },
   teardown: (state) => state.pool.close(),
+};
+
+interface DispatchState {
+  readonly pool: TrialPool;
+  readonly data: SharedSearchData;
+  readonly client: TrackingClient;
+  readonly trials: number;
+  round: number;
+}
+
+/** A tiny ridge problem (200 rows, 3 columns): what is left is the cost of a trial round trip. */
+function tinyRidgeData(): SharedSearchData {
+  const n = 200;
+  const indptr = new Int32Array(n + 1);
+  const indices = new Int32Array(2 * n);
+  const values = new Float64Array(2 * n);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    indptr[i + 1] = 2 * (i + 1);
+    indices[2 * i] = i % 2;
+    indices[2 * i + 1] = 2;
+    values[2 * i] = 1;
+    values[2 * i + 1] = i / n;
+    y[i] = 3 * (i % 2) + 2 * (i / n) + Math.sin(i);
+  }
+  const X = { format: 'csr' as const, nRows: n, nCols: 3, indptr, indices, values };
+  return shareSearchData({ train: { X, y }, val: { X, y } });
+}
+
+const dispatch: Benchmark<DispatchState> = {
+  group: 'tuning',
+  name: 'tuning/overhead-worker-trial-tracked',
+  description: '500 trials of a tiny ridge fit on 2 worker threads, random sampler, each recorded as a child run in SQLite: the per-trial cost of the pool round trip (sample, post, fit, score, report back, tell, track)',
+  params: { trials: 500, workers: 2, store: 'sqlite' },
+  warmup: 1,
+  repeat: 3,
+  async setup(ctx) {
+    const pool = new TrialPool({ nWorkers: 2 });
+    await pool.warm();
+    const client = new TrackingClient(`sqlite:${path.join(ctx.tmpDir, 'dispatch.db')}`);
+    return { pool, data: tinyRidgeData(), client, trials: ctx.quick ? 40 : 500, round: 0 };
+  },
+  async run(state) {
+    const study = new Study({ name: `dispatch-${state.round++}`, seed: 1, sampler: 'random' });
+    trackStudy(state.client, study, { experiment: 'dispatch' });
+    const search = new ModelSearch({ kind: 'ridge', data: state.data, space: { alpha: hp.loguniform('alpha', 1e-3, 10) }, pool: state.pool });
+    const t0 = performance.now();
+    const res = await study.optimize(search, { nTrials: state.trials, nWorkers: 2, progress: false });
+    const ms = performance.now() - t0;
+    return { msPerTrial: ms / state.trials, trialsPerSecond: (1000 * state.trials) / ms, failed: res.trials.filter((t) => t.state !== 'COMPLETE').length };
+  },
+  async teardown(state) {
+    state.client.close();
+    await state.pool.close();
+  },
 };
 
 function branin(x: number, y: number): number {
@@ -241,6 +307,7 @@ export const benchmarks: Benchmark[] = [
   speedup as Benchmark,
   overhead('random', 1000) as Benchmark,
   overhead('tpe', 200) as Benchmark,
+  dispatch as Benchmark,
   gbdtSearch as Benchmark,
   tpeVsRandom,
 ];
