@@ -190,6 +190,16 @@ describe('filter parser', () => {
     expect((caught as FilterSyntaxError).code).toBe('FILTER_SYNTAX');
   });
 
+  it('IN lists are bounded (SQLite binds a limited number of parameters)', () => {
+    const list = (n: number) => `params.a in (${Array.from({ length: n }, (_, i) => `'${i}'`).join(', ')})`;
+    expect(parseFilter(list(10_000))).toMatchObject({ type: 'in' });
+    expect(() => parseFilter(list(10_001))).toThrow(/at most 10000 values/);
+    const s = new SqliteStore(join(dir, 'in-lists.db'));
+    expect(s.searchRuns({ filter: list(10_000) }).runs).toEqual([]);
+    expect(() => s.searchRuns({ filter: [1, 2, 3, 4].map(() => list(10_000)).join(' or ') })).toThrow(/too large/);
+    s.close();
+  });
+
   it('order-by errors are typed too', () => {
     expect(() => parseOrderBy('metrics.rmse sideways')).toThrow(FilterSyntaxError);
     expect(() => parseOrderBy('')).toThrow(FilterSyntaxError);

@@ -31,6 +31,8 @@ interface Token {
   readonly pos: number;
 }
 
+/** SQLite binds at most 32,766 parameters per statement; keep well inside it. */
+const MAX_IN_VALUES = 10_000;
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_CHAR = /[A-Za-z0-9_.\-/:]/;
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
@@ -247,7 +249,8 @@ class Parser {
       this.expect('(', "'(' after IN");
       const values = [this.parseLiteral(field)];
       while (this.peek().kind === ',') {
-        this.i++;
+        const comma = this.next();
+        if (values.length === MAX_IN_VALUES) this.fail(comma.pos, `IN lists hold at most ${MAX_IN_VALUES} values`);
         values.push(this.parseLiteral(field));
       }
       const close = this.next();

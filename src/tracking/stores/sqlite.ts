@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { NotFoundError, TunekitError } from '../../core/errors.js';
+import { InvalidInputError, NotFoundError, TunekitError } from '../../core/errors.js';
 import { AlreadyExistsError, ParamOverwriteError, RunStateError } from '../errors.js';
 import { type PreparedSearch, prepareSearch } from '../search/query.js';
 import { type SqlFragment, compileFilter, compileOrderBy } from '../search/sql.js';
@@ -499,7 +499,12 @@ export class SqliteStore implements TrackingStore {
     let st = this.searchCache.get(sql);
     if (st === undefined) {
       if (this.searchCache.size >= 64) this.searchCache.delete(this.searchCache.keys().next().value as string);
-      st = this.db.prepare(sql);
+      try {
+        st = this.db.prepare(sql);
+      } catch (err) {
+        if (/too many SQL variables/.test((err as Error).message)) throw new InvalidInputError('search filter is too large (too many values in its IN lists)');
+        throw err;
+      }
       this.searchCache.set(sql, st);
     }
     return st;
