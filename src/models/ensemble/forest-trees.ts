@@ -51,13 +51,13 @@ export function growForestTrees(data: BinnedDataset, y: Float64Array, plan: Fore
   return indices.map((t) => {
     const rng = bootstrapCounts(plan, n, t, counts);
     let m = 0;
+    // Branch-free compaction: every row is written, only in-bag rows advance the cursor.
     for (let k = 0; k < n; k++) {
       const c = counts[k];
-      if (c === 0) continue;
       ibPos[m] = k;
       ibG[m] = -c * yOrdered[k];
       ibH[m] = c;
-      m++;
+      m += Number(c !== 0);
     }
     return grower.grow(m, plan.grow, rng);
   });

@@ -624,15 +624,15 @@ export class TreeGrower {
     const n = this.nNodes;
     return {
       nNodes: n,
-      feature: this.oFeature.slice(0, n),
-      lo: this.oLo.slice(0, n),
-      hi: this.oHi.slice(0, n),
-      binLo: this.oBinLo.slice(0, n),
-      binHi: this.oBinHi.slice(0, n),
-      child: this.oChild.slice(0, n),
-      value: this.oValue.slice(0, n),
-      gain: this.oGain.slice(0, n),
-      count: this.oCount.slice(0, n),
+      feature: prefix(this.oFeature, n),
+      lo: prefix(this.oLo, n),
+      hi: prefix(this.oHi, n),
+      binLo: prefix(this.oBinLo, n),
+      binHi: prefix(this.oBinHi, n),
+      child: prefix(this.oChild, n),
+      value: prefix(this.oValue, n),
+      gain: prefix(this.oGain, n),
+      count: prefix(this.oCount, n),
     };
   }
 
@@ -689,4 +689,11 @@ function randomBin(feat: BinnedNumericFeature, lo: number, top: number, rng: Rng
     else a = mid + 1;
   }
   return a;
+}
+
+/** A copy of a[0..n) (new + set: a plain memory copy, faster than slice in V8). */
+function prefix<T extends Int32Array | Float64Array>(a: T, n: number): T {
+  const out = new (a.constructor as new (len: number) => T)(n);
+  out.set(a.subarray(0, n) as never);
+  return out;
 }
