@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { FeatureColumns } from '../../src/features/matrix.js';
 import { decodeArtifact } from '../../src/models/artifact.js';
+import { type BinnedDataset, binColumns, binLike } from '../../src/models/tree/binning.js';
 import { GridSampler, MedianPruner, ModelSearch, Study, TrialPool, hp, isShared, openSearchData, shareSearchData } from '../../src/index.js';
 import { toyData, toyKind } from './fixtures/toy-kind.js';
 
@@ -20,6 +22,31 @@ describe('shared search data', () => {
     expect(X.data).toBe(data.arrays.find((a) => a === X.data));
     expect(Array.from(back.val.y)).toEqual(Array.from(toyData().val.y));
     expect(() => shareSearchData({ train: { y: new Float64Array(1) }, val: { y: new Float64Array(1) } })).toThrow(/no X, columns or prepared/);
+  });
+
+  it('bins a column view once (train cuts applied to validation) unless asked not to', () => {
+    const cols = (offset: number): FeatureColumns => ({
+      format: 'columns',
+      nRows: 50,
+      columns: [
+        { kind: 'categorical', name: 'zone', codes: Int32Array.from({ length: 50 }, (_, i) => (i + offset) % 4), categories: ['a', 'b', 'c'] },
+        { kind: 'numeric', name: 'dist', values: Float64Array.from({ length: 50 }, (_, i) => ((i * 7 + offset) % 50) / 5) },
+      ],
+    });
+    const y = new Float64Array(50);
+    const shared = shareSearchData({ train: { columns: cols(0), y }, val: { columns: cols(3), y } });
+    const back = openSearchData(shared);
+    const train = back.train.prepared as BinnedDataset;
+    const val = back.val.prepared as BinnedDataset;
+    expect(train.format).toBe('binned');
+    expect(isShared(train.features[1].bins)).toBe(true);
+    // the same binning as doing it by hand
+    const ref = binColumns(cols(0));
+    expect(Array.from(train.features[1].bins)).toEqual(Array.from(ref.features[1].bins));
+    expect(Array.from(val.features[1].bins)).toEqual(Array.from(binLike(ref, cols(3)).features[1].bins));
+    // unseen code 3 maps to the reserved unknown bin
+    expect(Math.max(...val.features[0].bins)).toBe(3);
+    expect(openSearchData(shareSearchData({ train: { columns: cols(0), y }, val: { columns: cols(3), y } }, { bin: false })).train.prepared).toBeUndefined();
   });
 });
 
