@@ -158,7 +158,8 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
   const fitTimed = (recipe: RunRecipe) => {
     const estimator = modelKinds.get(recipe.kind).create(recipe.params);
     const t0 = performance.now();
-    const model = estimator.fit(viewOf(recipe.kind, train), train.y);
+    // Validation data serves early stopping (boosting); other kinds ignore it.
+    const model = estimator.fit(viewOf(recipe.kind, train), train.y, { validation: { X: viewOf(recipe.kind, val), y: val.y } });
     return { model, estimator, fitSeconds: (performance.now() - t0) / 1000 };
   };
   const logModel = (runId: string, model: Model<ModelInput>) =>
