@@ -115,10 +115,14 @@ describe('model search on the trial pool', () => {
       space: { lr: hp.uniform('lr', 0.1, 0.5), mode: hp.choice('mode', ['ok', 'throw', 'nan', 'exit', 'hang']) },
       kindModules,
     });
-    const res = await study.optimize(search, { nTrials: modes.length, nWorkers: 2, trialTimeout: 2, progress: false });
+    const res = await study.optimize(search, { nTrials: modes.length, nWorkers: 2, trialTimeout: 5, progress: false });
     expect(res.trials.map((t) => t.number)).toEqual(modes.map((_, i) => i));
     expect(res.trials.map((t) => t.params.mode)).toEqual(modes);
     const seen = new Set<string>();
+    const expected = (mode: string) => (mode === 'ok' ? 'COMPLETE' : 'FAIL');
+    expect(res.trials.map((t) => `${t.params.mode} ${t.state} ${t.reason}`)).toEqual(
+      res.trials.map((t) => `${t.params.mode} ${expected(t.params.mode as string)} ${t.reason}`),
+    );
     for (const t of res.trials) {
       const mode = t.params.mode as string;
       seen.add(mode);
@@ -127,7 +131,7 @@ describe('model search on the trial pool', () => {
       if (mode === 'throw') expect(t.reason).toContain('toy: asked to throw');
       if (mode === 'nan') expect(t.reason).toBe('objective value is NaN');
       if (mode === 'exit') expect(t.reason).toMatch(/exit/i);
-      if (mode === 'hang') expect(t.reason).toBe('timed out after 2 s');
+      if (mode === 'hang') expect(t.reason).toBe('timed out after 5 s');
     }
     expect([...seen].sort()).toEqual(['exit', 'hang', 'nan', 'ok', 'throw']);
     expect(res.bestTrial?.state).toBe('COMPLETE');
