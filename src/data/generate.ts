@@ -23,6 +23,7 @@ import { Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } f
 import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm';
 import { InvalidParameterError } from '../core/errors.js';
 import { Rng, mixSeeds } from '../core/rng.js';
+import { writeInt64 } from './int64.js';
 import { type ParquetCompression, parquetCodec } from './write.js';
 
 export interface GenerateTaxiOptions {
@@ -361,11 +362,6 @@ function float64Data(data: Float64Array, nulls: number, valid: Uint8Array | unde
   return arrow.makeData({ type: new arrow.Float64(), length: data.length, nullCount: nulls, nullBitmap: nulls > 0 ? valid : undefined, data });
 }
 
-function writeInt64(halves: Int32Array, i: number, v: number): void {
-  const hi = Math.floor(v / 4294967296);
-  halves[2 * i + 1] = hi;
-  halves[2 * i] = (v - hi * 4294967296) | 0;
-}
 
 /** Generated trips as Arrow record batches, one per row group. */
 export function* generateTaxiBatches(options: GenerateTaxiOptions): Generator<arrow.RecordBatch, void, undefined> {

@@ -8,6 +8,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { DataSourceError } from '../core/errors.js';
+import { writeInt64 } from './int64.js';
 import {
   BATCH_ROWS,
   type ColumnKind,
@@ -275,18 +276,6 @@ export function numericToFloat64(d: arrow.Data): Float64Array {
   return out;
 }
 
-const PER_SECOND: Record<number, number> = {
-  [arrow.TimeUnit.SECOND]: 1,
-  [arrow.TimeUnit.MILLISECOND]: 1e3,
-  [arrow.TimeUnit.MICROSECOND]: 1e6,
-  [arrow.TimeUnit.NANOSECOND]: 1e9,
-};
-
-/** Ticks of a timestamp unit per second. */
-export function ticksPerSecond(unit: arrow.TimeUnit): number {
-  return PER_SECOND[unit];
-}
-
 /**
  * Timestamps of any unit as int64 microseconds, exactly, without a BigInt per value: each int64
  * is handled as two int32 halves (nanoseconds are divided by 1000 with floor, like Arrow's cast).
@@ -313,8 +302,3 @@ function timestampsToMicros(values: BigInt64Array | Int32Array, unit: arrow.Time
   return out;
 }
 
-function writeInt64(halves: Int32Array, i: number, v: number): void {
-  const hi = Math.floor(v / 4294967296);
-  halves[2 * i + 1] = hi;
-  halves[2 * i] = (v - hi * 4294967296) | 0;
-}
