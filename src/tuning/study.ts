@@ -94,7 +94,7 @@ export interface OptimizeOptions {
   readonly timeout?: number;
   /** Seconds a single trial may run before it FAILs (a worker task is terminated). */
   readonly trialTimeout?: number;
-  /** Trials run at once (default 1); must be <= the study's window to stay reproducible. */
+  /** Trials run at once (default 1); at most the study's window. */
   readonly nWorkers?: number;
   readonly earlyStop?: EarlyStop;
   readonly callbacks?: readonly TrialCallback[];
@@ -367,6 +367,10 @@ export class Study implements TrialHost {
     const nWorkers = options.nWorkers ?? 1;
     if (!Number.isInteger(nTrials) || nTrials < 0) throw new InvalidParameterError('optimize', 'nTrials', nTrials, 'must be an integer >= 0');
     if (!Number.isInteger(nWorkers) || nWorkers < 1) throw new InvalidParameterError('optimize', 'nWorkers', nWorkers, 'must be an integer >= 1');
+    if (nWorkers > this.window) {
+      // Trial k waits for every trial <= k - window, so at most `window` trials can run at once.
+      throw new InvalidParameterError('optimize', 'nWorkers', nWorkers, `must be <= the study's window (${this.window}); create the study with a larger window to run more trials at once`);
+    }
     if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidParameterError('optimize', 'timeout', options.timeout, 'must be > 0 seconds');
     if (options.trialTimeout !== undefined && !(options.trialTimeout > 0)) {
       throw new InvalidParameterError('optimize', 'trialTimeout', options.trialTimeout, 'must be > 0 seconds');

@@ -147,6 +147,7 @@ describe('Study ask/tell', () => {
     const s = new Study();
     await expect(s.optimize(() => 1, { nTrials: -1 })).rejects.toThrow(/nTrials/);
     await expect(s.optimize(() => 1, { nTrials: 1, nWorkers: 0 })).rejects.toThrow(/nWorkers/);
+    await expect(s.optimize(() => 1, { nTrials: 1, nWorkers: 5 })).rejects.toThrow(/window \(4\)/);
     const t = s.ask();
     t.suggestFloat('x', 0, 1);
     expect(t.suggestFloat('x', 0, 1)).toBe(t.params.x);
