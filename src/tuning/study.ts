@@ -414,8 +414,8 @@ export class Study implements TrialHost {
           });
           const run = runner.run(trial, controller.signal, onStart);
           if (options.trialTimeout !== undefined) {
+            run.catch(() => undefined); // a run aborted after its timeout rejects later: nobody waits for it
             outcome = await Promise.race([run, timedOut]);
-            run.catch(() => undefined);
           } else {
             outcome = await run;
           }
