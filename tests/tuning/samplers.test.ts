@@ -10,12 +10,11 @@ import {
   TPESampler,
   defaultGamma,
   defaultWeights,
-  erfc,
   hp,
-  logNormalMass,
-  paramRng,
   samplers,
 } from '../../src/tuning/index.js';
+import { paramRng } from '../../src/tuning/sampler.js';
+import { erfc, logNormalMass } from '../../src/tuning/tpe.js';
 
 // Standard test functions (global minima: branin 0.397887, hartmann6 -3.32237, rosenbrock 0).
 function branin(x: number, y: number): number {

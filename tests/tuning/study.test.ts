@@ -3,7 +3,6 @@ import { InvalidParameterError, TunekitError } from '../../src/core/index.js';
 import {
   type FrozenTrial,
   MedianPruner,
-  ProgressBar,
   type PrunerContext,
   Study,
   SuccessiveHalvingPruner,
@@ -12,6 +11,7 @@ import {
   hp,
   pruners,
 } from '../../src/tuning/index.js';
+import { ProgressBar } from '../../src/tuning/progress.js';
 
 const space = { x: hp.uniform('x', -5, 5), n: hp.quniform('n', 1, 9, 1), c: hp.choice('c', ['a', 'b', 'c']) };
 const f = (p: { x: number; n: number; c: string }): number => (p.x - 1) ** 2 + Math.abs(p.n - 4) + (p.c === 'b' ? 0 : 1);
