@@ -13,8 +13,8 @@
  *   RatecodeID, passenger_count, payment_type, trip_type and store_and_fwd_flag all null, and
  *   ehail_fee always null (logical type NULL).
  *
- * Rows are made chunk by chunk (one Parquet row group each) into typed arrays; chunk k uses its own
- * stream `rng.fork(k)`, so output depends only on (month, rows, seed, rowGroupSize).
+ * Rows are made chunk by chunk into typed arrays; chunk k uses its own stream `rng.fork(k)`, so the
+ * trips depend only on (month, rows, seed), whatever the row group size.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -63,6 +63,8 @@ export const GREEN_TAXI_COLUMNS = [
 ] as const;
 
 const DEFAULT_ROW_GROUP = 1_000_000;
+/** Rows made (and handed to the writer) at a time: small enough to stay in cache-friendly buffers. */
+const CHUNK_ROWS = 131_072;
 const N_ZONES = 265;
 /** The city is the same whatever the caller's seed. */
 const CITY_SEED = 20210101;
@@ -363,12 +365,15 @@ function float64Data(data: Float64Array, nulls: number, valid: Uint8Array | unde
 }
 
 
-/** Generated trips as Arrow record batches, one per row group. */
+/**
+ * Generated trips as Arrow record batches of up to CHUNK_ROWS rows (the writer gathers them into
+ * row groups). Values depend only on (month, rows, seed).
+ */
 export function* generateTaxiBatches(options: GenerateTaxiOptions): Generator<arrow.RecordBatch, void, undefined> {
-  const { spec, rows, seed, group } = checkOptions(options);
+  const { spec, rows, seed } = checkOptions(options);
   const rng = new Rng(mixSeeds(seed, spec.year, spec.month));
-  for (let start = 0, k = 0; start < rows || (rows === 0 && k === 0); start += group, k++) {
-    yield generateChunk(spec, Math.min(group, rows - start), rng.fork(k));
+  for (let start = 0, k = 0; start < rows || (rows === 0 && k === 0); start += CHUNK_ROWS, k++) {
+    yield generateChunk(spec, Math.min(CHUNK_ROWS, rows - start), rng.fork(k));
   }
 }
 
