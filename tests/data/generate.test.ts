@@ -113,6 +113,9 @@ describe('generated green taxi months', async () => {
     const c = generateTaxiTable({ ...small, seed: 2 }).getChild('trip_distance')!.toArray();
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
+    // The row group size shapes the file, not the trips.
+    const grouped = await readParquet(await generateTaxiParquet({ ...small, seed: 1, rowGroupSize: 128 }), { columns: ['trip_distance'] });
+    expect(grouped.getChild('trip_distance')!.toArray()).toEqual(a);
   });
 
   it('reject bad options', () => {
