@@ -71,13 +71,19 @@ describe('study tracking', () => {
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         for (const m of chunk.toString().matchAll(/done (\d+)/g)) done.push(Number(m[1]));
-        if (done.length >= 6) {
-          child.kill('SIGKILL');
-          resolve();
-        }
+        if (done.length >= 6) resolve();
       });
       child.on('exit', (code) => (done.length >= 6 ? resolve() : reject(new Error(`study process exited early (${code})`))));
     });
+    // Kill while a trial is running (its child run RUNNING in the store).
+    const watch = new TrackingClient(`sqlite:${db}`);
+    for (let i = 0; i < 500; i++) {
+      const running = watch.searchRuns({ experimentNames: ['resume'], filter: "attributes.status = 'RUNNING' and tags.`tunekit.trial.number` is not null" });
+      if (running.runs.length > 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    watch.close();
     await new Promise((r) => child.once('exit', r));
     expect(child.signalCode).toBe('SIGKILL');
 
