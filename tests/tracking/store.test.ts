@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactPathError, MemoryStore, SqliteStore, openStore } from '../../src/tracking/index.js';
 import { storeContract } from './store-contract.js';
@@ -49,6 +50,15 @@ describe('sqlite store on disk', () => {
     expect(r.info.artifactUri).toBe(join(`${path}.artifacts`, exp.experimentId, run.runId));
     expect(b.getArtifact(run.runId, 'f.txt')).toEqual(new Uint8Array([65]));
     b.close();
+  });
+
+  it('refuses a database written by a newer schema, with a clear error', () => {
+    const path = join(dir, 'newer.db');
+    new SqliteStore(path).close();
+    const raw = new Database(path);
+    raw.prepare("UPDATE tk_meta SET value = '99' WHERE key = 'schema_version'").run();
+    raw.close();
+    expect(() => new SqliteStore(path)).toThrow(/schema version 99; this tunekit reads up to 1/);
   });
 
   it('bulk runs many calls as one transaction: all land, or none when it throws', () => {

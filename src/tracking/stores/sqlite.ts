@@ -138,18 +138,30 @@ export class SqliteStore implements TrackingStore {
     this.db.function('tk_like', { deterministic: true }, (value: unknown, pattern: unknown, ci: unknown) =>
       likeMatch(String(value), String(pattern), ci === 1) ? 1 : 0,
     );
+    try {
+      this.initSchema();
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    this.stmt = this.prepareAll();
+  }
+
+  private initSchema(): void {
     this.immediate(() => {
       this.db.exec(SCHEMA);
       const row = this.db.prepare("SELECT value FROM tk_meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
       if (row === undefined) {
         this.db.prepare("INSERT INTO tk_meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
         this.db.prepare("INSERT INTO tk_meta (key, value) VALUES ('metric_seq', '0')").run();
-      }
-      else if (Number(row.value) > SCHEMA_VERSION) {
+      } else if (Number(row.value) > SCHEMA_VERSION) {
         throw new TunekitError('TRACKING_STORE', `${this.path} has schema version ${row.value}; this tunekit reads up to ${SCHEMA_VERSION}`);
       }
+      const metricColumns = (this.db.pragma('table_info(metrics)') as { name: string }[]).map((c) => c.name);
+      if (!metricColumns.includes('seq')) {
+        throw new TunekitError('TRACKING_STORE', `${this.path} was written by a pre-release build of tunekit (metric history without 'seq'); start a new database file`);
+      }
     });
-    this.stmt = this.prepareAll();
   }
 
   private prepareAll() {
