@@ -4,3 +4,4 @@ export * from './registry.js';
 export * from './rng.js';
 export * from './typed.js';
 export * from './version.js';
+export * from './workers.js';

@@ -2,6 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { InvalidParameterError, TunekitError } from '../core/errors.js';
 import { sharedArray } from '../core/typed.js';
+import { isSourceModule, workerExecArgv } from '../core/workers.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
 import { type ModelKind, modelKinds } from '../models/registry.js';
@@ -12,7 +13,7 @@ import type { Direction, Trial } from './trial.js';
 import type { TrialTask, TrialTaskResult } from './worker.js';
 
 // From TypeScript sources (tests, tsx) the worker needs the tsx loader; from dist it is plain JS.
-const fromSource = import.meta.url.endsWith('.ts');
+const fromSource = isSourceModule(import.meta.url);
 const workerFile = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href;
 
 export interface TrialPoolOptions {
@@ -42,7 +43,7 @@ export class TrialPool {
       maxThreads: this.nWorkers,
       idleTimeout: 60_000,
       concurrentTasksPerWorker: 1,
-      ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+      execArgv: workerExecArgv(import.meta.url),
     });
     // A crashed worker surfaces as a rejected task; the pool-level event needs a listener.
     this.piscina.on('error', () => undefined);

@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TunekitError } from '../../core/errors.js';
 import { toShared } from '../../core/typed.js';
+import { isSourceModule, tsxRegisterApiUrl } from '../../core/workers.js';
 import type { BinnedDataset } from '../tree/binning.js';
 import type { TreeArrays } from '../tree/tree.js';
 import type { ForestPlan } from './forest-trees.js';
@@ -12,7 +11,7 @@ import type { ForestPlan } from './forest-trees.js';
  * SharedArrayBuffer (nothing is copied per fit) and send back flat tree arrays (transferred).
  * Idle workers are unref'd so they never keep the process alive.
  */
-const fromSource = import.meta.url.endsWith('.ts');
+const fromSource = isSourceModule(import.meta.url);
 const workerUrl = new URL(fromSource ? './forest-worker.ts' : './forest-worker.js', import.meta.url);
 
 /**
@@ -22,7 +21,7 @@ const workerUrl = new URL(fromSource ? './forest-worker.ts' : './forest-worker.j
  */
 function workerEntry(): URL {
   if (!fromSource) return workerUrl;
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const api = tsxRegisterApiUrl();
   const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(workerUrl.href)});`;
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
