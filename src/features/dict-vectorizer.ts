@@ -187,11 +187,13 @@ export class DictVectorizer {
         feature[d] = e < 0 ? -1 : rank[e];
         code[d] = e < 0 ? unknown : position[e];
       }
-      fitted.rememberDictionary(name, dictionary, { feature, code });
+      fitted[rememberDictionary](name, dictionary, { feature, code });
     }
     return fitted;
   }
 }
+
+const rememberDictionary = Symbol('rememberDictionary');
 
 /** For one dictionary of one input column: feature index (-1 unseen) and category code per entry. */
 interface DictionaryMap {
@@ -226,8 +228,8 @@ export class FittedDictVectorizer {
     return this.vocabMap;
   }
 
-  /** @internal Lets `fit` hand over the maps of the training frame's dictionaries. */
-  rememberDictionary(column: string, dictionary: readonly string[], map: DictionaryMap): void {
+  /** Lets `fit` hand over the maps of the training frame's dictionaries (module-private key). */
+  [rememberDictionary](column: string, dictionary: readonly string[], map: DictionaryMap): void {
     let byColumn = this.dictionaryMaps.get(dictionary);
     if (!byColumn) this.dictionaryMaps.set(dictionary, (byColumn = new Map()));
     byColumn.set(column, map);
@@ -247,7 +249,7 @@ export class FittedDictVectorizer {
       code[d] = codeOf?.get(dictionary[d]) ?? unknown;
     }
     const map = { feature, code };
-    this.rememberDictionary(column, dictionary, map);
+    this[rememberDictionary](column, dictionary, map);
     return map;
   }
 
