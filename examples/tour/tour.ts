@@ -77,6 +77,27 @@ const result = await study.optimize(search, { nTrials: 6, nWorkers: 2 }); // sam
 console.log('best', result.bestTrial?.value, result.bestTrial?.params);
 // #endregion tune
 
+// #region definebyrun
+import { TrialPruned } from 'tunekit';
+
+const quadratic = new Study({ seed: 1, direction: 'minimize', pruner: 'median' });
+await quadratic.optimize(
+  (trial) => {
+    const x = trial.suggestFloat('x', -5, 5);
+    const n = trial.suggestInt('n', 1, 9, { step: 2 });
+    const shape = trial.suggestCategorical('shape', ['bowl', 'ridge']);
+    const loss = (x - 1) ** 2 + n + (shape === 'ridge' ? 1 : 0);
+    for (let step = 0; step < 10; step++) {
+      trial.report(loss + 1 / (step + 1), step); // a learning curve for the pruner
+      if (trial.shouldPrune()) throw new TrialPruned();
+    }
+    return loss;
+  },
+  { nTrials: 30 },
+);
+console.log('define-by-run best', quadratic.bestTrial?.params);
+// #endregion definebyrun
+
 // #region track
 import { TrackingClient, modelToBytes, trackStudy } from 'tunekit';
 
