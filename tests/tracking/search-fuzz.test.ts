@@ -96,7 +96,7 @@ describe('search fuzzing', () => {
 
   it('random well-formed filters: memory and SQL agree, and SQL holds no filter text', () => {
     let matched = 0;
-    for (let i = 0; i < 800; i++) {
+    for (let i = 0; i < 500; i++) {
       const filter = randomFilter(rng);
       expect(() => parseFilter(filter), filter).not.toThrow();
       checkSqlVocabulary(sqlite.compileSearch({ filter, orderBy: ['metrics.a desc', 'params.`e f` asc'] }).sql);
@@ -105,14 +105,14 @@ describe('search fuzzing', () => {
       if (m.length > 0 && m.length < 40) matched++;
     }
     // The generator is not degenerate: most filters select some but not all runs.
-    expect(matched).toBeGreaterThan(250);
+    expect(matched).toBeGreaterThan(150);
   });
 
   it('random and mutated strings parse or throw FilterSyntaxError, never anything else', () => {
     const alphabet = ["'", '"', '`', '(', ')', ',', '=', '<', '>', '!', '.', ' ', '-', '1', 'e', 'a', '\\', '%', 'é', '\n', 'and', 'or', 'not', 'in', 'is', 'null', 'like', 'metrics.', 'params.', 'status'];
     let parsed = 0;
     let refused = 0;
-    for (let i = 0; i < 4000; i++) {
+    for (let i = 0; i < 3000; i++) {
       let s: string;
       if (i % 2 === 0) {
         s = randomFilter(rng);
@@ -140,7 +140,7 @@ describe('search fuzzing', () => {
       checkSqlVocabulary(sqlite.compileSearch({ filter: s }).sql);
       expect(signature(sqlite, s), s).toEqual(signature(memory, s));
     }
-    expect(parsed).toBeGreaterThan(200);
-    expect(refused).toBeGreaterThan(1000);
+    expect(parsed).toBeGreaterThan(150);
+    expect(refused).toBeGreaterThan(750);
   });
 });
