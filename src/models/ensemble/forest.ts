@@ -4,9 +4,10 @@ import { metrics } from '../metrics/index.js';
 import type { ModelKind } from '../registry.js';
 import type { Estimator, FitOptions, ModelInput } from '../types.js';
 import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
+import { RowRouter } from '../tree/route.js';
 import { type TreeArrays, concatTrees, predictTrees } from '../tree/tree.js';
 import { type ForestPlan, bootstrapCounts, growForestTrees } from './forest-trees.js';
-import { checkTarget, predictionRows, schemaOf, toBinned } from './input.js';
+import { checkTarget, predictionRows, primaryOf, schemaOf, toBinned } from './input.js';
 import { TreeEnsembleModel } from './model.js';
 import { growTreesOnWorkers } from './workers.js';
 
@@ -158,9 +159,14 @@ function reportForest(kind: string, trees: TreeArrays[], data: BinnedDataset, op
   const sum = new Float64Array(nRows);
   const avg = new Float64Array(nRows);
   const F = schema.names.length;
+  const primary = primaryOf(schema);
+  const router = RowRouter.worthIt(nRows, primary) ? new RowRouter(x, nRows, F, primary) : undefined;
   for (let t = 0; t < trees.length; t++) {
     const tr = trees[t];
-    predictTrees(tr.feature, binned ? tr.binLo : tr.lo, binned ? tr.binHi : tr.hi, tr.child, tr.value, ROOT0, 0, 1, x, nRows, F, 1, sum);
+    const lo = binned ? tr.binLo : tr.lo;
+    const hi = binned ? tr.binHi : tr.hi;
+    if (router) router.addTrees(tr.feature, lo, hi, tr.child, tr.value, ROOT0, 0, 1, 1, sum);
+    else predictTrees(tr.feature, lo, hi, tr.child, tr.value, ROOT0, 0, 1, x, nRows, F, 1, sum);
     for (let i = 0; i < nRows; i++) avg[i] = sum[i] / (t + 1);
     if (options.onIteration?.({ iteration: t + 1, metrics: { [name]: metric.fn(validation.y, avg) } }) === false) return t + 1;
   }

@@ -83,6 +83,8 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
     const pred = new Float64Array(n).fill(base);
     const grower = new TreeGrower(data, n);
     const { ibPos, ibG, ibH } = grower;
+    // Squared error: every hessian is 1.
+    ibH.fill(1);
     const grow: GrowParams = {
       maxDepth: p.maxDepth ?? Number.POSITIVE_INFINITY,
       maxLeaves: p.numLeaves ?? Number.POSITIVE_INFINITY,
@@ -134,14 +136,15 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
           inBag[k] = take;
           if (take) ibPos[m++] = k;
         }
+        for (let i = 0; i < m; i++) {
+          const k = ibPos[i];
+          ibG[i] = pred[k] - yOrd[k];
+        }
       } else {
-        for (let k = 0; k < n; k++) ibPos[k] = k;
+        // Every row in bag: positions are the identity, gradients are read in order.
+        if (it === 0) for (let k = 0; k < n; k++) ibPos[k] = k;
+        for (let k = 0; k < n; k++) ibG[k] = pred[k] - yOrd[k];
         m = n;
-      }
-      for (let i = 0; i < m; i++) {
-        const k = ibPos[i];
-        ibG[i] = pred[k] - yOrd[k];
-        ibH[i] = 1;
       }
       let featureMask: Uint8Array | undefined;
       if (nCols < nFeatures) {
@@ -150,7 +153,7 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
         for (let j = 0; j < nCols; j++) mask[cols[j]] = 1;
         featureMask = mask;
       }
-      const tree = grower.grow(m, grow, treeRng, featureMask);
+      const tree = grower.grow(m, grow, treeRng, featureMask, p.subsample >= 1);
       const lr = p.learningRate;
       for (let k = 0; k < tree.nNodes; k++) tree.value[k] *= lr;
       trees.push(tree);

@@ -59,6 +59,8 @@ export class TreeGrower {
   readonly ibG: Float64Array;
   readonly ibH: Float64Array;
   private readonly ibBins: BinArray[];
+  /** The bins this tree reads: ibBins, or orderedBins itself when every row is in bag. */
+  private readonly treeBins: BinArray[];
   private readonly orderedBins: BinArray[];
   private readonly idx: Int32Array;
   private readonly scratch: Int32Array;
@@ -131,6 +133,7 @@ export class TreeGrower {
     this.ibG = new Float64Array(capacity);
     this.ibH = new Float64Array(capacity);
     this.ibBins = data.features.map((f) => (f.kind === 'numeric' ? new Uint8Array(capacity) : new Int32Array(capacity)));
+    this.treeBins = [...this.ibBins];
     this.orderedBins = data.features.map((f) => {
       const out = f.kind === 'numeric' ? new Uint8Array(data.nRows) : new Int32Array(data.nRows);
       const order = data.order;
@@ -175,14 +178,21 @@ export class TreeGrower {
   /**
    * Grow one tree on in-bag rows 0..nInBag-1 of ibPos/ibG/ibH. `featureMask` (1 = usable) limits
    * the features of this tree; `rng` drives per-node feature sampling and random thresholds.
+   * `allRows` says ibPos is 0..n-1 (every row in bag): the bins are then read in place.
    */
-  grow(nInBag: number, params: GrowParams, rng: Rng, featureMask?: Uint8Array): TreeArrays {
+  grow(nInBag: number, params: GrowParams, rng: Rng, featureMask?: Uint8Array, allRows = false): TreeArrays {
     if (nInBag > this.capacity) throw new RangeError(`grower holds ${this.capacity} rows, asked for ${nInBag}`);
     this.selectFeatures(featureMask);
+    const inPlace = allRows && nInBag === this.data.nRows;
     for (let a = 0; a < this.nActive; a++) {
       const f = this.active[a];
       const src = this.orderedBins[f];
+      if (inPlace) {
+        this.treeBins[f] = src;
+        continue;
+      }
       const dst = this.ibBins[f];
+      this.treeBins[f] = dst;
       const pos = this.ibPos;
       for (let i = 0; i < nInBag; i++) dst[i] = src[pos[i]];
     }
@@ -203,7 +213,7 @@ export class TreeGrower {
       this.nSlot[0] = slot;
       for (let h = 0; h < this.nHistActive; h++) this.buildFeature(slot, this.histActive[h], 0, nInBag);
       if (this.listActive) {
-        this.nListLen[0] = buildCodeList(idx, 0, nInBag, this.ibBins[this.primary] as Int32Array, this.ibG, this.ibH, this.lCode, this.lStart, this.lCount, this.lG, this.lH, 0);
+        this.nListLen[0] = buildCodeList(idx, 0, nInBag, this.treeBins[this.primary] as Int32Array, this.ibG, this.ibH, this.lCode, this.lStart, this.lCount, this.lG, this.lH, 0);
       }
       if (this.findBest(0, params, rng)) open.push(0);
       else this.makeLeaf(0);
@@ -335,7 +345,7 @@ export class TreeGrower {
   }
 
   private buildFeature(slot: number, f: number, start: number, end: number): void {
-    buildHistogram(this.slots[slot], this.histOffset[f], this.idx, start, end, this.ibBins[f], this.ibG, this.ibH, this.range);
+    buildHistogram(this.slots[slot], this.histOffset[f], this.idx, start, end, this.treeBins[f], this.ibG, this.ibH, this.range);
     const span = this.spans[slot];
     span[2 * f] = this.range[0];
     span[2 * f + 1] = this.range[1];
@@ -430,7 +440,7 @@ export class TreeGrower {
       const thr = this.bBin[n];
       const missingLeft = this.bMissingLeft[n] === 1;
       const nCuts = feat.cuts.length;
-      const m = partitionByThreshold(this.idx, this.scratch, s, e, this.ibBins[f], thr, nCuts + 1, missingLeft);
+      const m = partitionByThreshold(this.idx, this.scratch, s, e, this.treeBins[f], thr, nCuts + 1, missingLeft);
       let cut = thr < nCuts ? feat.cuts[thr] : Number.POSITIVE_INFINITY;
       let binThr = thr;
       if (!p.randomThresholds) [cut, binThr] = this.exactThreshold(n, f, feat, thr);
@@ -455,7 +465,7 @@ export class TreeGrower {
       else [aStart, aEnd, bStart, bEnd] = [e - cnt, e, s, e - cnt];
       this.setInterval(n, f, this.bBin[n], this.bBin[n], this.bBin[n], this.bBin[n]);
     } else {
-      const m = partitionByCode(this.idx, this.scratch, s, e, this.ibBins[f] as Int32Array, this.bBin[n]);
+      const m = partitionByCode(this.idx, this.scratch, s, e, this.treeBins[f] as Int32Array, this.bBin[n]);
       [aStart, aEnd, bStart, bEnd] = [s, m, m, e];
       this.setInterval(n, f, this.bBin[n], this.bBin[n], this.bBin[n], this.bBin[n]);
     }
@@ -565,7 +575,7 @@ export class TreeGrower {
 
   /** Children lists after any other split: scan the smaller child, subtract it for the larger. */
   private splitListByMerge(n: number, small: number, large: number, smallCan: boolean, largeCan: boolean): void {
-    const codes = this.ibBins[this.primary] as Int32Array;
+    const codes = this.treeBins[this.primary] as Int32Array;
     const ss = this.nStart[small];
     const lenS = buildCodeList(this.idx, ss, this.nEnd[small], codes, this.ibG, this.ibH, this.sCode, this.sStart, this.sCount, this.sG, this.sH, 0);
     let lenT = 0;

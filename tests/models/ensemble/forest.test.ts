@@ -126,6 +126,15 @@ describe('RandomForestRegressor / ExtraTreesRegressor', () => {
     expect(() => new RandomForestRegressor({ oobScore: true, bootstrap: false })).toThrow(/oobScore/);
   });
 
+  it('minImpurityDecrease and maxSamples follow scikit-learn', () => {
+    const stump = new RandomForestRegressor({ nEstimators: 2, minImpurityDecrease: 1e9 }).fit(train.X, train.y);
+    expect(stump.trees.nNodes).toBe(2); // two single-leaf trees
+    const small = new RandomForestRegressor({ nEstimators: 1, maxSamples: 0.1, maxDepth: 3 }).fit(train.X, train.y);
+    // The root holds the distinct rows among 600 draws.
+    expect(small.trees.count[0]).toBeLessThanOrEqual(600);
+    expect(small.trees.count[0]).toBeGreaterThan(500);
+  });
+
   it('ExtraTrees draws random thresholds: a different model of similar quality', () => {
     const et = new ExtraTreesRegressor({ nEstimators: 20, maxDepth: 12 }).fit(train.X, train.y);
     const rf = new RandomForestRegressor({ nEstimators: 20, maxDepth: 12 }).fit(train.X, train.y);
