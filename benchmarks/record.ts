@@ -81,6 +81,8 @@ export interface BenchRecord {
   readonly peerBenchmark?: string;
   /** peer seconds / our median seconds: above 1 means tunekit is faster. */
   readonly peerRatio?: number;
+  /** Wall time of the whole benchmark as the runner saw it: process start, setup, warm-up, runs. */
+  readonly wallSeconds?: number;
   /** 1-minute load average just before the benchmark started. */
   readonly loadAverage: number;
 }

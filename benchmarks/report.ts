@@ -14,6 +14,11 @@ export const NOISE_NOTE =
   'and do not count; ratios measured within one run (tunekit vs a peer, 1 vs 2 workers) do. ' +
   'Across runs, read changes within about ±20% as noise; min is steadier than median.';
 
+const PEER_LEGEND =
+  `† peer figures measured elsewhere on this machine with ${PEER_SOURCE}; ` +
+  '‡ figures a benchmark declares for the tool it names, also measured elsewhere on this machine; ' +
+  '(this run): a JavaScript peer measured in this run.';
+
 /** 5 significant digits (enough for an RMSE like 6.3185), no exponent for everyday magnitudes. */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
@@ -69,7 +74,7 @@ function byGroup(benchmarks: readonly BenchRecord[]): BenchRecord[] {
 function peerCell(b: BenchRecord): string {
   if (!b.peer) return '';
   const quality = b.peer.figures ? `; ${figuresText(b.peer.figures)}` : '';
-  const where = b.peer.source === 'reference' ? '†' : b.peer.source === 'run' ? ' (this run)' : '';
+  const where = { reference: '†', suite: '‡', run: ' (this run)' }[b.peer.source];
   return `${b.peer.tool}${where}: ${formatSeconds(b.peer.seconds)} s${quality}`;
 }
 
@@ -111,6 +116,17 @@ function failures(run: RunRecord): string {
   return lines.join('\n');
 }
 
+/** Where the run's time went, per suite (what to trim when the whole run gets too long). */
+export function suiteTimes(run: RunRecord): string {
+  if (!run.benchmarks.some((b) => b.wallSeconds !== undefined)) return 'not recorded';
+  const bySuite = new Map<string, number>();
+  for (const b of run.benchmarks) bySuite.set(b.suite, (bySuite.get(b.suite) ?? 0) + (b.wallSeconds ?? 0));
+  return [...bySuite.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([suite, seconds]) => `${suite} ${formatSeconds(seconds)} s`)
+    .join(', ');
+}
+
 export function summaryMarkdown(run: RunRecord): string {
   const scope = [run.quick ? 'quick smoke pass (tiny data, not representative)' : 'full run', run.only ? `only ${run.only.join(', ')}` : 'all suites'];
   const parts = [
@@ -120,11 +136,12 @@ export function summaryMarkdown(run: RunRecord): string {
     `- Commit: ${run.git ? `${run.git.commit.slice(0, 12)}${run.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown'}`,
     `- Scope: ${scope.join(', ')}; ${run.isolated ? 'one process per benchmark' : 'all in one process'}; total ${formatSeconds(run.totalSeconds)} s`,
     `- Real data: ${run.realDataDir ?? 'absent (generated data of the same shape)'}`,
+    `- Wall time per suite (process start, setup, warm-up and runs): ${suiteTimes(run)}`,
     '',
     resultsTable(run.benchmarks),
     '',
     `Peak RSS is the highest resident set size sampled during warm-up and timed runs. ` +
-      `peer / ours above 1× means tunekit is faster. † peer figures measured elsewhere on this machine with ${PEER_SOURCE}.`,
+      `peer / ours above 1× means tunekit is faster. ${PEER_LEGEND}`,
     '',
     NOISE_NOTE,
   ];
@@ -230,7 +247,7 @@ export function readmeFigures(run: RunRecord): string {
     `- Date: ${run.date}`,
     `- Machine: ${machineLine(run.machine)}`,
     `- Commit: ${run.git ? `${run.git.commit.slice(0, 12)}${run.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown'}`,
-    `- ${scope} Total ${formatSeconds(run.totalSeconds)} s. Data: ${run.realDataDir ? 'real NYC green taxi months' : 'generated (real data absent)'}.`,
+    `- ${scope} Total ${formatSeconds(run.totalSeconds)} s (per suite: ${suiteTimes(run)}). Data: ${run.realDataDir ? 'real NYC green taxi months' : 'generated (real data absent)'}.`,
     '',
     '### Against the Python peers',
     '',
@@ -244,7 +261,7 @@ export function readmeFigures(run: RunRecord): string {
     '',
     resultsTable(run.benchmarks),
     '',
-    `† peer figures measured elsewhere on this machine with ${PEER_SOURCE}; other peers were measured in the same run.`,
+    `peer / ours above 1× means tunekit is faster. ${PEER_LEGEND}`,
     '',
     NOISE_NOTE,
     ...(failed ? ['', '#### Failures', '', failed] : []),

@@ -169,6 +169,7 @@ async function runSuites(options: Options): Promise<RunRecord | undefined> {
       console.log(`[${i + 1}/${todo.length}] ${bench.name}`);
       const tmpDir = path.join(runTmp, String(i));
       const counts = repetitions(bench, options);
+      const benchStart = performance.now();
       let record: BenchRecord;
       if (options.isolate) {
         const outcome = await runIsolated(
@@ -182,6 +183,7 @@ async function runSuites(options: Options): Promise<RunRecord | undefined> {
         record = await measure(bench, suite.suite, ctx, options, sampler!);
         rmSync(tmpDir, { recursive: true, force: true });
       }
+      record = { ...record, wallSeconds: (performance.now() - benchStart) / 1000 };
       console.log(oneLine(record));
       records.push(record);
     }
