@@ -105,6 +105,12 @@ export function trackStudy(client: TrackingClient, study: Study, options: StudyT
     });
   }
 
+  // A store that can group writes (SQLite) records a trial's end in one transaction.
+  const bulk = (client.store as { bulk?: (fn: () => void) => void }).bulk;
+  const together = (fn: () => void): void => {
+    if (bulk) bulk.call(client.store, fn);
+    else fn();
+  };
   let best: { number: number; value: number; model: Uint8Array } | undefined;
   const better = (a: number, b: number): boolean => (study.direction === 'minimize' ? a < b : a > b);
 
@@ -130,8 +136,10 @@ export function trackStudy(client: TrackingClient, study: Study, options: StudyT
       for (const r of trial.intermediate) metrics.push({ key: INTERMEDIATE_METRIC, value: r.value, step: r.step, timestamp: now });
       const tags: Record<string, string> = { [TRIAL_STATE_TAG]: trial.state, [TRIAL_TAG]: trialJson(trial) };
       if (trial.reason !== null) tags[TRIAL_REASON_TAG] = trial.reason.slice(0, 4000);
-      client.logBatch(runId, { params: trial.params, metrics, tags });
-      client.endRun(runId, STATUS_OF[trial.state as keyof typeof STATUS_OF] ?? 'FAILED');
+      together(() => {
+        client.logBatch(runId, { params: trial.params, metrics, tags });
+        client.endRun(runId, STATUS_OF[trial.state as keyof typeof STATUS_OF] ?? 'FAILED');
+      });
       if (model && trial.state === 'COMPLETE' && trial.value !== null && (!best || better(trial.value, best.value) || (trial.value === best.value && trial.number < best.number))) {
         best = { number: trial.number, value: trial.value, model };
       }
