@@ -56,10 +56,11 @@ function figuresText(figures: Readonly<Record<string, number>>): string {
 }
 
 export function machineLine(m: MachineInfo): string {
+  const busy = (m.loadAverage[0] ?? 0) > m.cores ? ' — busy with other work: expect noisy times' : '';
   return (
     `${m.cpuModel}, ${m.cores} cores (${m.availableParallelism} usable), ` +
     `${formatMiB(m.memoryBytes).replace(' MiB', '')} MiB RAM, Node ${m.node}, ${m.os}, ` +
-    `load average ${m.loadAverage.join(' / ')} at start`
+    `load average ${m.loadAverage.join(' / ')} at start${busy}`
   );
 }
 
