@@ -95,6 +95,21 @@ export class RowRouter {
         continue;
       }
       const a = child[node];
+      if (feature[a] < 0 && feature[a + 1] < 0 && !(f === primary && lo[node] === hi[node])) {
+        // Both children are leaves: add their values without moving rows.
+        const col = cols[f];
+        const l0 = lo[node];
+        const h0 = hi[node];
+        const vA = value[a];
+        const vB = value[a + 1];
+        const d = vA - vB;
+        for (let i = s; i < e; i++) {
+          const j = idx[i];
+          const v = col[j];
+          sums[j] += vB + d * (Number(l0 <= v) & Number(v <= h0));
+        }
+        continue;
+      }
       let aS: number;
       let aE: number;
       let bS: number;
