@@ -86,8 +86,12 @@ export function predictionRows(owner: string, X: ModelInput | BinnedDataset, sch
       }
       if (c.codes.length !== n) throw new InvalidInputError(`${owner}: column '${c.name}' has ${c.codes.length} rows, expected ${n}`);
       const codes = c.codes;
-      // Any code outside the fitted categories is "unseen": it matches no split code.
-      for (let i = 0; i < n; i++) x[i * F + j] = codes[i];
+      const unseen = schema.nCategories[j];
+      // Any code outside the fitted categories (or a negative "missing" code) is the unseen code.
+      for (let i = 0; i < n; i++) {
+        const v = codes[i];
+        x[i * F + j] = v >= 0 && v < unseen ? v : unseen;
+      }
     }
   });
   return { x, nRows: n, binned: false };

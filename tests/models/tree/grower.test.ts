@@ -59,6 +59,14 @@ describe('tree grower', () => {
     }
   });
 
+  it('treats a negative or out-of-range code at predict time as the unseen category', () => {
+    const { codes, x, y, columns } = problem(4, 300, 8);
+    const model = singleTree(4).fit(columns(codes, x), y);
+    const probe = Float64Array.from([1, 4, 7]);
+    const unseen = model.predict(columns(Int32Array.from([8, 8, 8]), probe));
+    expect(Array.from(model.predict(columns(Int32Array.from([-1, 99, 8]), probe)))).toEqual(Array.from(unseen));
+  });
+
   it('sends NaN to the better side and remembers it for prediction', () => {
     for (const nanHigh of [true, false]) {
       const n = 200;
