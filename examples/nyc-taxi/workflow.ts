@@ -168,23 +168,12 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
       inputExample: [{ PU_DO: '43_151', trip_distance: 1.01 }],
     });
 
-  // 2. Baselines and the homework's fixed random forest: one tracked run each.
-  const fixed: RunRecipe[] = [
-    { name: 'LinearRegression', kind: 'linear_regression', params: {} },
-    { name: 'Lasso(alpha=0.01)', kind: 'lasso', params: { alpha: 0.01 } },
-    { name: 'Ridge(alpha=1)', kind: 'ridge', params: { alpha: 1 } },
-    { name: 'RandomForest(maxDepth=10)', kind: 'random_forest', params: { maxDepth: 10, seed: 0 } },
-  ];
-  for (const recipe of fixed) {
-    const run = client.createRun({
-      experimentId: experiment.experimentId,
-      runName: recipe.name,
-      tags: { [SESSION_TAG]: session, [KIND_TAG]: recipe.kind, [PARAMS_TAG]: JSON.stringify(recipe.params), model: recipe.name },
-    });
-    try {
+  /** Fit a recipe in a run of its own: params, val/test RMSE, fit time, the pipeline model. */
+  const trackedFit = (experimentId: string, recipe: RunRecipe, tags: Record<string, string>): Promise<ModelResult> =>
+    client.withRun({ experimentId, runName: recipe.name, parentRunId: null, tags: { [SESSION_TAG]: session, [KIND_TAG]: recipe.kind, ...tags } }, (run) => {
       const { model, estimator, fitSeconds } = fitTimed(recipe);
       const { valRmse, testRmse } = evaluate(model, recipe.kind);
-      client.logBatch(run.runId, {
+      run.logBatch({
         params: paramsForLog(estimator.params),
         metrics: [
           { key: 'val_rmse', value: valRmse },
@@ -193,14 +182,21 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
         ],
       });
       logModel(run.runId, model);
-      client.endRun(run.runId, 'FINISHED');
-      recipes.set(run.runId, recipe);
-      models.push({ name: recipe.name, kind: recipe.kind, valRmse, testRmse, fitSeconds, runId: run.runId });
-      report.say(`fit   ${recipe.name.padEnd(28)} val RMSE ${valRmse.toFixed(4)}  (${fitSeconds.toFixed(2)} s)`);
-    } catch (err) {
-      client.endRun(run.runId, 'FAILED');
-      throw err;
-    }
+      return { name: recipe.name, kind: recipe.kind, valRmse, testRmse, fitSeconds, runId: run.runId };
+    });
+
+  // 2. Baselines and the homework's fixed random forest: one tracked run each.
+  const fixed: RunRecipe[] = [
+    { name: 'LinearRegression', kind: 'linear_regression', params: {} },
+    { name: 'Lasso(alpha=0.01)', kind: 'lasso', params: { alpha: 0.01 } },
+    { name: 'Ridge(alpha=1)', kind: 'ridge', params: { alpha: 1 } },
+    { name: 'RandomForest(maxDepth=10)', kind: 'random_forest', params: { maxDepth: 10, seed: 0 } },
+  ];
+  for (const recipe of fixed) {
+    const result = await trackedFit(experiment.experimentId, recipe, { [PARAMS_TAG]: JSON.stringify(recipe.params) });
+    recipes.set(result.runId, recipe);
+    models.push(result);
+    report.say(`fit   ${recipe.name.padEnd(28)} val RMSE ${result.valRmse.toFixed(4)}  (${result.fitSeconds.toFixed(2)} s)`);
   }
 
   // 3. Searches with TPE on worker threads; every trial a child run of the study's run.
@@ -238,7 +234,8 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
   ];
   for (const s of searches) {
     if (s.evals === 0 || !modelKinds.has(s.kind)) continue;
-    const study = createStudy({ name: `${s.kind}-${session.slice(0, 8)}`, sampler: 'tpe', seed: options.seed });
+    // The same trials for any worker count up to the window (see the tuning docs).
+    const study = createStudy({ name: `${s.kind}-${session.slice(0, 8)}`, sampler: 'tpe', seed: options.seed, window: Math.max(4, options.workers) });
     const tracker = trackStudy(client, study, { experiment: EXPERIMENT, runName: s.name, valueKey: 'val_rmse' });
     const search = modelSearch({ kind: s.kind, data: searchData, space: s.space, fixed: s.fixed, metric: 'rmse' });
     const t0 = performance.now();
@@ -283,24 +280,7 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
   for (const source of top) {
     const recipe = recipes.get(source.info.runId);
     if (!recipe) continue;
-    const run = client.createRun({
-      experimentId: bestExperiment.experimentId,
-      runName: recipe.name,
-      tags: { [SESSION_TAG]: session, [KIND_TAG]: recipe.kind, 'example.source_run': source.info.runId },
-    });
-    const { model, estimator, fitSeconds } = fitTimed(recipe);
-    const { valRmse, testRmse } = evaluate(model, recipe.kind);
-    client.logBatch(run.runId, {
-      params: paramsForLog(estimator.params),
-      metrics: [
-        { key: 'val_rmse', value: valRmse },
-        { key: 'test_rmse', value: testRmse },
-        { key: 'fit_seconds', value: fitSeconds },
-      ],
-    });
-    logModel(run.runId, model);
-    client.endRun(run.runId, 'FINISHED');
-    top5.push({ name: recipe.name, kind: recipe.kind, valRmse, testRmse, fitSeconds, runId: run.runId });
+    top5.push(await trackedFit(bestExperiment.experimentId, recipe, { 'example.source_run': source.info.runId }));
   }
   const { run: bestRun, version } = client.registerBestRun({
     experiment: BEST_MODELS_EXPERIMENT,
