@@ -42,7 +42,7 @@ export function bootstrapCounts(plan: ForestPlan, nRows: number, t: number, coun
  */
 export function growForestTrees(data: BinnedDataset, y: Float64Array, plan: ForestPlan, indices: readonly number[]): TreeArrays[] {
   const n = data.nRows;
-  const grower = new TreeGrower(data, n);
+  const grower = TreeGrower.for(data);
   const counts = new Int32Array(n);
   const order = data.order;
   const yOrdered = new Float64Array(n);

@@ -81,7 +81,7 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
     base = p.baseScore ?? base / n;
     // Everything on training rows is indexed by position in data.order (sequential access).
     const pred = new Float64Array(n).fill(base);
-    const grower = new TreeGrower(data, n);
+    const grower = TreeGrower.for(data);
     const { ibPos, ibG, ibH } = grower;
     // Squared error: every hessian is 1.
     ibH.fill(1);

@@ -124,6 +124,22 @@ export class TreeGrower {
   private oGain = new Float64Array(0);
   private oCount = new Int32Array(0);
 
+  private static readonly cache = new WeakMap<BinnedDataset, TreeGrower>();
+
+  /**
+   * The grower of a dataset, reused by every fit on it in this thread (fits are synchronous, so
+   * one at a time): a tuner fitting trial after trial on data binned once allocates its scratch
+   * only once.
+   */
+  static for(data: BinnedDataset): TreeGrower {
+    let grower = TreeGrower.cache.get(data);
+    if (!grower) {
+      grower = new TreeGrower(data);
+      TreeGrower.cache.set(data, grower);
+    }
+    return grower;
+  }
+
   constructor(data: BinnedDataset, capacity = data.nRows) {
     this.data = data;
     this.capacity = capacity;
