@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import type { BinnedDataset } from '../tree/binning.js';
+import { TREE_FIELDS } from '../tree/tree.js';
 import { type ForestPlan, growForestTrees } from './forest-trees.js';
 
 /** Worker thread body: grow the requested trees of a forest and send them back. */
@@ -16,7 +17,7 @@ parentPort?.on('message', (job: Job) => {
     const trees = growForestTrees(job.data, job.y, job.plan, job.indices);
     const transfer: ArrayBuffer[] = [];
     for (const t of trees) {
-      for (const a of [t.feature, t.lo, t.hi, t.binLo, t.binHi, t.child, t.value, t.gain, t.count]) transfer.push(a.buffer as ArrayBuffer);
+      for (const field of TREE_FIELDS) transfer.push(t[field].buffer as ArrayBuffer);
     }
     parentPort?.postMessage({ id: job.id, trees }, transfer);
   } catch (err) {

@@ -10,7 +10,6 @@ import {
   BEST_GAIN,
   BEST_H,
   BEST_MISSING_LEFT,
-  BEST_N,
   BEST_SIZE,
   type SplitRules,
   leafScore,
@@ -113,7 +112,6 @@ export class TreeGrower {
   private bAux = new Int32Array(0);
   private bG = new Float64Array(0);
   private bH = new Float64Array(0);
-  private bN = new Int32Array(0);
   private oFeature = new Int32Array(0);
   private oLo = new Float64Array(0);
   private oHi = new Float64Array(0);
@@ -422,7 +420,6 @@ export class TreeGrower {
     this.bAux[n] = best[BEST_AUX];
     this.bG[n] = best[BEST_G];
     this.bH[n] = best[BEST_H];
-    this.bN[n] = best[BEST_N];
     this.oGain[n] = gain;
     return true;
   }
@@ -686,7 +683,6 @@ export class TreeGrower {
     this.bAux = grow(this.bAux, i32);
     this.bG = grow(this.bG, f64);
     this.bH = grow(this.bH, f64);
-    this.bN = grow(this.bN, i32);
     this.oFeature = grow(this.oFeature, i32);
     this.oLo = grow(this.oLo, f64);
     this.oHi = grow(this.oHi, f64);

@@ -246,3 +246,21 @@ describe('row routing', () => {
     for (let i = 0; i < m; i++) expect(routed[i]).toBeCloseTo(walked[i], 9);
   });
 });
+
+describe('flat tree arrays', () => {
+  it('concatTrees and sliceTree round-trip each tree', async () => {
+    const { concatTrees, sliceTree } = await import('../../../src/models/tree/tree.js');
+    const { RandomForestRegressor } = await import('../../../src/models/ensemble/forest.js');
+    const rng = new Rng(8);
+    const n = 500;
+    const x = Float64Array.from({ length: n }, () => rng.float());
+    const y = Float64Array.from(x, (v) => (v > 0.5 ? 1 : 0) + rng.normal(0, 0.1));
+    const model = new RandomForestRegressor({ nEstimators: 3, maxDepth: 4 }).fit({ format: 'dense', nRows: n, nCols: 1, data: x }, y);
+    const trees = [0, 1, 2].map((t) => sliceTree(model.trees, t));
+    expect(trees.reduce((s, t) => s + t.nNodes, 0)).toBe(model.trees.nNodes);
+    const again = concatTrees(trees);
+    expect(Array.from(again.child)).toEqual(Array.from(model.trees.child));
+    expect(Array.from(again.roots)).toEqual(Array.from(model.trees.roots));
+    expect(Array.from(again.value)).toEqual(Array.from(model.trees.value));
+  });
+});
