@@ -1,17 +1,9 @@
-/**
- * Linear models on one month of taxi data: train on January 2021 green (73,908 rows; PU_DO one-hot
- * + trip_distance, 13,221 columns, 2 entries per row), validate on February. Without the real
- * months, generated trips of the same shape (skewed zone pairs, long-tailed distances).
- */
-import path from 'node:path';
-import { Rng } from '../../src/core/rng.js';
-import { type TaxiTrips, readTaxiTrips } from '../../src/data/taxi.js';
-import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
+
 import type { CsrMatrix } from '../../src/features/matrix.js';
-import { taxiFeatures } from '../../src/features/taxi.js';
 import { ElasticNet, Lasso, type LinearModel, LinearRegression, Ridge } from '../../src/models/linear/index.js';
 import { rmse } from '../../src/models/metrics/index.js';
 import type { Model } from '../../src/models/types.js';
+import { loadTaxiMonths } from '../taxi-months.js';
 import type { BenchContext, Benchmark } from '../types.js';
 
 interface LinearData {
@@ -20,55 +12,13 @@ interface LinearData {
   readonly source: string;
 }
 
-const QUICK_ROWS = 5_000;
-
-/** Trips of the taxi shape: ~265 zones with skewed popularity, distances with rare huge outliers. */
-function generatedTrips(n: number, rng: Rng): TaxiTrips {
-  const puLocationId = new Int32Array(n);
-  const doLocationId = new Int32Array(n);
-  const tripDistance = new Float64Array(n);
-  const duration = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const pu = 1 + Math.floor(265 * rng.float() ** 2);
-    const dof = 1 + Math.floor(265 * rng.float() ** 2);
-    let d = Math.abs(pu - dof) / 20 + rng.float() * 4;
-    if (rng.float() < 0.001) d *= 10_000;
-    puLocationId[i] = pu;
-    doLocationId[i] = dof;
-    tripDistance[i] = d;
-    duration[i] = Math.min(60, Math.max(1, 5 + 3 * Math.min(d, 20) + ((pu * 7 + dof) % 11) + rng.normal(0, 5)));
-  }
-  return { nRows: n, duration, tripDistance, puLocationId, doLocationId };
-}
-
-let cached: Promise<LinearData> | undefined;
-
-function loadData(ctx: BenchContext): Promise<LinearData> {
-  cached ??= (async () => {
-    let jan: TaxiTrips;
-    let feb: TaxiTrips;
-    let source: string;
-    if (ctx.realDataDir && !ctx.quick) {
-      const month = (m: string) => readTaxiTrips(path.join(ctx.realDataDir as string, `green_tripdata_2021-${m}.parquet`));
-      [jan, feb] = await Promise.all([month('01'), month('02')]);
-      source = 'green taxi 2021-01 (train), 2021-02 (validation)';
-    } else {
-      if (!ctx.quick) ctx.log('real data absent: generated trips of the same shape');
-      const rng = new Rng(7);
-      const n = ctx.quick ? QUICK_ROWS : 73_908;
-      jan = generatedTrips(n, rng.fork(1));
-      feb = generatedTrips(ctx.quick ? QUICK_ROWS : 61_921, rng.fork(2));
-      source = ctx.quick ? 'generated (quick)' : 'generated, taxi-shaped';
-    }
-    const frames = [taxiFeatures(jan), taxiFeatures(feb)];
-    const vectorizer = new DictVectorizer().fit(frames[0]);
-    return {
-      train: { X: vectorizer.transform(frames[0]), y: jan.duration },
-      val: { X: vectorizer.transform(frames[1]), y: feb.duration },
-      source,
-    };
-  })();
-  return cached;
+async function loadData(ctx: BenchContext): Promise<LinearData> {
+  const { jan, feb, vectorizer, source } = await loadTaxiMonths(ctx);
+  return {
+    train: { X: vectorizer.transform(jan.frame), y: jan.trips.duration },
+    val: { X: vectorizer.transform(feb.frame), y: feb.trips.duration },
+    source,
+  };
 }
 
 type Trainer = (data: LinearData) => LinearModel;

@@ -1,20 +1,7 @@
-/**
- * Tree ensembles on one month of taxi data: train on January 2021 green (73,908 rows; PU_DO as
- * native categorical codes + trip_distance), validate on February (61,921 rows). Without the real
- * months (or in quick mode) generated trips of the same shape stand in.
- *
- * - RandomForestRegressor(maxDepth 10, 100 trees): fit from the column view (binning included),
- *   fit on data binned once (what the tuner does), fitAsync with nJobs 2, predict February;
- * - GradientBoostingRegressor: the course's best XGBoost settings until val RMSE <= 6.32, and
- *   XGBoost-like defaults for 100 rounds;
- * - scale: generated months of 1 M and 10 M rows (100 k in quick mode), GBDT 100 rounds and a
- *   forest, binning included.
- */
-import path from 'node:path';
+
 import * as arrow from 'apache-arrow';
-import { Rng } from '../../src/core/rng.js';
 import { generateTaxiBatches } from '../../src/data/generate.js';
-import { type TaxiTrips, concatTrips, prepareTaxi, readTaxiTrips } from '../../src/data/taxi.js';
+import { type TaxiTrips, concatTrips, prepareTaxi } from '../../src/data/taxi.js';
 import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
 import type { FeatureColumns } from '../../src/features/matrix.js';
 import { taxiFeatures } from '../../src/features/taxi.js';
@@ -24,6 +11,7 @@ import type { TreeEnsembleModel } from '../../src/models/ensemble/model.js';
 import { closeForestWorkers } from '../../src/models/ensemble/workers.js';
 import { rmse } from '../../src/models/metrics/index.js';
 import { type BinnedDataset, binColumns } from '../../src/models/tree/binning.js';
+import { loadTaxiMonths } from '../taxi-months.js';
 import type { BenchContext, Benchmark } from '../types.js';
 
 interface Split {
@@ -37,54 +25,13 @@ interface TreeData {
   readonly source: string;
 }
 
-const QUICK_ROWS = 5_000;
-
-/** Taxi-shaped trips: skewed zone pairs, distances with rare huge outliers. */
-function generatedTrips(n: number, rng: Rng): TaxiTrips {
-  const puLocationId = new Int32Array(n);
-  const doLocationId = new Int32Array(n);
-  const tripDistance = new Float64Array(n);
-  const duration = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const pu = 1 + Math.floor(265 * rng.float() ** 2);
-    const dof = 1 + Math.floor(265 * rng.float() ** 2);
-    let d = Math.round((Math.abs(pu - dof) / 20 + rng.float() * 4) * 100) / 100;
-    if (rng.float() < 0.001) d *= 10_000;
-    puLocationId[i] = pu;
-    doLocationId[i] = dof;
-    tripDistance[i] = d;
-    duration[i] = Math.min(60, Math.max(1, 5 + 3 * Math.min(d, 20) + ((pu * 7 + dof) % 11) + rng.normal(0, 5)));
-  }
-  return { nRows: n, duration, tripDistance, puLocationId, doLocationId };
-}
-
-let cached: Promise<TreeData> | undefined;
-
-function loadData(ctx: BenchContext): Promise<TreeData> {
-  cached ??= (async () => {
-    let jan: TaxiTrips;
-    let feb: TaxiTrips;
-    let source: string;
-    if (ctx.realDataDir && !ctx.quick) {
-      const month = (m: string) => readTaxiTrips(path.join(ctx.realDataDir as string, `green_tripdata_2021-${m}.parquet`));
-      [jan, feb] = await Promise.all([month('01'), month('02')]);
-      source = 'green taxi 2021-01 (train), 2021-02 (validation)';
-    } else {
-      if (!ctx.quick) ctx.log('real data absent: generated trips of the same shape');
-      const rng = new Rng(7);
-      jan = generatedTrips(ctx.quick ? QUICK_ROWS : 73_908, rng.fork(1));
-      feb = generatedTrips(ctx.quick ? QUICK_ROWS : 61_921, rng.fork(2));
-      source = ctx.quick ? 'generated (quick)' : 'generated, taxi-shaped';
-    }
-    const frames = [taxiFeatures(jan), taxiFeatures(feb)];
-    const vectorizer = new DictVectorizer().fit(frames[0]);
-    return {
-      train: { X: vectorizer.transformColumns(frames[0]), y: jan.duration },
-      val: { X: vectorizer.transformColumns(frames[1]), y: feb.duration },
-      source,
-    };
-  })();
-  return cached;
+async function loadData(ctx: BenchContext): Promise<TreeData> {
+  const { jan, feb, vectorizer, source } = await loadTaxiMonths(ctx);
+  return {
+    train: { X: vectorizer.transformColumns(jan.frame), y: jan.trips.duration },
+    val: { X: vectorizer.transformColumns(feb.frame), y: feb.trips.duration },
+    source,
+  };
 }
 
 const RF_PARAMS = { maxDepth: 10, nEstimators: 100, seed: 42 } as const;

@@ -6,12 +6,8 @@
  * shape (and the figures say so).
  */
 import path from 'node:path';
-import { readTaxiTrips, prepareTaxi, type TaxiTrips } from '../../src/data/taxi.js';
-import { generateTaxiTable } from '../../src/data/generate.js';
-import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
-import { taxiFeatures } from '../../src/features/taxi.js';
 import { modelKinds } from '../../src/models/kinds.js';
-import { binColumns, binLike } from '../../src/models/tree/binning.js';
+import { binColumns } from '../../src/models/tree/binning.js';
 import { trackStudy } from '../../src/tracking/adapters/study.js';
 import { TrackingClient } from '../../src/tracking/client.js';
 import {
@@ -23,6 +19,7 @@ import {
   hp,
   shareSearchData,
 } from '../../src/tuning/index.js';
+import { loadTaxiMonths } from '../taxi-months.js';
 import type { BenchContext, Benchmark } from '../types.js';
 
 interface TaxiSearchData {
@@ -33,33 +30,16 @@ interface TaxiSearchData {
 
 let cached: Promise<TaxiSearchData> | undefined;
 
-/** Jan/Feb trips, vectorised on January, binned once for the trees, placed in shared memory. */
+/** Jan/Feb vectorised on January; the training month binned once for the trees; all in shared memory. */
 function loadData(ctx: BenchContext): Promise<TaxiSearchData> {
   cached ??= (async () => {
-    let jan: TaxiTrips;
-    let feb: TaxiTrips;
-    let source: string;
-    if (ctx.realDataDir && !ctx.quick) {
-      const month = (m: string) => readTaxiTrips(path.join(ctx.realDataDir as string, `green_tripdata_2021-${m}.parquet`));
-      [jan, feb] = await Promise.all([month('01'), month('02')]);
-      source = 'green taxi 2021-01 (train), 2021-02 (validation)';
-    } else {
-      if (!ctx.quick) ctx.log('real data absent: generated trips of the same shape');
-      const rows = ctx.quick ? 5_000 : 76_518;
-      jan = prepareTaxi(generateTaxiTable({ month: '2021-01', rows, seed: 1 }));
-      feb = prepareTaxi(generateTaxiTable({ month: '2021-02', rows: Math.round(rows * 0.84), seed: 2 }));
-      source = ctx.quick ? 'generated (quick)' : 'generated, taxi-shaped';
-    }
-    const frames = [taxiFeatures(jan), taxiFeatures(feb)];
-    const vectorizer = new DictVectorizer().fit(frames[0]);
-    const trainCols = vectorizer.transformColumns(frames[0]);
-    const valCols = vectorizer.transformColumns(frames[1]);
-    const trainBins = binColumns(trainCols);
+    const { jan, feb, vectorizer, source } = await loadTaxiMonths(ctx);
     const data = shareSearchData({
-      train: { X: vectorizer.transform(frames[0]), prepared: trainBins, y: jan.duration },
-      val: { X: vectorizer.transform(frames[1]), prepared: binLike(trainBins, valCols), y: feb.duration },
+      train: { X: vectorizer.transform(jan.frame), prepared: binColumns(vectorizer.transformColumns(jan.frame)), y: jan.trips.duration },
+      // Trees score raw validation columns (exact thresholds), as a served model does.
+      val: { X: vectorizer.transform(feb.frame), columns: vectorizer.transformColumns(feb.frame), y: feb.trips.duration },
     });
-    return { data, source, rows: jan.nRows };
+    return { data, source, rows: jan.trips.nRows };
   })();
   return cached;
 }
