@@ -60,8 +60,13 @@ describe('benchmark runner', () => {
     expect(alloc.status).toBe('ok');
     expect(alloc.figures).toEqual({ sum: (ALLOC_BYTES / 8 / 8) * 28, rows: ALLOC_BYTES / 8 });
     expect(alloc.seconds?.samples).toHaveLength(1);
-    // The run frees its array before returning: only the sampling thread can have seen the peak.
-    expect(alloc.rss!.peakRun - alloc.rss!.after).toBeGreaterThan(ALLOC_BYTES / 2);
+    // The run frees its array before returning. The kernel's high-water mark always holds the
+    // peak; the sampling thread's figure lies between the idle process and that mark (whether a
+    // sample lands inside the allocation depends on scheduling, so it is not asserted).
+    const rss = alloc.rss!;
+    expect(rss.processMax - rss.afterSetup).toBeGreaterThan(ALLOC_BYTES / 2);
+    expect(rss.peakRun).toBeGreaterThanOrEqual(Math.min(rss.afterSetup, rss.after));
+    expect(rss.peakRun).toBeLessThanOrEqual(rss.processMax * 1.05);
     expect(thrown.status).toBe('failed');
     expect(thrown.error).toContain('RangeError: fixture failure on purpose');
 
