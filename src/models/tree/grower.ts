@@ -1,6 +1,6 @@
 import type { Rng } from '../../core/rng.js';
 import type { BinnedDataset, BinnedNumericFeature } from './binning.js';
-import { buildCodeList, buildHistogram, clearHistogram, subtractHistogram } from './histogram.js';
+import { buildCodeList, buildCodeListAndHistogram, buildHistogram, clearHistogram, subtractHistogram } from './histogram.js';
 import { moveBlock, partitionByCode, partitionByThreshold } from './partition.js';
 import {
   BEST_AUX,
@@ -225,10 +225,20 @@ export class TreeGrower {
     if (nInBag > 0 && this.canSplit(0, params)) {
       const slot = this.acquireSlot();
       this.nSlot[0] = slot;
-      for (let h = 0; h < this.nHistActive; h++) this.buildFeature(slot, this.histActive[h], 0, nInBag);
+      let fused = -1;
       if (this.listActive) {
-        this.nListLen[0] = buildCodeList(idx, 0, nInBag, this.treeBins[this.primary] as Int32Array, this.ibG, this.ibH, this.lCode, this.lStart, this.lCount, this.lG, this.lH, 0);
+        const codes = this.treeBins[this.primary] as Int32Array;
+        if (this.nHistActive > 0) {
+          fused = this.histActive[0];
+          const { lCode, lStart, lCount, lG, lH } = this;
+          this.nListLen[0] = buildCodeListAndHistogram(idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lStart, lCount, lG, lH, 0, this.slots[slot], this.histOffset[fused], this.treeBins[fused], this.range);
+          this.spans[slot][2 * fused] = this.range[0];
+          this.spans[slot][2 * fused + 1] = this.range[1];
+        } else {
+          this.nListLen[0] = buildCodeList(idx, 0, nInBag, codes, this.ibG, this.ibH, this.lCode, this.lStart, this.lCount, this.lG, this.lH, 0);
+        }
       }
+      for (let h = 0; h < this.nHistActive; h++) if (this.histActive[h] !== fused) this.buildFeature(slot, this.histActive[h], 0, nInBag);
       if (this.findBest(0, params, rng)) open.push(0);
       else this.makeLeaf(0);
     } else {
@@ -490,17 +500,25 @@ export class TreeGrower {
     const large = small === a ? b : a;
     const smallCan = this.canSplit(small, p);
     const largeCan = this.canSplit(large, p);
-    // Per-code lists of the children (before histograms: both read the parent's segment).
-    if (this.listActive && (smallCan || largeCan)) {
-      if (codeSplitOnPrimary) this.splitListOnCode(n, a, b);
-      else this.splitListByMerge(n, small, large, smallCan, largeCan);
-    }
-    // Histograms: scan the smaller child, subtract it from the parent for the larger.
     const parentSlot = this.nSlot[n];
     this.nSlot[n] = -1;
-    if ((smallCan || largeCan) && this.nHistActive > 0) {
-      const slot = this.acquireSlot();
-      for (let h = 0; h < this.nHistActive; h++) this.buildFeature(slot, this.histActive[h], this.nStart[small], this.nEnd[small]);
+    const slot = (smallCan || largeCan) && this.nHistActive > 0 ? this.acquireSlot() : -1;
+    // Per-code lists of the children (before histograms: both read the parent's segment). The
+    // smaller child's list is built in the same pass as its histogram of the first feature.
+    let fused = -1;
+    if (this.listActive && (smallCan || largeCan)) {
+      if (codeSplitOnPrimary) this.splitListOnCode(n, a, b);
+      else {
+        if (slot >= 0) fused = this.histActive[0];
+        this.splitListByMerge(n, small, large, smallCan, largeCan, slot, fused);
+      }
+    }
+    // Histograms: scan the smaller child, subtract it from the parent for the larger.
+    if (slot >= 0) {
+      for (let h = 0; h < this.nHistActive; h++) {
+        const ff = this.histActive[h];
+        if (ff !== fused) this.buildFeature(slot, ff, this.nStart[small], this.nEnd[small]);
+      }
       if (largeCan) {
         const ph = this.slots[parentSlot];
         const ps = this.spans[parentSlot];
@@ -587,10 +605,18 @@ export class TreeGrower {
   }
 
   /** Children lists after any other split: scan the smaller child, subtract it for the larger. */
-  private splitListByMerge(n: number, small: number, large: number, smallCan: boolean, largeCan: boolean): void {
+  private splitListByMerge(n: number, small: number, large: number, smallCan: boolean, largeCan: boolean, slot: number, histFeature: number): void {
     const codes = this.treeBins[this.primary] as Int32Array;
     const ss = this.nStart[small];
-    const lenS = buildCodeList(this.idx, ss, this.nEnd[small], codes, this.ibG, this.ibH, this.sCode, this.sStart, this.sCount, this.sG, this.sH, 0);
+    let lenS: number;
+    if (histFeature >= 0) {
+      lenS = buildCodeListAndHistogram(this.idx, ss, this.nEnd[small], codes, this.ibG, this.ibH, this.sCode, this.sStart, this.sCount, this.sG, this.sH, 0, this.slots[slot], this.histOffset[histFeature], this.treeBins[histFeature], this.range);
+      const span = this.spans[slot];
+      span[2 * histFeature] = this.range[0];
+      span[2 * histFeature + 1] = this.range[1];
+    } else {
+      lenS = buildCodeList(this.idx, ss, this.nEnd[small], codes, this.ibG, this.ibH, this.sCode, this.sStart, this.sCount, this.sG, this.sH, 0);
+    }
     let lenT = 0;
     if (largeCan) {
       const { lCode, lCount, lG, lH, sCode, sCount, sG, sH, tCode, tStart, tCount, tG, tH } = this;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
 import { binColumns, binValues, findCuts } from '../../../src/models/tree/binning.js';
-import { buildCodeList, buildHistogram, subtractHistogram } from '../../../src/models/tree/histogram.js';
+import { buildCodeList, buildCodeListAndHistogram, buildHistogram, subtractHistogram } from '../../../src/models/tree/histogram.js';
 import { moveBlock, partitionByCode, partitionByThreshold } from '../../../src/models/tree/partition.js';
 import { naiveCodeSplit, naiveHistogram, naiveNumericSplit } from '../../../src/models/tree/reference.js';
 import { BEST_BIN, BEST_GAIN, BEST_MISSING_LEFT, BEST_SIZE, type SplitRules, leafScore, resetBest, scanCodeList, scanNumeric } from '../../../src/models/tree/split.js';
@@ -73,6 +73,30 @@ describe('histogram kernels', () => {
       expect(lg[k]).toBeCloseTo(e.g, 10);
       expect(lh[k]).toBeCloseTo(e.h, 10);
       expect(codes[idx[start[k]]]).toBe(code[k]);
+    }
+  });
+
+  it('the fused code-list + histogram pass equals the two separate kernels bit for bit', () => {
+    const { rng, bins, g, h } = randomProblem(4, 600, 30);
+    const codes = Int32Array.from({ length: 600 }, () => rng.below(70)).sort();
+    const idx = Int32Array.from({ length: 600 }, (_, i) => i).filter(() => rng.float() < 0.7);
+    const lists = () => [new Int32Array(600), new Int32Array(600), new Int32Array(600), new Float64Array(600), new Float64Array(600)] as const;
+    const [c1, s1, n1, g1, h1] = lists();
+    const [c2, s2, n2, g2, h2] = lists();
+    const hist1 = new Float64Array(3 * 30 + 3);
+    const hist2 = new Float64Array(3 * 30 + 3);
+    const r1 = new Int32Array(2);
+    const r2 = new Int32Array(2);
+    const start = 7;
+    const end = idx.length - 5;
+    const len1 = buildCodeList(idx, start, end, codes, g, h, c1, s1, n1, g1, h1, 2);
+    buildHistogram(hist1, 3, idx, start, end, bins, g, h, r1);
+    const len2 = buildCodeListAndHistogram(idx, start, end, codes, g, h, c2, s2, n2, g2, h2, 2, hist2, 3, bins, r2);
+    expect(len2).toBe(len1);
+    expect(Array.from(r2)).toEqual(Array.from(r1));
+    expect(Array.from(hist2)).toEqual(Array.from(hist1));
+    for (const [a, b] of [[c1, c2], [s1, s2], [n1, n2], [g1, g2], [h1, h2]] as const) {
+      expect(Array.from(b.subarray(0, 2 + len1))).toEqual(Array.from(a.subarray(0, 2 + len1)));
     }
   });
 });
