@@ -186,3 +186,99 @@ export function buildCodeListAndHistogram(
   range[1] = hi;
   return k + 1 - at;
 }
+
+/**
+ * buildCodeListAndHistogram over packed keys: key = code << 8 | bin (a primary code and a
+ * numeric bin of the same row in one word, so the pass gathers one array fewer).
+ */
+export function buildCodeListAndHistogramPacked(
+  idx: Int32Array,
+  start: number,
+  end: number,
+  keys: Int32Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  lCode: Int32Array,
+  lStart: Int32Array,
+  lCount: Int32Array,
+  lG: Float64Array,
+  lH: Float64Array,
+  at: number,
+  hist: Float64Array,
+  offset: number,
+  range: Int32Array,
+): number {
+  let k = at - 1;
+  let prev = -1;
+  let first = start;
+  let g = 0;
+  let h = 0;
+  let lo = 0x7fffffff;
+  let hi = -1;
+  for (let i = start; i < end; i++) {
+    const j = idx[i];
+    const key = keys[j];
+    const c = key >> 8;
+    const gj = grad[j];
+    const hj = hess[j];
+    if (c !== prev) {
+      if (k >= at) {
+        lCount[k] = i - first;
+        lG[k] = g;
+        lH[k] = h;
+      }
+      k++;
+      prev = c;
+      first = i;
+      lCode[k] = c;
+      lStart[k] = i;
+      g = 0;
+      h = 0;
+    }
+    g += gj;
+    h += hj;
+    const b = key & 0xff;
+    const q = offset + 3 * b;
+    hist[q] += gj;
+    hist[q + 1] += hj;
+    hist[q + 2] += 1;
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
+  }
+  if (k >= at) {
+    lCount[k] = end - first;
+    lG[k] = g;
+    lH[k] = h;
+  }
+  range[0] = lo;
+  range[1] = hi;
+  return k + 1 - at;
+}
+
+/** buildHistogram over packed keys (code << 8 | bin): the bin is the low byte. */
+export function buildHistogramOfKeys(
+  hist: Float64Array,
+  offset: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  keys: Int32Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  range: Int32Array,
+): void {
+  let lo = 0x7fffffff;
+  let hi = -1;
+  for (let i = start; i < end; i++) {
+    const j = idx[i];
+    const b = keys[j] & 0xff;
+    const k = offset + 3 * b;
+    hist[k] += grad[j];
+    hist[k + 1] += hess[j];
+    hist[k + 2] += 1;
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
+  }
+  range[0] = lo;
+  range[1] = hi;
+}

@@ -62,3 +62,30 @@ export function moveBlock(idx: Int32Array, scratch: Int32Array, start: number, e
     idx.set(scratch.subarray(0, n), end - n);
   }
 }
+
+/** partitionByThreshold over packed keys (code << 8 | bin): the bin is the low byte. */
+export function partitionByKeyThreshold(
+  idx: Int32Array,
+  scratch: Int32Array,
+  start: number,
+  end: number,
+  keys: Int32Array,
+  threshold: number,
+  missingBin: number,
+  missingLeft: boolean,
+): number {
+  let w = start;
+  let r = 0;
+  const missing = missingLeft ? missingBin : -1;
+  for (let i = start; i < end; i++) {
+    const j = idx[i];
+    const b = keys[j] & 0xff;
+    const left = Number(b <= threshold) | Number(b === missing);
+    idx[w] = j;
+    scratch[r] = j;
+    w += left;
+    r += 1 - left;
+  }
+  idx.set(scratch.subarray(0, r), w);
+  return w;
+}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
 import { binColumns, binValues, findCuts } from '../../../src/models/tree/binning.js';
-import { buildCodeList, buildCodeListAndHistogram, buildHistogram, subtractHistogram } from '../../../src/models/tree/histogram.js';
-import { moveBlock, partitionByCode, partitionByThreshold } from '../../../src/models/tree/partition.js';
+import { buildCodeList, buildCodeListAndHistogram, buildCodeListAndHistogramPacked, buildHistogram, buildHistogramOfKeys, subtractHistogram } from '../../../src/models/tree/histogram.js';
+import { moveBlock, partitionByCode, partitionByKeyThreshold, partitionByThreshold } from '../../../src/models/tree/partition.js';
 import { naiveCodeSplit, naiveHistogram, naiveNumericSplit } from '../../../src/models/tree/reference.js';
 import { BEST_BIN, BEST_GAIN, BEST_MISSING_LEFT, BEST_SIZE, type SplitRules, leafScore, resetBest, scanCodeList, scanNumeric } from '../../../src/models/tree/split.js';
 
@@ -73,6 +73,42 @@ describe('histogram kernels', () => {
       expect(lg[k]).toBeCloseTo(e.g, 10);
       expect(lh[k]).toBeCloseTo(e.h, 10);
       expect(codes[idx[start[k]]]).toBe(code[k]);
+    }
+  });
+
+  it('the packed-key kernels (code << 8 | bin) equal the kernels on separate arrays bit for bit', () => {
+    const { rng, bins, g, h } = randomProblem(5, 700, 256);
+    const codes = Int32Array.from({ length: 700 }, () => rng.below(20000)).sort();
+    const keys = Int32Array.from(codes, (c, j) => (c << 8) | bins[j]);
+    const idx = Int32Array.from({ length: 700 }, (_, i) => i).filter(() => rng.float() < 0.7);
+    const lists = () => [new Int32Array(700), new Int32Array(700), new Int32Array(700), new Float64Array(700), new Float64Array(700)] as const;
+    const [c1, s1, n1, g1, h1] = lists();
+    const [c2, s2, n2, g2, h2] = lists();
+    const hist1 = new Float64Array(3 * 256 + 3);
+    const hist2 = new Float64Array(3 * 256 + 3);
+    const r1 = new Int32Array(2);
+    const r2 = new Int32Array(2);
+    const len1 = buildCodeListAndHistogram(idx, 3, idx.length, codes, g, h, c1, s1, n1, g1, h1, 1, hist1, 3, bins, r1);
+    const len2 = buildCodeListAndHistogramPacked(idx, 3, idx.length, keys, g, h, c2, s2, n2, g2, h2, 1, hist2, 3, r2);
+    expect(len2).toBe(len1);
+    expect(Array.from(r2)).toEqual(Array.from(r1));
+    expect(Array.from(hist2)).toEqual(Array.from(hist1));
+    for (const [a, b] of [[c1, c2], [s1, s2], [n1, n2], [g1, g2], [h1, h2]] as const) {
+      expect(Array.from(b.subarray(0, 1 + len1))).toEqual(Array.from(a.subarray(0, 1 + len1)));
+    }
+    hist1.fill(0);
+    hist2.fill(0);
+    buildHistogram(hist1, 0, idx, 5, idx.length - 2, bins, g, h, r1);
+    buildHistogramOfKeys(hist2, 0, idx, 5, idx.length - 2, keys, g, h, r2);
+    expect(Array.from(hist2)).toEqual(Array.from(hist1));
+    expect(Array.from(r2)).toEqual(Array.from(r1));
+    for (const missingLeft of [false, true]) {
+      const idx1 = idx.slice();
+      const idx2 = idx.slice();
+      const m1 = partitionByThreshold(idx1, new Int32Array(700), 4, idx.length - 1, bins, 100, 255, missingLeft);
+      const m2 = partitionByKeyThreshold(idx2, new Int32Array(700), 4, idx.length - 1, keys, 100, 255, missingLeft);
+      expect(m2).toBe(m1);
+      expect(Array.from(idx2)).toEqual(Array.from(idx1));
     }
   });
 
