@@ -179,6 +179,7 @@ export async function measure(
         figures = checkFigures(bench.name, out);
       }
     }
+    if (bench.score) figures = { ...figures, ...checkFigures(bench.name, await bench.score(state, ctx)) };
   } catch (err) {
     error = describeError(err);
   }

@@ -5,7 +5,8 @@
  * The runner calls `setup` once, then `run` `warmup` times (discarded) and `repeat` times
  * (timed, wall clock around `run`), records median/min/max seconds and peak RSS, and stores the
  * figures `run` returns (e.g. { valRmse: 6.61, rows: 73908 }) from the last repetition.
- * Time inside `run` is what is measured: do data loading in `setup`.
+ * Time inside `run` is what is measured: do data loading in `setup`, and scoring that is not
+ * part of the task (a fitted model's validation RMSE) in `score`.
  */
 export type BenchGroup = 'data' | 'training' | 'tuning' | 'tracker' | 'scale' | 'peers';
 
@@ -44,5 +45,10 @@ export interface Benchmark<State = unknown> {
   readonly peerBenchmark?: string;
   setup?(ctx: BenchContext): Promise<State> | State;
   run(state: State, ctx: BenchContext): Promise<Record<string, number> | undefined> | Record<string, number> | undefined;
+  /**
+   * Figures computed once after the timed repetitions, outside the timing (e.g. the accuracy of
+   * the model the last `run` left in the state); merged into the figures of `run`.
+   */
+  score?(state: State, ctx: BenchContext): Promise<Record<string, number>> | Record<string, number>;
   teardown?(state: State, ctx: BenchContext): Promise<void> | void;
 }

@@ -58,9 +58,21 @@ function figures(model: TreeEnsembleModel, data: TreeData): Record<string, numbe
   };
 }
 
-interface BinnedState {
+/** A fitting benchmark's state: the model of the last run is scored after the timing. */
+interface FitState {
   readonly data: TreeData;
-  readonly binned: BinnedDataset;
+  readonly binned?: BinnedDataset;
+  model?: TreeEnsembleModel;
+}
+
+async function fitState(ctx: BenchContext, prebin = false): Promise<FitState> {
+  const data = await loadData(ctx);
+  return prebin ? { data, binned: binColumns(data.train.X) } : { data };
+}
+
+function scoreFit(state: FitState): Record<string, number> {
+  if (!state.model) throw new Error('no model was fitted');
+  return figures(state.model, state.data);
 }
 
 interface ModelState {
@@ -107,9 +119,13 @@ export const benchmarks: Benchmark[] = [
     params: RF_PARAMS,
     warmup: 1,
     repeat: 5,
-    setup: (ctx) => loadData(ctx),
-    run: (data) => figures(new RandomForestRegressor(RF_PARAMS).fit(data.train.X, data.train.y), data),
-  } satisfies Benchmark<TreeData>,
+    setup: (ctx) => fitState(ctx),
+    run: (state) => {
+      state.model = new RandomForestRegressor(RF_PARAMS).fit(state.data.train.X, state.data.train.y);
+      return undefined;
+    },
+    score: scoreFit,
+  } satisfies Benchmark<FitState>,
   {
     group: 'training',
     name: 'training/rf-depth10-100trees-prebinned',
@@ -117,12 +133,13 @@ export const benchmarks: Benchmark[] = [
     params: RF_PARAMS,
     warmup: 1,
     repeat: 5,
-    setup: async (ctx) => {
-      const data = await loadData(ctx);
-      return { data, binned: binColumns(data.train.X) };
+    setup: (ctx) => fitState(ctx, true),
+    run: (state) => {
+      state.model = new RandomForestRegressor(RF_PARAMS).fit(state.binned ?? state.data.train.X, state.data.train.y);
+      return undefined;
     },
-    run: ({ data, binned }) => figures(new RandomForestRegressor(RF_PARAMS).fit(binned, data.train.y), data),
-  } satisfies Benchmark<BinnedState>,
+    score: scoreFit,
+  } satisfies Benchmark<FitState>,
   {
     group: 'training',
     name: 'training/rf-depth10-100trees-njobs2',
@@ -130,10 +147,14 @@ export const benchmarks: Benchmark[] = [
     params: { ...RF_PARAMS, nJobs: 2 },
     warmup: 1,
     repeat: 5,
-    setup: (ctx) => loadData(ctx),
-    run: async (data) => figures(await new RandomForestRegressor({ ...RF_PARAMS, nJobs: 2 }).fitAsync(data.train.X, data.train.y), data),
+    setup: (ctx) => fitState(ctx),
+    run: async (state) => {
+      state.model = await new RandomForestRegressor({ ...RF_PARAMS, nJobs: 2 }).fitAsync(state.data.train.X, state.data.train.y);
+      return undefined;
+    },
+    score: scoreFit,
     teardown: () => closeForestWorkers(),
-  } satisfies Benchmark<TreeData>,
+  } satisfies Benchmark<FitState>,
   {
     group: 'training',
     name: 'training/rf-predict-feb',
@@ -159,19 +180,21 @@ export const benchmarks: Benchmark[] = [
     params: COURSE_PARAMS,
     warmup: 0,
     repeat: 3,
-    setup: (ctx) => loadData(ctx),
-    run: (data) => {
+    setup: (ctx) => fitState(ctx),
+    run: (state) => {
+      const { data } = state;
       let reached = 0;
-      const model = new GradientBoostingRegressor(COURSE_PARAMS).fit(data.train.X, data.train.y, {
+      state.model = new GradientBoostingRegressor(COURSE_PARAMS).fit(data.train.X, data.train.y, {
         validation: { X: data.val.X, y: data.val.y },
         onIteration: (r) => {
           if (r.metrics.rmse <= 6.32) reached = r.iteration;
           return reached === 0;
         },
       });
-      return { ...figures(model, data), roundsToTarget: reached, reachedTarget: reached > 0 ? 1 : 0 };
+      return { roundsToTarget: reached, reachedTarget: reached > 0 ? 1 : 0 };
     },
-  } satisfies Benchmark<TreeData>,
+    score: scoreFit,
+  } satisfies Benchmark<FitState>,
   {
     group: 'training',
     name: 'training/gbdt-course-params-early-stopping',
@@ -179,12 +202,15 @@ export const benchmarks: Benchmark[] = [
     params: COURSE_PARAMS,
     warmup: 0,
     repeat: 1,
-    setup: (ctx) => loadData(ctx),
-    run: (data) => {
+    setup: (ctx) => fitState(ctx),
+    run: (state) => {
+      const { data } = state;
       const model = new GradientBoostingRegressor(COURSE_PARAMS).fit(data.train.X, data.train.y, { validation: { X: data.val.X, y: data.val.y } });
-      return { ...figures(model, data), bestIteration: Number(model.info.bestIteration), roundsTrained: Number(model.info.roundsTrained) };
+      state.model = model;
+      return { bestIteration: Number(model.info.bestIteration), roundsTrained: Number(model.info.roundsTrained) };
     },
-  } satisfies Benchmark<TreeData>,
+    score: scoreFit,
+  } satisfies Benchmark<FitState>,
   {
     group: 'training',
     name: 'training/gbdt-defaults-100rounds',
@@ -192,9 +218,13 @@ export const benchmarks: Benchmark[] = [
     params: XGB_DEFAULTS,
     warmup: 1,
     repeat: 3,
-    setup: (ctx) => loadData(ctx),
-    run: (data) => figures(new GradientBoostingRegressor(XGB_DEFAULTS).fit(data.train.X, data.train.y), data),
-  } satisfies Benchmark<TreeData>,
+    setup: (ctx) => fitState(ctx),
+    run: (state) => {
+      state.model = new GradientBoostingRegressor(XGB_DEFAULTS).fit(state.data.train.X, state.data.train.y);
+      return undefined;
+    },
+    score: scoreFit,
+  } satisfies Benchmark<FitState>,
   scaleBenchmark(
     'scale/gbdt-1m-100rounds',
     1_000_000,
