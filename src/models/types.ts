@@ -13,6 +13,16 @@ export interface IterationReport {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
+/** What a fit hands back besides the model; the caller passes an empty object and reads it after. */
+export interface FitOutput {
+  /**
+   * The returned model's predictions on `FitOptions.validation.X`, exactly as `predict` gives
+   * them, when the fit computed them on the way (per-iteration reports): no second predict pass.
+   * Left undefined by fits that do not.
+   */
+  validationPrediction?: Float64Array;
+}
+
 export interface FitOptions<X = ModelInput> {
   /** Validation data: early stopping and per-iteration reports are computed on it. */
   readonly validation?: { readonly X: X; readonly y: Float64Array };
@@ -20,6 +30,8 @@ export interface FitOptions<X = ModelInput> {
   readonly metric?: string;
   /** Called after each iteration; return false to stop training now (pruning). */
   readonly onIteration?: (report: IterationReport) => boolean | undefined;
+  /** Filled in by the fit (see `FitOutput`). */
+  readonly output?: FitOutput;
 }
 
 /**

@@ -10,7 +10,7 @@ import { encodeArtifact } from '../models/artifact.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
 import { modelKinds } from '../models/registry.js';
-import type { ModelInput } from '../models/types.js';
+import type { FitOutput, ModelInput } from '../models/types.js';
 import { type SearchData, type SharedSearchData, openSearchData, splitView } from './dataset.js';
 
 export interface TrialTask {
@@ -91,10 +91,12 @@ export default async function runTrial(task: TrialTask): Promise<TrialTaskResult
     const estimator = kind.create(task.params);
     const reports: number[] = [];
     let iterations = 0;
+    const output: FitOutput = {};
     const t0 = performance.now();
     const model = estimator.fit(trainX, data.train.y, {
       validation: { X: valX, y: data.val.y },
       metric: task.metric,
+      output,
       onIteration: (r) => {
         iterations++;
         const v = r.metrics[task.metric];
@@ -106,7 +108,8 @@ export default async function runTrial(task: TrialTask): Promise<TrialTaskResult
       },
     });
     const fitSeconds = (performance.now() - t0) / 1000;
-    const pred = model.predict(valX);
+    // Fits that scored validation on the way hand back its predictions: no second pass.
+    const pred = output.validationPrediction ?? model.predict(valX);
     const value = metric.fn(data.val.y, pred);
     const extra: Record<string, number> = { [task.metric]: value };
     for (const name of task.extraMetrics) extra[name] = metrics.get(name).fn(data.val.y, pred);

@@ -115,10 +115,10 @@ abstract class ForestEstimator<P extends ForestParams> implements Estimator<Mode
 
   private finish(data: BinnedDataset, y: Float64Array, plan: ForestPlan, trees: TreeArrays[], options?: FitOptions<ModelInput>): TreeEnsembleModel {
     let kept = trees;
-    if (options?.validation && options.onIteration) kept = trees.slice(0, reportForest(this.kind, trees, data, options));
+    if (options?.validation && (options.onIteration || options.output)) kept = trees.slice(0, validateForest(this.kind, trees, data, options));
     const info: Record<string, number> = {};
     if (this.params.oobScore) Object.assign(info, oob(data, y, plan, kept));
-    return new TreeEnsembleModel(this.kind, this.params, schemaOf(data), concatTrees(kept), 0, 1 / kept.length, info);
+    return new TreeEnsembleModel(this.kind, this.params, schemaOf(data), concatTrees(kept), 0, forestScale(kept.length), info);
   }
 }
 
@@ -148,8 +148,17 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Report the validation metric of the forest after each tree; returns how many trees to keep. */
-function reportForest(kind: string, trees: TreeArrays[], data: BinnedDataset, options: FitOptions<ModelInput>): number {
+/** A forest averages its trees: prediction = 0 + scale x (sum of tree outputs). */
+function forestScale(nTrees: number): number {
+  return 1 / nTrees;
+}
+
+/**
+ * Route the validation rows through the trees one at a time (a running sum, one pass per tree),
+ * report the metric of the forest so far after each tree when asked, and hand back the final
+ * predictions through `options.output`. Returns how many trees to keep (a report may stop).
+ */
+function validateForest(kind: string, trees: TreeArrays[], data: BinnedDataset, options: FitOptions<ModelInput>): number {
   const validation = options.validation!;
   const name = options.metric ?? 'rmse';
   const metric = metrics.get(name);
@@ -159,18 +168,30 @@ function reportForest(kind: string, trees: TreeArrays[], data: BinnedDataset, op
   const sum = new Float64Array(nRows);
   const avg = new Float64Array(nRows);
   const F = schema.names.length;
+  // The same kernel choice as the model's predict, so the running sum adds the very same terms.
   const primary = primaryOf(schema);
   const router = RowRouter.worthIt(nRows, primary) ? new RowRouter(x, nRows, F, primary) : undefined;
+  let kept = trees.length;
   for (let t = 0; t < trees.length; t++) {
     const tr = trees[t];
     const lo = binned ? tr.binLo : tr.lo;
     const hi = binned ? tr.binHi : tr.hi;
     if (router) router.addTrees(tr.feature, lo, hi, tr.child, tr.value, ROOT0, 0, 1, 1, sum);
     else predictTrees(tr.feature, lo, hi, tr.child, tr.value, ROOT0, 0, 1, x, nRows, F, 1, sum);
+    if (!options.onIteration) continue;
     for (let i = 0; i < nRows; i++) avg[i] = sum[i] / (t + 1);
-    if (options.onIteration?.({ iteration: t + 1, metrics: { [name]: metric.fn(validation.y, avg) } }) === false) return t + 1;
+    if (options.onIteration({ iteration: t + 1, metrics: { [name]: metric.fn(validation.y, avg) } }) === false) {
+      kept = t + 1;
+      break;
+    }
   }
-  return trees.length;
+  if (options.output) {
+    // What predict computes: base 0 plus scale times the sum of the kept trees, in tree order.
+    const scale = forestScale(kept);
+    for (let i = 0; i < nRows; i++) avg[i] = 0 + scale * sum[i];
+    options.output.validationPrediction = avg;
+  }
+  return kept;
 }
 
 const ROOT0 = new Int32Array(1);

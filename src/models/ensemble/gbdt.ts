@@ -7,7 +7,7 @@ import type { Estimator, FitOptions, ModelInput } from '../types.js';
 import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
 import { type GrowParams, TreeGrower } from '../tree/grower.js';
 import { RowRouter } from '../tree/route.js';
-import { type TreeArrays, concatTrees } from '../tree/tree.js';
+import { type TreeArrays, concatTrees, predictTrees } from '../tree/tree.js';
 import { checkTarget, predictionRows, primaryOf, schemaOf, toBinned } from './input.js';
 import { TreeEnsembleModel } from './model.js';
 
@@ -113,14 +113,17 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
     let router: RowRouter | undefined;
     let vPred: Float64Array | undefined;
     let vBinned = false;
+    let vOut: ValidationOutput | undefined;
     if (validation) {
       const rows = predictionRows(this.kind, validation.X, schema);
       if (rows.nRows !== validation.y.length) {
         throw new InvalidInputError(`${this.kind}: validation X has ${rows.nRows} rows but y has ${validation.y.length}`);
       }
-      router = new RowRouter(rows.x, rows.nRows, nFeatures, primaryOf(schema));
+      const primary = primaryOf(schema);
+      router = new RowRouter(rows.x, rows.nRows, nFeatures, primary);
       vBinned = rows.binned;
       vPred = new Float64Array(rows.nRows).fill(base);
+      if (options?.output) vOut = new ValidationOutput(rows.x, rows.nRows, nFeatures, vBinned, RowRouter.worthIt(rows.nRows, primary), p.earlyStoppingRounds !== null);
     }
     const root0 = new Int32Array(1);
     const trees: TreeArrays[] = [];
@@ -160,19 +163,22 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
       grower.addLeafValues(pred, lr);
       if (p.subsample < 1) grower.addOutOfBag(tree, inBag, pred, 1);
       if (!validation || !router || !vPred) continue;
-      router.addTrees(tree.feature, vBinned ? tree.binLo : tree.lo, vBinned ? tree.binHi : tree.hi, tree.child, tree.value, root0, 0, 1, 1, vPred);
+      if (vOut) vOut.add(router, tree, vPred);
+      else router.addTrees(tree.feature, vBinned ? tree.binLo : tree.lo, vBinned ? tree.binHi : tree.hi, tree.child, tree.value, root0, 0, 1, 1, vPred);
       const score = metric.fn(validation.y, vPred);
       if (!Number.isFinite(score)) throw new TunekitError('NON_FINITE_METRIC', `${this.kind}: validation ${metricName} is ${score} at round ${it + 1}`);
       history.push(score);
       if (bestIteration < 0 || isBetter(metricName, score, bestScore)) {
         bestScore = score;
         bestIteration = it;
+        vOut?.markBest();
       }
       const keepGoing = options?.onIteration?.({ iteration: it + 1, metrics: { [metricName]: score } });
       if (keepGoing === false) break;
       if (p.earlyStoppingRounds !== null && it - bestIteration >= p.earlyStoppingRounds) break;
     }
     const kept = p.earlyStoppingRounds !== null && bestIteration >= 0 ? trees.slice(0, bestIteration + 1) : trees;
+    if (vOut && options?.output) options.output.validationPrediction = vOut.prediction(base);
     const info: Record<string, number | string | null> = { roundsTrained: trees.length };
     if (validation) {
       info.bestIteration = bestIteration + 1;
@@ -180,6 +186,66 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
       info.metric = metricName;
     }
     return new TreeEnsembleModel(this.kind, this.params, schema, concatTrees(kept), base, 1, info);
+  }
+}
+
+/**
+ * The validation predictions a boosted model's `predict` gives, built round by round beside the
+ * running prediction the reports score: predict adds the trees' outputs from zero (with its own
+ * kernel choice) and then the base score, so those sums are kept apart from `vPred` (which starts
+ * at the base). With early stopping the sum at the best round is kept.
+ */
+class ValidationOutput {
+  private readonly sum: Float64Array;
+  /** One tree's outputs (routed rows), added to both sums. */
+  private readonly tree: Float64Array | undefined;
+  private readonly best: Float64Array | undefined;
+  private readonly root0 = new Int32Array(1);
+
+  constructor(
+    private readonly x: Float64Array,
+    private readonly nRows: number,
+    private readonly nFeatures: number,
+    private readonly binned: boolean,
+    /** Whether predict routes rows (RowRouter.worthIt), else it walks rows (predictTrees). */
+    routed: boolean,
+    keepBest: boolean,
+  ) {
+    this.sum = new Float64Array(nRows);
+    this.tree = routed ? new Float64Array(nRows) : undefined;
+    this.best = keepBest ? new Float64Array(nRows) : undefined;
+  }
+
+  /** Add a tree's outputs to the running prediction `vPred` (as the reports do) and to the sum. */
+  add(router: RowRouter, t: TreeArrays, vPred: Float64Array): void {
+    const lo = this.binned ? t.binLo : t.lo;
+    const hi = this.binned ? t.binHi : t.hi;
+    const { sum, tree, nRows } = this;
+    if (tree) {
+      // 0 + 1 x s is s exactly: the two sums receive the very terms addTrees would add.
+      tree.fill(0);
+      router.addTrees(t.feature, lo, hi, t.child, t.value, this.root0, 0, 1, 1, tree);
+      for (let i = 0; i < nRows; i++) {
+        vPred[i] += tree[i];
+        sum[i] += tree[i];
+      }
+    } else {
+      router.addTrees(t.feature, lo, hi, t.child, t.value, this.root0, 0, 1, 1, vPred);
+      predictTrees(t.feature, lo, hi, t.child, t.value, this.root0, 0, 1, this.x, nRows, this.nFeatures, 1, sum);
+    }
+  }
+
+  /** The round just added is the best so far. */
+  markBest(): void {
+    this.best?.set(this.sum);
+  }
+
+  /** What predict returns for the kept trees: base + 1 x their summed outputs. */
+  prediction(base: number): Float64Array {
+    const src = this.best ?? this.sum;
+    const out = new Float64Array(this.nRows);
+    for (let i = 0; i < this.nRows; i++) out[i] = base + 1 * src[i];
+    return out;
   }
 }
 

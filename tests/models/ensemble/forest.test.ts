@@ -7,7 +7,8 @@ import { ExtraTreesRegressor, RandomForestRegressor } from '../../../src/models/
 import '../../../src/models/kinds.js';
 import { rmse } from '../../../src/models/metrics/index.js';
 import { loadModelArtifact } from '../../../src/models/registry.js';
-import { binColumns } from '../../../src/models/tree/binning.js';
+import { binColumns, binLike } from '../../../src/models/tree/binning.js';
+import type { FitOutput, ModelInput } from '../../../src/models/types.js';
 import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, loadRealTaxiSplits } from '../../helpers/taxi.js';
 
 /** Taxi-like synthetic data: one categorical with many levels, one heavy-tailed numeric. */
@@ -124,6 +125,43 @@ describe('RandomForestRegressor / ExtraTreesRegressor', () => {
     expect(model.info.oobScore).toBeGreaterThan(0.5);
     expect(model.info.oobScore).toBeLessThan(1);
     expect(() => new RandomForestRegressor({ oobScore: true, bootstrap: false })).toThrow(/oobScore/);
+  });
+
+  it('hands back the validation predictions of the returned model, bit for bit those of predict', () => {
+    const trained = binColumns(train.X);
+    const small = taxiLike(3, 120); // under the size where predict routes rows: row walks
+    // Tree models also take validation rows binned with the training cuts.
+    const binnedVal = binLike(trained, val.X) as unknown as ModelInput;
+    const cases = [
+      { name: 'routed rows', X: val.X, y: val.y },
+      { name: 'binned rows', X: binnedVal, y: val.y },
+      { name: 'walked rows', X: small.X, y: small.y },
+    ];
+    for (const c of cases) {
+      for (const stopAt of [Number.POSITIVE_INFINITY, 4]) {
+        const output: FitOutput = {};
+        let reports = 0;
+        const model = new RandomForestRegressor({ nEstimators: 7, maxDepth: 9, seed: 2 }).fit(trained, train.y, {
+          validation: { X: c.X, y: c.y },
+          output,
+          onIteration: (r) => {
+            reports++;
+            return r.iteration < stopAt;
+          },
+        });
+        expect(model.nTrees, c.name).toBe(Math.min(7, stopAt));
+        expect(reports, c.name).toBe(model.nTrees);
+        expect(Array.from(output.validationPrediction ?? []), c.name).toEqual(Array.from(model.predict(c.X)));
+      }
+      // Without reports the fit still fills the output, and keeps every tree.
+      const output: FitOutput = {};
+      const model = new ExtraTreesRegressor({ nEstimators: 5, maxDepth: 6 }).fit(trained, train.y, { validation: { X: c.X, y: c.y }, output });
+      expect(model.nTrees).toBe(5);
+      expect(Array.from(output.validationPrediction ?? []), c.name).toEqual(Array.from(model.predict(c.X)));
+    }
+    const untouched: FitOutput = {};
+    new RandomForestRegressor({ nEstimators: 2, maxDepth: 3 }).fit(trained, train.y, { output: untouched });
+    expect(untouched.validationPrediction).toBeUndefined();
   });
 
   it('minImpurityDecrease and maxSamples follow scikit-learn', () => {

@@ -8,6 +8,7 @@ import { GradientBoostingRegressor } from '../../../src/models/ensemble/gbdt.js'
 import '../../../src/models/kinds.js';
 import { rmse } from '../../../src/models/metrics/index.js';
 import { loadModelArtifact } from '../../../src/models/registry.js';
+import type { FitOutput } from '../../../src/models/types.js';
 import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, loadRealTaxiSplits } from '../../helpers/taxi.js';
 
 function taxiLike(seed: number, n: number, nCodes = 500) {
@@ -77,6 +78,45 @@ describe('GradientBoostingRegressor', () => {
     expect(model.info.bestIteration).toBe(bestRound);
     expect(rmse(val.y, model.predict(val.X))).toBeCloseTo(best, 9);
     expect(reports[0]).toBeGreaterThan(best);
+  });
+
+  it('hands back the validation predictions of the returned model, bit for bit those of predict', () => {
+    const small = taxiLike(13, 120); // under the size where predict routes rows: row walks
+    const rng = new Rng(4);
+    const dense = { format: 'dense' as const, nRows: 600, nCols: 2, data: Float64Array.from({ length: 1200 }, () => rng.float() * 10) };
+    const denseY = Float64Array.from({ length: 600 }, (_, i) => dense.data[2 * i] ** 2 - 3 * dense.data[2 * i + 1]);
+    const denseVal = { ...dense, data: dense.data.map((v) => v + 0.5) };
+    const cases = [
+      { name: 'routed rows', trainX: train.X, trainY: train.y, X: val.X, y: val.y },
+      { name: 'walked rows (few)', trainX: train.X, trainY: train.y, X: small.X, y: small.y },
+      { name: 'walked rows (no categorical)', trainX: dense, trainY: denseY, X: denseVal, y: denseY },
+    ];
+    for (const c of cases) {
+      for (const params of [
+        { nEstimators: 12, maxDepth: 5 },
+        { nEstimators: 300, learningRate: 0.5, maxDepth: 8, regLambda: 0, minChildWeight: 0, earlyStoppingRounds: 3 },
+        { nEstimators: 12, maxDepth: 4, subsample: 0.6, earlyStoppingRounds: 50 },
+      ]) {
+        const output: FitOutput = {};
+        let rounds = 0;
+        const model = new GradientBoostingRegressor(params).fit(c.trainX, c.trainY, {
+          validation: { X: c.X, y: c.y },
+          output,
+          onIteration: () => void rounds++,
+        });
+        const label = `${c.name} ${JSON.stringify(params)}`;
+        if (params.earlyStoppingRounds === 3) expect(model.nTrees, label).toBeLessThan(rounds);
+        expect(Array.from(output.validationPrediction ?? []), label).toEqual(Array.from(model.predict(c.X)));
+      }
+    }
+    // Pruned through onIteration, and without any report callback.
+    const pruned: FitOutput = {};
+    const model = new GradientBoostingRegressor({ nEstimators: 30 }).fit(train.X, train.y, { validation: { X: val.X, y: val.y }, output: pruned, onIteration: (r) => r.iteration < 6 });
+    expect(model.nTrees).toBe(6);
+    expect(Array.from(pruned.validationPrediction ?? [])).toEqual(Array.from(model.predict(val.X)));
+    const quiet: FitOutput = {};
+    const full = new GradientBoostingRegressor({ nEstimators: 8 }).fit(train.X, train.y, { validation: { X: val.X, y: val.y }, output: quiet });
+    expect(Array.from(quiet.validationPrediction ?? [])).toEqual(Array.from(full.predict(val.X)));
   });
 
   it('onIteration returning false stops training (pruning)', () => {
