@@ -45,10 +45,13 @@ type BinArray = Uint8Array | Int32Array;
  * and reused; the bins are copied once into `data.order` so every gather is sequential.
  *
  * Rows of a node are contiguous in `idx` and ascending, hence ordered by primary code. The
- * primary categorical is searched through a per-node list of the codes present (O(rows in node),
- * stored at the node's own segment of the list arrays); a "code k vs rest" split is then a block
- * move. Other features use histograms: the smaller child is scanned, the larger one is the
- * parent minus the smaller (in the parent's buffer).
+ * primary categorical is searched through a per-node list of the codes present, in code order
+ * (O(rows in node) to build). Each open node owns a region of the list arrays as long as its row
+ * count; a split gives the parent's region to its children, the first part to the child that
+ * keeps the parent's list in place. A "code k vs rest" split is a block move of rows and the
+ * removal of one list entry; after any other split the smaller child's list is built and the
+ * larger one's is the parent's minus it, merged in place. Other features use histograms: the
+ * smaller child is scanned, the larger one is the parent minus the smaller (in its buffer).
  */
 export class TreeGrower {
   readonly data: BinnedDataset;
@@ -76,22 +79,16 @@ export class TreeGrower {
   private readonly primary: number;
   private readonly histOffset: Int32Array;
   private readonly histSize: number;
-  // Per-code lists: the arena (indexed by node segment position) and two scratch lists.
+  // Per-code lists: the arena (node regions) and a scratch list for a smaller child's list
+  // when its region still holds the parent's list.
   private readonly lCode: Int32Array;
-  private readonly lStart: Int32Array;
   private readonly lCount: Int32Array;
   private readonly lG: Float64Array;
   private readonly lH: Float64Array;
   private readonly sCode: Int32Array;
-  private readonly sStart: Int32Array;
   private readonly sCount: Int32Array;
   private readonly sG: Float64Array;
   private readonly sH: Float64Array;
-  private readonly tCode: Int32Array;
-  private readonly tStart: Int32Array;
-  private readonly tCount: Int32Array;
-  private readonly tG: Float64Array;
-  private readonly tH: Float64Array;
   // Histogram buffers (a pool) with per-feature bin spans.
   private readonly slots: Float64Array[] = [];
   private readonly spans: Int32Array[] = [];
@@ -114,6 +111,7 @@ export class TreeGrower {
   private nG = new Float64Array(0);
   private nH = new Float64Array(0);
   private nSlot = new Int32Array(0);
+  private nListAt = new Int32Array(0);
   private nListLen = new Int32Array(0);
   private bFeature = new Int32Array(0);
   private bBin = new Int32Array(0);
@@ -187,20 +185,13 @@ export class TreeGrower {
     // A node lists at most one entry per code: scratch lists need no more than the code count.
     const scratchCap = this.primary >= 0 ? Math.min(capacity, data.features[this.primary].nBins) : 0;
     this.lCode = new Int32Array(listCap);
-    this.lStart = new Int32Array(listCap);
     this.lCount = new Int32Array(listCap);
     this.lG = new Float64Array(listCap);
     this.lH = new Float64Array(listCap);
     this.sCode = new Int32Array(scratchCap);
-    this.sStart = new Int32Array(scratchCap);
     this.sCount = new Int32Array(scratchCap);
     this.sG = new Float64Array(scratchCap);
     this.sH = new Float64Array(scratchCap);
-    this.tCode = new Int32Array(scratchCap);
-    this.tStart = new Int32Array(scratchCap);
-    this.tCount = new Int32Array(scratchCap);
-    this.tG = new Float64Array(scratchCap);
-    this.tH = new Float64Array(scratchCap);
     this.active = new Int32Array(this.nFeatures);
     this.histActive = new Int32Array(this.nFeatures);
     this.candidates = new Int32Array(this.nFeatures);
@@ -259,19 +250,19 @@ export class TreeGrower {
       let fused = -1;
       if (this.listActive) {
         const codes = this.treeBins[this.primary] as Int32Array;
-        const { lCode, lStart, lCount, lG, lH } = this;
+        const { lCode, lCount, lG, lH } = this;
         if (this.treeKeys) {
           fused = this.histActive[0];
-          this.nListLen[0] = buildCodeListAndHistogramPacked(idx, 0, nInBag, this.treeKeys, this.ibG, this.ibH, lCode, lStart, lCount, lG, lH, 0, this.slots[slot], this.histOffset[fused], this.range);
+          this.nListLen[0] = buildCodeListAndHistogramPacked(idx, 0, nInBag, this.treeKeys, this.ibG, this.ibH, lCode, lCount, lG, lH, 0, this.slots[slot], this.histOffset[fused], this.range);
           this.spans[slot][2 * fused] = this.range[0];
           this.spans[slot][2 * fused + 1] = this.range[1];
         } else if (this.nHistActive > 0) {
           fused = this.histActive[0];
-          this.nListLen[0] = buildCodeListAndHistogram(idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lStart, lCount, lG, lH, 0, this.slots[slot], this.histOffset[fused], this.treeBins[fused], this.range);
+          this.nListLen[0] = buildCodeListAndHistogram(idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lCount, lG, lH, 0, this.slots[slot], this.histOffset[fused], this.treeBins[fused], this.range);
           this.spans[slot][2 * fused] = this.range[0];
           this.spans[slot][2 * fused + 1] = this.range[1];
         } else {
-          this.nListLen[0] = buildCodeList(idx, 0, nInBag, codes, this.ibG, this.ibH, this.lCode, this.lStart, this.lCount, this.lG, this.lH, 0);
+          this.nListLen[0] = buildCodeList(idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lCount, lG, lH, 0);
         }
       }
       for (let h = 0; h < this.nHistActive; h++) if (this.histActive[h] !== fused) this.buildFeature(slot, this.histActive[h], 0, nInBag);
@@ -364,6 +355,7 @@ export class TreeGrower {
     this.nG[n] = G;
     this.nH[n] = H;
     this.nSlot[n] = -1;
+    this.nListAt[n] = 0;
     this.nListLen[n] = 0;
     this.bFeature[n] = -1;
     this.oFeature[n] = -1;
@@ -440,7 +432,7 @@ export class TreeGrower {
       const f = cand[c];
       const feat = this.data.features[f];
       if (f === this.primary) {
-        scanCodeList(this.lCode, this.lCount, this.lG, this.lH, this.nStart[n], this.nListLen[n], feat.nBins - 1, G, H, N, parentScore, p, f, best);
+        scanCodeList(this.lCode, this.lCount, this.lG, this.lH, this.nListAt[n], this.nListLen[n], feat.nBins - 1, G, H, N, parentScore, p, f, best);
         continue;
       }
       if (!hist || !span) continue;
@@ -519,9 +511,8 @@ export class TreeGrower {
       }
     } else if (f === this.primary) {
       codeSplitOnPrimary = true;
-      const entry = this.bAux[n];
-      const blockStart = this.lStart[entry];
-      const cnt = this.lCount[entry];
+      const cnt = this.lCount[this.bAux[n]];
+      const blockStart = this.codeBlockStart(n);
       const toFront = blockStart - s <= e - blockStart - cnt;
       moveBlock(this.idx, this.scratch, s, e, blockStart, blockStart + cnt, toFront);
       if (toFront) [aStart, aEnd, bStart, bEnd] = [s, s + cnt, s + cnt, e];
@@ -614,102 +605,119 @@ export class TreeGrower {
     this.oBinHi[n] = binHi;
   }
 
-  /** Children lists after a primary code split: A holds one code, B the parent's list minus it. */
-  private splitListOnCode(n: number, a: number, b: number): void {
-    const s = this.nStart[n];
-    const len = this.nListLen[n];
+  /** First row position of the block of node n's chosen list entry: counts summed from the nearer end. */
+  private codeBlockStart(n: number): number {
+    const at = this.nListAt[n];
     const k = this.bAux[n];
-    const code = this.lCode[k];
-    const cnt = this.lCount[k];
-    const g = this.lG[k];
-    const h = this.lH[k];
-    const lists = [this.lCode, this.lStart, this.lCount, this.lG, this.lH] as const;
-    if (this.nStart[a] === s) {
-      // Block moved to the front: B's list starts cnt later; entries before k shift by cnt.
-      for (const arr of lists) arr.copyWithin(s + cnt + k - s, k + 1, s + len);
-      for (const arr of lists) arr.copyWithin(s + cnt, s, k);
-      for (let i = s + cnt; i < s + cnt + (k - s); i++) this.lStart[i] += cnt;
-    } else {
-      // Block moved to the back: entries after k move up one and their rows cnt earlier.
-      for (const arr of lists) arr.copyWithin(k, k + 1, s + len);
-      for (let i = k; i < s + len - 1; i++) this.lStart[i] -= cnt;
+    const last = at + this.nListLen[n] - 1;
+    const count = this.lCount;
+    let rows = 0;
+    if (k - at <= last - k) {
+      for (let i = at; i < k; i++) rows += count[i];
+      return this.nStart[n] + rows;
     }
-    const at = this.nStart[a];
-    this.lCode[at] = code;
-    this.lStart[at] = at;
-    this.lCount[at] = cnt;
-    this.lG[at] = g;
-    this.lH[at] = h;
-    this.nListLen[a] = 1;
-    this.nListLen[b] = len - 1;
+    for (let i = k; i <= last; i++) rows += count[i];
+    return this.nEnd[n] - rows;
   }
 
-  /** Children lists after any other split: scan the smaller child, subtract it for the larger. */
+  /**
+   * Children lists after a primary code split: B keeps the parent's list without the chosen
+   * entry, in place; A (the one code) gets one entry after B's region.
+   */
+  private splitListOnCode(n: number, a: number, b: number): void {
+    const at = this.nListAt[n];
+    const len = this.nListLen[n];
+    const k = this.bAux[n];
+    const { lCode, lCount, lG, lH } = this;
+    const code = lCode[k];
+    const cnt = lCount[k];
+    const g = lG[k];
+    const h = lH[k];
+    lCode.copyWithin(k, k + 1, at + len);
+    lCount.copyWithin(k, k + 1, at + len);
+    lG.copyWithin(k, k + 1, at + len);
+    lH.copyWithin(k, k + 1, at + len);
+    this.nListAt[b] = at;
+    this.nListLen[b] = len - 1;
+    const aAt = at + this.nEnd[b] - this.nStart[b];
+    lCode[aAt] = code;
+    lCount[aAt] = cnt;
+    lG[aAt] = g;
+    lH[aAt] = h;
+    this.nListAt[a] = aAt;
+    this.nListLen[a] = 1;
+  }
+
+  /**
+   * Children lists after any other split: the smaller child's list is built from its rows (in
+   * the pass that builds its histogram of `histFeature`); the larger child's is the parent's
+   * minus it, merged in place (each entry written at or before the one read).
+   */
   private splitListByMerge(n: number, small: number, large: number, smallCan: boolean, largeCan: boolean, slot: number, histFeature: number): void {
     const codes = this.treeBins[this.primary] as Int32Array;
+    const { lCode, lCount, lG, lH } = this;
+    const at = this.nListAt[n];
+    const len = this.nListLen[n];
+    const smallAt = at + this.nEnd[large] - this.nStart[large];
+    // The small list goes straight to its region unless that region still holds the parent's list.
+    const direct = at + len <= smallAt;
+    const sCode = direct ? lCode : this.sCode;
+    const sCount = direct ? lCount : this.sCount;
+    const sG = direct ? lG : this.sG;
+    const sH = direct ? lH : this.sH;
+    const s0 = direct ? smallAt : 0;
     const ss = this.nStart[small];
+    const se = this.nEnd[small];
     let lenS: number;
     if (histFeature >= 0 && this.treeKeys) {
-      lenS = buildCodeListAndHistogramPacked(this.idx, ss, this.nEnd[small], this.treeKeys, this.ibG, this.ibH, this.sCode, this.sStart, this.sCount, this.sG, this.sH, 0, this.slots[slot], this.histOffset[histFeature], this.range);
-      const span = this.spans[slot];
-      span[2 * histFeature] = this.range[0];
-      span[2 * histFeature + 1] = this.range[1];
+      lenS = buildCodeListAndHistogramPacked(this.idx, ss, se, this.treeKeys, this.ibG, this.ibH, sCode, sCount, sG, sH, s0, this.slots[slot], this.histOffset[histFeature], this.range);
     } else if (histFeature >= 0) {
-      lenS = buildCodeListAndHistogram(this.idx, ss, this.nEnd[small], codes, this.ibG, this.ibH, this.sCode, this.sStart, this.sCount, this.sG, this.sH, 0, this.slots[slot], this.histOffset[histFeature], this.treeBins[histFeature], this.range);
+      lenS = buildCodeListAndHistogram(this.idx, ss, se, codes, this.ibG, this.ibH, sCode, sCount, sG, sH, s0, this.slots[slot], this.histOffset[histFeature], this.treeBins[histFeature], this.range);
+    } else {
+      lenS = buildCodeList(this.idx, ss, se, codes, this.ibG, this.ibH, sCode, sCount, sG, sH, s0);
+    }
+    if (histFeature >= 0) {
       const span = this.spans[slot];
       span[2 * histFeature] = this.range[0];
       span[2 * histFeature + 1] = this.range[1];
-    } else {
-      lenS = buildCodeList(this.idx, ss, this.nEnd[small], codes, this.ibG, this.ibH, this.sCode, this.sStart, this.sCount, this.sG, this.sH, 0);
     }
-    let lenT = 0;
     if (largeCan) {
-      const { lCode, lCount, lG, lH, sCode, sCount, sG, sH, tCode, tStart, tCount, tG, tH } = this;
-      const from = this.nStart[n];
-      const to = from + this.nListLen[n];
-      let pos = this.nStart[large];
-      let k = 0;
-      let nextCode = lenS > 0 ? sCode[0] : -1;
-      for (let e = from; e < to; e++) {
+      const sEnd = s0 + lenS;
+      let k = s0;
+      let nextCode = k < sEnd ? sCode[k] : -1;
+      let w = at;
+      for (let e = at, stop = at + len; e < stop; e++) {
         const c = lCode[e];
         if (c === nextCode) {
           const cnt = lCount[e] - sCount[k];
           if (cnt > 0) {
-            tCode[lenT] = c;
-            tStart[lenT] = pos;
-            tCount[lenT] = cnt;
-            tG[lenT] = lG[e] - sG[k];
-            tH[lenT] = lH[e] - sH[k];
-            pos += cnt;
-            lenT++;
+            lCode[w] = c;
+            lCount[w] = cnt;
+            lG[w] = lG[e] - sG[k];
+            lH[w] = lH[e] - sH[k];
+            w++;
           }
           k++;
-          nextCode = k < lenS ? sCode[k] : -1;
+          nextCode = k < sEnd ? sCode[k] : -1;
         } else {
-          const cnt = lCount[e];
-          tCode[lenT] = c;
-          tStart[lenT] = pos;
-          tCount[lenT] = cnt;
-          tG[lenT] = lG[e];
-          tH[lenT] = lH[e];
-          pos += cnt;
-          lenT++;
+          lCode[w] = c;
+          lCount[w] = lCount[e];
+          lG[w] = lG[e];
+          lH[w] = lH[e];
+          w++;
         }
       }
-      const at = this.nStart[large];
-      lCode.set(tCode.subarray(0, lenT), at);
-      this.lStart.set(tStart.subarray(0, lenT), at);
-      lCount.set(tCount.subarray(0, lenT), at);
-      lG.set(tG.subarray(0, lenT), at);
-      lH.set(tH.subarray(0, lenT), at);
-      this.nListLen[large] = lenT;
+      this.nListAt[large] = at;
+      this.nListLen[large] = w - at;
     }
     if (smallCan) {
-      this.lCode.set(this.sCode.subarray(0, lenS), ss);
-      this.lStart.set(this.sStart.subarray(0, lenS), ss);
-      this.lCount.set(this.sCount.subarray(0, lenS), ss);
-      this.lG.set(this.sG.subarray(0, lenS), ss);
-      this.lH.set(this.sH.subarray(0, lenS), ss);
+      if (!direct) {
+        lCode.set(sCode.subarray(0, lenS), smallAt);
+        lCount.set(sCount.subarray(0, lenS), smallAt);
+        lG.set(sG.subarray(0, lenS), smallAt);
+        lH.set(sH.subarray(0, lenS), smallAt);
+      }
+      this.nListAt[small] = smallAt;
       this.nListLen[small] = lenS;
     }
   }
@@ -747,6 +755,7 @@ export class TreeGrower {
     this.nG = grow(this.nG, f64);
     this.nH = grow(this.nH, f64);
     this.nSlot = grow(this.nSlot, i32);
+    this.nListAt = grow(this.nListAt, i32);
     this.nListLen = grow(this.nListLen, i32);
     this.bFeature = grow(this.bFeature, i32);
     this.bBin = grow(this.bBin, i32);

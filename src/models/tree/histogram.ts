@@ -67,7 +67,7 @@ export function clearHistogram(hist: Float64Array, offset: number, lo: number, h
 
 /**
  * Per-code statistics of a node whose rows are ordered by code: one entry per code present
- * (code, first position, row count, gradient sum, hessian sum), written at `at` of the list
+ * (code, row count, gradient sum, hessian sum), in code order, written at `at` of the list
  * arrays. O(rows in node), whatever the number of categories. Returns the entry count.
  */
 export function buildCodeList(
@@ -78,7 +78,6 @@ export function buildCodeList(
   grad: Float64Array,
   hess: Float64Array,
   lCode: Int32Array,
-  lStart: Int32Array,
   lCount: Int32Array,
   lG: Float64Array,
   lH: Float64Array,
@@ -103,7 +102,6 @@ export function buildCodeList(
       prev = c;
       first = i;
       lCode[k] = c;
-      lStart[k] = i;
       g = 0;
       h = 0;
     }
@@ -131,7 +129,6 @@ export function buildCodeListAndHistogram(
   grad: Float64Array,
   hess: Float64Array,
   lCode: Int32Array,
-  lStart: Int32Array,
   lCount: Int32Array,
   lG: Float64Array,
   lH: Float64Array,
@@ -163,7 +160,6 @@ export function buildCodeListAndHistogram(
       prev = c;
       first = i;
       lCode[k] = c;
-      lStart[k] = i;
       g = 0;
       h = 0;
     }
@@ -199,7 +195,6 @@ export function buildCodeListAndHistogramPacked(
   grad: Float64Array,
   hess: Float64Array,
   lCode: Int32Array,
-  lStart: Int32Array,
   lCount: Int32Array,
   lG: Float64Array,
   lH: Float64Array,
@@ -215,7 +210,63 @@ export function buildCodeListAndHistogramPacked(
   let h = 0;
   let lo = 0x7fffffff;
   let hi = -1;
-  for (let i = start; i < end; i++) {
+  let i = start;
+  // Two rows per iteration: V8 re-checks each typed array once per iteration, not per row.
+  for (; i + 1 < end; i += 2) {
+    const j0 = idx[i];
+    const j1 = idx[i + 1];
+    const key0 = keys[j0];
+    const key1 = keys[j1];
+    const g0 = grad[j0];
+    const g1 = grad[j1];
+    const h0 = hess[j0];
+    const h1 = hess[j1];
+    const c0 = key0 >> 8;
+    const c1 = key1 >> 8;
+    if (c0 !== prev) {
+      if (k >= at) {
+        lCount[k] = i - first;
+        lG[k] = g;
+        lH[k] = h;
+      }
+      k++;
+      prev = c0;
+      first = i;
+      lCode[k] = c0;
+      g = 0;
+      h = 0;
+    }
+    g += g0;
+    h += h0;
+    if (c1 !== prev) {
+      lCount[k] = i + 1 - first;
+      lG[k] = g;
+      lH[k] = h;
+      k++;
+      prev = c1;
+      first = i + 1;
+      lCode[k] = c1;
+      g = 0;
+      h = 0;
+    }
+    g += g1;
+    h += h1;
+    const b0 = key0 & 0xff;
+    const q0 = offset + 3 * b0;
+    hist[q0] += g0;
+    hist[q0 + 1] += h0;
+    hist[q0 + 2] += 1;
+    const b1 = key1 & 0xff;
+    const q1 = offset + 3 * b1;
+    hist[q1] += g1;
+    hist[q1 + 1] += h1;
+    hist[q1 + 2] += 1;
+    if (b0 < lo) lo = b0;
+    if (b0 > hi) hi = b0;
+    if (b1 < lo) lo = b1;
+    if (b1 > hi) hi = b1;
+  }
+  if (i < end) {
     const j = idx[i];
     const key = keys[j];
     const c = key >> 8;
@@ -231,7 +282,6 @@ export function buildCodeListAndHistogramPacked(
       prev = c;
       first = i;
       lCode[k] = c;
-      lStart[k] = i;
       g = 0;
       h = 0;
     }

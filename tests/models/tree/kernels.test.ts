@@ -56,8 +56,8 @@ describe('histogram kernels', () => {
     const idx = Int32Array.from({ length: n }, (_, i) => i).filter(() => rng.float() < 0.5);
     const L = () => new Int32Array(n);
     const F = () => new Float64Array(n);
-    const [code, start, count, lg, lh] = [L(), L(), L(), F(), F()];
-    const len = buildCodeList(idx, 0, idx.length, codes, g, h, code, start, count, lg, lh, 5);
+    const [code, count, lg, lh] = [L(), L(), F(), F()];
+    const len = buildCodeList(idx, 0, idx.length, codes, g, h, code, count, lg, lh, 5);
     const ref = new Map<number, { n: number; g: number; h: number }>();
     for (const j of idx) {
       const e = ref.get(codes[j]) ?? { n: 0, g: 0, h: 0 };
@@ -67,12 +67,16 @@ describe('histogram kernels', () => {
       ref.set(codes[j], e);
     }
     expect(len).toBe(ref.size);
+    // Entries in code order: each entry's block starts where the previous entries' rows end.
+    let first = 0;
     for (let k = 5; k < 5 + len; k++) {
       const e = ref.get(code[k])!;
       expect(count[k]).toBe(e.n);
       expect(lg[k]).toBeCloseTo(e.g, 10);
       expect(lh[k]).toBeCloseTo(e.h, 10);
-      expect(codes[idx[start[k]]]).toBe(code[k]);
+      expect(codes[idx[first]]).toBe(code[k]);
+      if (k > 5) expect(code[k]).toBeGreaterThan(code[k - 1]);
+      first += count[k];
     }
   });
 
@@ -81,19 +85,19 @@ describe('histogram kernels', () => {
     const codes = Int32Array.from({ length: 700 }, () => rng.below(20000)).sort();
     const keys = Int32Array.from(codes, (c, j) => (c << 8) | bins[j]);
     const idx = Int32Array.from({ length: 700 }, (_, i) => i).filter(() => rng.float() < 0.7);
-    const lists = () => [new Int32Array(700), new Int32Array(700), new Int32Array(700), new Float64Array(700), new Float64Array(700)] as const;
-    const [c1, s1, n1, g1, h1] = lists();
-    const [c2, s2, n2, g2, h2] = lists();
+    const lists = () => [new Int32Array(700), new Int32Array(700), new Float64Array(700), new Float64Array(700)] as const;
+    const [c1, n1, g1, h1] = lists();
+    const [c2, n2, g2, h2] = lists();
     const hist1 = new Float64Array(3 * 256 + 3);
     const hist2 = new Float64Array(3 * 256 + 3);
     const r1 = new Int32Array(2);
     const r2 = new Int32Array(2);
-    const len1 = buildCodeListAndHistogram(idx, 3, idx.length, codes, g, h, c1, s1, n1, g1, h1, 1, hist1, 3, bins, r1);
-    const len2 = buildCodeListAndHistogramPacked(idx, 3, idx.length, keys, g, h, c2, s2, n2, g2, h2, 1, hist2, 3, r2);
+    const len1 = buildCodeListAndHistogram(idx, 3, idx.length, codes, g, h, c1, n1, g1, h1, 1, hist1, 3, bins, r1);
+    const len2 = buildCodeListAndHistogramPacked(idx, 3, idx.length, keys, g, h, c2, n2, g2, h2, 1, hist2, 3, r2);
     expect(len2).toBe(len1);
     expect(Array.from(r2)).toEqual(Array.from(r1));
     expect(Array.from(hist2)).toEqual(Array.from(hist1));
-    for (const [a, b] of [[c1, c2], [s1, s2], [n1, n2], [g1, g2], [h1, h2]] as const) {
+    for (const [a, b] of [[c1, c2], [n1, n2], [g1, g2], [h1, h2]] as const) {
       expect(Array.from(b.subarray(0, 1 + len1))).toEqual(Array.from(a.subarray(0, 1 + len1)));
     }
     hist1.fill(0);
@@ -112,26 +116,54 @@ describe('histogram kernels', () => {
     }
   });
 
+  it('the packed-key kernels agree with the separate-array kernels for every row count (unrolled loops)', () => {
+    const { rng, bins, g, h } = randomProblem(6, 64, 12);
+    const codes = Int32Array.from({ length: 64 }, () => rng.below(9)).sort();
+    const keys = Int32Array.from(codes, (c, j) => (c << 8) | bins[j]);
+    const idx = Int32Array.from({ length: 64 }, (_, i) => i);
+    for (let end = 2; end <= 12; end++) {
+      const lists = () => [new Int32Array(64), new Int32Array(64), new Float64Array(64), new Float64Array(64)] as const;
+      const [c1, n1, g1, h1] = lists();
+      const [c2, n2, g2, h2] = lists();
+      const hist1 = new Float64Array(36);
+      const hist2 = new Float64Array(36);
+      const r1 = new Int32Array(2);
+      const r2 = new Int32Array(2);
+      const len1 = buildCodeListAndHistogram(idx, 2, end, codes, g, h, c1, n1, g1, h1, 0, hist1, 0, bins, r1);
+      const len2 = buildCodeListAndHistogramPacked(idx, 2, end, keys, g, h, c2, n2, g2, h2, 0, hist2, 0, r2);
+      expect(len2).toBe(len1);
+      expect(Array.from(hist2)).toEqual(Array.from(hist1));
+      expect(Array.from(r2)).toEqual(Array.from(r1));
+      for (const [a, b] of [[c1, c2], [n1, n2], [g1, g2], [h1, h2]] as const) expect(Array.from(b)).toEqual(Array.from(a));
+      const idx1 = idx.slice();
+      const idx2 = idx.slice();
+      const m1 = partitionByThreshold(idx1, new Int32Array(64), 1, end, bins, 5, 11, true);
+      const m2 = partitionByKeyThreshold(idx2, new Int32Array(64), 1, end, keys, 5, 11, true);
+      expect(m2).toBe(m1);
+      expect(Array.from(idx2)).toEqual(Array.from(idx1));
+    }
+  });
+
   it('the fused code-list + histogram pass equals the two separate kernels bit for bit', () => {
     const { rng, bins, g, h } = randomProblem(4, 600, 30);
     const codes = Int32Array.from({ length: 600 }, () => rng.below(70)).sort();
     const idx = Int32Array.from({ length: 600 }, (_, i) => i).filter(() => rng.float() < 0.7);
-    const lists = () => [new Int32Array(600), new Int32Array(600), new Int32Array(600), new Float64Array(600), new Float64Array(600)] as const;
-    const [c1, s1, n1, g1, h1] = lists();
-    const [c2, s2, n2, g2, h2] = lists();
+    const lists = () => [new Int32Array(600), new Int32Array(600), new Float64Array(600), new Float64Array(600)] as const;
+    const [c1, n1, g1, h1] = lists();
+    const [c2, n2, g2, h2] = lists();
     const hist1 = new Float64Array(3 * 30 + 3);
     const hist2 = new Float64Array(3 * 30 + 3);
     const r1 = new Int32Array(2);
     const r2 = new Int32Array(2);
     const start = 7;
     const end = idx.length - 5;
-    const len1 = buildCodeList(idx, start, end, codes, g, h, c1, s1, n1, g1, h1, 2);
+    const len1 = buildCodeList(idx, start, end, codes, g, h, c1, n1, g1, h1, 2);
     buildHistogram(hist1, 3, idx, start, end, bins, g, h, r1);
-    const len2 = buildCodeListAndHistogram(idx, start, end, codes, g, h, c2, s2, n2, g2, h2, 2, hist2, 3, bins, r2);
+    const len2 = buildCodeListAndHistogram(idx, start, end, codes, g, h, c2, n2, g2, h2, 2, hist2, 3, bins, r2);
     expect(len2).toBe(len1);
     expect(Array.from(r2)).toEqual(Array.from(r1));
     expect(Array.from(hist2)).toEqual(Array.from(hist1));
-    for (const [a, b] of [[c1, c2], [s1, s2], [n1, n2], [g1, g2], [h1, h2]] as const) {
+    for (const [a, b] of [[c1, c2], [n1, n2], [g1, g2], [h1, h2]] as const) {
       expect(Array.from(b.subarray(0, 2 + len1))).toEqual(Array.from(a.subarray(0, 2 + len1)));
     }
   });
@@ -185,8 +217,8 @@ describe('split kernels', () => {
       const idx = Int32Array.from({ length: n }, (_, i) => i);
       const L = () => new Int32Array(n);
       const F = () => new Float64Array(n);
-      const [code, start, count, lg, lh] = [L(), L(), L(), F(), F()];
-      const len = buildCodeList(idx, 0, n, codes, g, h, code, start, count, lg, lh, 0);
+      const [code, count, lg, lh] = [L(), L(), F(), F()];
+      const len = buildCodeList(idx, 0, n, codes, g, h, code, count, lg, lh, 0);
       let G = 0;
       for (const v of g) G += v;
       const best = new Float64Array(BEST_SIZE);
