@@ -50,15 +50,51 @@ export function growForestTrees(data: BinnedDataset, y: Float64Array, plan: Fore
   const { ibPos, ibG, ibH } = grower;
   return indices.map((t) => {
     const rng = bootstrapCounts(plan, n, t, counts);
-    let m = 0;
-    // Branch-free compaction: every row is written, only in-bag rows advance the cursor.
-    for (let k = 0; k < n; k++) {
-      const c = counts[k];
-      ibPos[m] = k;
-      ibG[m] = -c * yOrdered[k];
-      ibH[m] = c;
-      m += Number(c !== 0);
-    }
-    return grower.grow(m, plan.grow, rng);
+    return grower.grow(compactInBag(counts, yOrdered, ibPos, ibG, ibH), plan.grow, rng);
   });
+}
+
+/**
+ * In-bag rows of one tree: positions with a non-zero count, g = -count * y, h = count. Returns
+ * their number. Branch-free (every row is written, only in-bag rows advance the cursor) and
+ * four rows per iteration (V8 re-checks each typed array once per iteration, not per row).
+ */
+function compactInBag(counts: Int32Array, y: Float64Array, ibPos: Int32Array, ibG: Float64Array, ibH: Float64Array): number {
+  const n = counts.length;
+  let m = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    const c0 = counts[k];
+    const c1 = counts[k + 1];
+    const c2 = counts[k + 2];
+    const c3 = counts[k + 3];
+    const y0 = y[k];
+    const y1 = y[k + 1];
+    const y2 = y[k + 2];
+    const y3 = y[k + 3];
+    ibPos[m] = k;
+    ibG[m] = -c0 * y0;
+    ibH[m] = c0;
+    m += Number(c0 !== 0);
+    ibPos[m] = k + 1;
+    ibG[m] = -c1 * y1;
+    ibH[m] = c1;
+    m += Number(c1 !== 0);
+    ibPos[m] = k + 2;
+    ibG[m] = -c2 * y2;
+    ibH[m] = c2;
+    m += Number(c2 !== 0);
+    ibPos[m] = k + 3;
+    ibG[m] = -c3 * y3;
+    ibH[m] = c3;
+    m += Number(c3 !== 0);
+  }
+  for (; k < n; k++) {
+    const c = counts[k];
+    ibPos[m] = k;
+    ibG[m] = -c * y[k];
+    ibH[m] = c;
+    m += Number(c !== 0);
+  }
+  return m;
 }
