@@ -191,8 +191,41 @@ export function scanCodeList(
   const end = from + len;
   // Score sum (left + right) to beat; a split must at least not lose against the parent.
   let target = Math.max(best[BEST_GAIN], 0) + parentScore;
+  // Size constraints, checked only for a candidate that would win.
+  const codeFits = (e: number, den: number, hL: number): boolean => {
+    const nL = lCount[e];
+    return nL >= minLeaf && nL <= maxLeft && den > 0 && hL >= minChildWeight && H - hL >= minChildWeight && lCode[e] !== unknownCode;
+  };
   let pick = -1;
-  for (let e = from; e < end; e++) {
+  let e = from;
+  // Two entries per iteration (V8 re-checks each typed array once per iteration, not per entry).
+  for (; e + 1 < end; e += 2) {
+    const hL0 = lH[e];
+    const gL0 = lG[e];
+    const hL1 = lH[e + 1];
+    const gL1 = lG[e + 1];
+    const a0 = Math.max(Math.abs(gL0) - alpha, 0);
+    const b0 = Math.max(Math.abs(G - gL0) - alpha, 0);
+    const d10 = hL0 + lambda;
+    const d20 = H - hL0 + lambda;
+    const num0 = a0 * a0 * d20 + b0 * b0 * d10;
+    const den0 = d10 * d20;
+    if (num0 > target * den0 && codeFits(e, den0, hL0)) {
+      target = num0 / den0;
+      pick = e;
+    }
+    const a1 = Math.max(Math.abs(gL1) - alpha, 0);
+    const b1 = Math.max(Math.abs(G - gL1) - alpha, 0);
+    const d11 = hL1 + lambda;
+    const d21 = H - hL1 + lambda;
+    const num1 = a1 * a1 * d21 + b1 * b1 * d11;
+    const den1 = d11 * d21;
+    if (num1 > target * den1 && codeFits(e + 1, den1, hL1)) {
+      target = num1 / den1;
+      pick = e + 1;
+    }
+  }
+  if (e < end) {
     const hL = lH[e];
     const gL = lG[e];
     const a = Math.max(Math.abs(gL) - alpha, 0);
@@ -201,9 +234,7 @@ export function scanCodeList(
     const d2 = H - hL + lambda;
     const num = a * a * d2 + b * b * d1;
     const den = d1 * d2;
-    if (num > target * den) {
-      const nL = lCount[e];
-      if (nL < minLeaf || nL > maxLeft || den <= 0 || hL < minChildWeight || H - hL < minChildWeight || lCode[e] === unknownCode) continue;
+    if (num > target * den && codeFits(e, den, hL)) {
       target = num / den;
       pick = e;
     }
