@@ -2,8 +2,9 @@ import { ArtifactError } from '../../core/errors.js';
 import { type JsonValue, type ModelArtifact, checkHeader, makeHeader, requireArray } from '../artifact.js';
 import type { Model, ModelInput } from '../types.js';
 import type { BinnedDataset } from '../tree/binning.js';
-import { type ForestArrays, predictTrees } from '../tree/tree.js';
+import { CompiledForest } from '../tree/compiled.js';
 import { RowRouter } from '../tree/route.js';
+import { type ForestArrays, predictTrees } from '../tree/tree.js';
 import { type FeatureSchema, predictionRows, primaryOf } from './input.js';
 
 /** Importance of one feature: how often it splits and the total gain of its splits. */
@@ -30,6 +31,9 @@ export class TreeEnsembleModel implements Model<ModelInput> {
   readonly scale: number;
   /** Learned extras kept in the artifact (OOB score, best iteration, ...). */
   readonly info: Readonly<Record<string, JsonValue>>;
+  /** Lookup-table form of the trees for raw values and for bins, built once enough rows ask. */
+  private compiled: { raw?: CompiledForest; binned?: CompiledForest } = {};
+  private rowsPredicted = 0;
 
   constructor(
     kind: string,
@@ -64,18 +68,54 @@ export class TreeEnsembleModel implements Model<ModelInput> {
   predictFirst(X: ModelInput | BinnedDataset, nTrees: number): Float64Array {
     const { x, nRows, binned } = predictionRows(this.kind, X, this.schema);
     const out = new Float64Array(nRows);
-    const t = this.trees;
     const k = Math.max(0, Math.min(nTrees, this.nTrees));
+    const compiled = this.compiledFor(binned, nRows);
+    if (compiled) {
+      const ranks = compiled.ranks(x, nRows);
+      let router: RowRouter | undefined;
+      // Runs of trees with tables, and of trees too large for one, in tree order.
+      for (let t = 0; t < k; ) {
+        const tabled = compiled.tables[t] !== null;
+        let end = t + 1;
+        while (end < k && (compiled.tables[end] !== null) === tabled) end++;
+        if (tabled) compiled.addTrees(ranks, nRows, t, end, out);
+        else router = this.walkTrees(x, nRows, binned, t, end, out, router);
+        t = end;
+      }
+    } else {
+      this.walkTrees(x, nRows, binned, 0, k, out, undefined);
+    }
+    for (let i = 0; i < nRows; i++) out[i] = this.base + this.scale * out[i];
+    return out;
+  }
+
+  /**
+   * The trees as lookup tables, built once the model has predicted enough rows for the build
+   * (tens of milliseconds for a hundred trees) to pay off. Every kernel gives the same sums.
+   */
+  private compiledFor(binned: boolean, nRows: number): CompiledForest | undefined {
+    const key = binned ? 'binned' : 'raw';
+    this.rowsPredicted += nRows;
+    if (this.compiled[key] === undefined && this.rowsPredicted >= COMPILE_AFTER_ROWS) {
+      const t = this.trees;
+      this.compiled[key] = new CompiledForest(t, binned ? t.binLo : t.lo, binned ? t.binHi : t.hi, this.nFeatures);
+    }
+    return this.compiled[key];
+  }
+
+  /** out += outputs of trees [from, to) by routing rows (when it pays) or walking them. */
+  private walkTrees(x: Float64Array, nRows: number, binned: boolean, from: number, to: number, out: Float64Array, router: RowRouter | undefined): RowRouter | undefined {
+    const t = this.trees;
     const lo = binned ? t.binLo : t.lo;
     const hi = binned ? t.binHi : t.hi;
     const primary = primaryOf(this.schema);
     if (RowRouter.worthIt(nRows, primary)) {
-      new RowRouter(x, nRows, this.nFeatures, primary).addTrees(t.feature, lo, hi, t.child, t.value, t.roots, 0, k, 1, out);
-    } else {
-      predictTrees(t.feature, lo, hi, t.child, t.value, t.roots, 0, k, x, nRows, this.nFeatures, 1, out);
+      const r = router ?? new RowRouter(x, nRows, this.nFeatures, primary);
+      r.addTrees(t.feature, lo, hi, t.child, t.value, t.roots, from, to, 1, out);
+      return r;
     }
-    for (let i = 0; i < nRows; i++) out[i] = this.base + this.scale * out[i];
-    return out;
+    predictTrees(t.feature, lo, hi, t.child, t.value, t.roots, from, to, x, nRows, this.nFeatures, 1, out);
+    return router;
   }
 
   /** Split count and gain per feature, in feature order. */
@@ -154,6 +194,9 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     return new TreeEnsembleModel(header.kind, header.params, schema, trees, state.base, state.scale, info);
   }
 }
+
+/** Rows a model predicts (over all calls) before it builds its lookup tables. */
+const COMPILE_AFTER_ROWS = 16_384;
 
 /** Structural checks so a corrupt artifact fails on load, not with a wild read in predict. */
 function checkTrees(kind: string, t: ForestArrays, nFeatures: number): void {

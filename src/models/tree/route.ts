@@ -55,7 +55,10 @@ export class RowRouter {
     return primary >= 0 && nRows >= 256;
   }
 
-  /** out[row] += scale x sum of the outputs of trees [from, to). */
+  /**
+   * out[row] += scale x output, for each tree of [from, to) in turn: the very sums (in the same
+   * order) a walk of each row down each tree gives.
+   */
   addTrees(
     feature: Int32Array,
     lo: Float64Array,
@@ -68,11 +71,13 @@ export class RowRouter {
     scale: number,
     out: Float64Array,
   ): void {
-    const sums = this.sums;
-    sums.fill(0);
-    for (let t = from; t < to; t++) this.routeTree(feature, lo, hi, child, value, roots[t]);
-    const order = this.order;
-    for (let k = 0; k < this.nRows; k++) out[order[k]] += scale * sums[k];
+    const { sums, order } = this;
+    for (let t = from; t < to; t++) {
+      // Each tree's outputs land in `sums` (0 + v is v) before they are added to out.
+      sums.fill(0);
+      this.routeTree(feature, lo, hi, child, value, roots[t]);
+      for (let k = 0; k < this.nRows; k++) out[order[k]] += scale * sums[k];
+    }
   }
 
   private routeTree(feature: Int32Array, lo: Float64Array, hi: Float64Array, child: Int32Array, value: Float64Array, root: number): void {
@@ -100,13 +105,12 @@ export class RowRouter {
         const col = cols[f];
         const l0 = lo[node];
         const h0 = hi[node];
-        const vA = value[a];
-        const vB = value[a + 1];
-        const d = vA - vB;
+        const b = a + 1;
         for (let i = s; i < e; i++) {
           const j = idx[i];
           const v = col[j];
-          sums[j] += vB + d * (Number(l0 <= v) & Number(v <= h0));
+          // The leaf's own value (not vB + (vA - vB), which can differ in the last bit).
+          sums[j] += value[b - (Number(l0 <= v) & Number(v <= h0))];
         }
         continue;
       }
