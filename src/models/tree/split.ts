@@ -191,11 +191,6 @@ export function scanCodeList(
   const end = from + len;
   // Score sum (left + right) to beat; a split must at least not lose against the parent.
   let target = Math.max(best[BEST_GAIN], 0) + parentScore;
-  // Size constraints, checked only for a candidate that would win.
-  const codeFits = (e: number, den: number, hL: number): boolean => {
-    const nL = lCount[e];
-    return nL >= minLeaf && nL <= maxLeft && den > 0 && hL >= minChildWeight && H - hL >= minChildWeight && lCode[e] !== unknownCode;
-  };
   let pick = -1;
   let e = from;
   // Two entries per iteration (V8 re-checks each typed array once per iteration, not per entry).
@@ -210,7 +205,7 @@ export function scanCodeList(
     const d20 = H - hL0 + lambda;
     const num0 = a0 * a0 * d20 + b0 * b0 * d10;
     const den0 = d10 * d20;
-    if (num0 > target * den0 && codeFits(e, den0, hL0)) {
+    if (num0 > target * den0 && sizesFit(lCount[e], den0, hL0, H, minLeaf, maxLeft, minChildWeight) && lCode[e] !== unknownCode) {
       target = num0 / den0;
       pick = e;
     }
@@ -220,7 +215,7 @@ export function scanCodeList(
     const d21 = H - hL1 + lambda;
     const num1 = a1 * a1 * d21 + b1 * b1 * d11;
     const den1 = d11 * d21;
-    if (num1 > target * den1 && codeFits(e + 1, den1, hL1)) {
+    if (num1 > target * den1 && sizesFit(lCount[e + 1], den1, hL1, H, minLeaf, maxLeft, minChildWeight) && lCode[e + 1] !== unknownCode) {
       target = num1 / den1;
       pick = e + 1;
     }
@@ -234,7 +229,7 @@ export function scanCodeList(
     const d2 = H - hL + lambda;
     const num = a * a * d2 + b * b * d1;
     const den = d1 * d2;
-    if (num > target * den && codeFits(e, den, hL)) {
+    if (num > target * den && sizesFit(lCount[e], den, hL, H, minLeaf, maxLeft, minChildWeight) && lCode[e] !== unknownCode) {
       target = num / den;
       pick = e;
     }
@@ -253,4 +248,9 @@ export function scanCodeList(
     best[BEST_N] = lCount[pick];
     best[BEST_AUX] = pick;
   }
+}
+
+/** The size constraints of a "code vs rest" candidate (checked only for one that would win). */
+function sizesFit(nL: number, den: number, hL: number, H: number, minLeaf: number, maxLeft: number, minChildWeight: number): boolean {
+  return nL >= minLeaf && nL <= maxLeft && den > 0 && hL >= minChildWeight && H - hL >= minChildWeight;
 }
