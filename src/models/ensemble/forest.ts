@@ -163,35 +163,89 @@ function validateForest(kind: string, trees: TreeArrays[], data: BinnedDataset, 
   const name = options.metric ?? 'rmse';
   const metric = metrics.get(name);
   const schema = schemaOf(data);
-  const { x, nRows, binned } = predictionRows(kind, validation.X, schema);
+  const rows = predictionRows(kind, validation.X, schema);
+  const { nRows, binned } = rows;
   if (nRows !== validation.y.length) throw new InvalidInputError(`${kind}: validation X has ${nRows} rows but y has ${validation.y.length}`);
-  const sum = new Float64Array(nRows);
-  const avg = new Float64Array(nRows);
   const F = schema.names.length;
-  // The same kernel choice as the model's predict, so the running sum adds the very same terms.
+  // The same kernel choice as the model's predict (on all rows), so each row's running sum adds
+  // the very same terms in the same order; rows with equal features are routed once.
   const primary = primaryOf(schema);
-  const router = RowRouter.worthIt(nRows, primary) ? new RowRouter(x, nRows, F, primary) : undefined;
+  const routed = RowRouter.worthIt(nRows, primary);
+  const { x, nDistinct, distinctOf } = distinctRows(rows.x, nRows, F);
+  const router = routed ? new RowRouter(x, nDistinct, F, primary) : undefined;
+  const sum = new Float64Array(nDistinct);
+  const avg = new Float64Array(nRows);
   let kept = trees.length;
   for (let t = 0; t < trees.length; t++) {
     const tr = trees[t];
     const lo = binned ? tr.binLo : tr.lo;
     const hi = binned ? tr.binHi : tr.hi;
     if (router) router.addTrees(tr.feature, lo, hi, tr.child, tr.value, ROOT0, 0, 1, 1, sum);
-    else predictTrees(tr.feature, lo, hi, tr.child, tr.value, ROOT0, 0, 1, x, nRows, F, 1, sum);
+    else predictTrees(tr.feature, lo, hi, tr.child, tr.value, ROOT0, 0, 1, x, nDistinct, F, 1, sum);
     if (!options.onIteration) continue;
-    for (let i = 0; i < nRows; i++) avg[i] = sum[i] / (t + 1);
-    if (options.onIteration({ iteration: t + 1, metrics: { [name]: metric.fn(validation.y, avg) } }) === false) {
-      kept = t + 1;
+    const k = t + 1;
+    if (distinctOf) for (let i = 0; i < nRows; i++) avg[i] = sum[distinctOf[i]] / k;
+    else for (let i = 0; i < nRows; i++) avg[i] = sum[i] / k;
+    if (options.onIteration({ iteration: k, metrics: { [name]: metric.fn(validation.y, avg) } }) === false) {
+      kept = k;
       break;
     }
   }
   if (options.output) {
     // What predict computes: base 0 plus scale times the sum of the kept trees, in tree order.
     const scale = forestScale(kept);
-    for (let i = 0; i < nRows; i++) avg[i] = 0 + scale * sum[i];
+    if (distinctOf) for (let i = 0; i < nRows; i++) avg[i] = 0 + scale * sum[distinctOf[i]];
+    else for (let i = 0; i < nRows; i++) avg[i] = 0 + scale * sum[i];
     options.output.validationPrediction = avg;
   }
   return kept;
+}
+
+/**
+ * The distinct rows of row-major `x` (equal bit patterns; e.g. trips with the same zone pair and
+ * distance) and the distinct row of each row. Rows that share features reach the same leaves, so
+ * routing the distinct ones is enough. When fewer than a tenth of the rows repeat, `x` is returned
+ * as it is (distinctOf undefined).
+ */
+export function distinctRows(x: Float64Array, nRows: number, F: number): { x: Float64Array; nDistinct: number; distinctOf: Int32Array | undefined } {
+  const words = new Uint32Array(x.buffer, x.byteOffset, nRows * F * 2);
+  const W = 2 * F;
+  let size = 16;
+  while (size < 2 * nRows) size *= 2;
+  const mask = size - 1;
+  // Open addressing: slot -> distinct row + 1 (0 = empty).
+  const table = new Int32Array(size);
+  const distinctOf = new Int32Array(nRows);
+  const firstRow = new Int32Array(nRows);
+  let nDistinct = 0;
+  for (let i = 0; i < nRows; i++) {
+    const base = i * W;
+    let h = 0x811c9dc5;
+    for (let w = 0; w < W; w++) h = Math.imul(h ^ words[base + w], 0x01000193);
+    h ^= h >>> 15;
+    let slot = h & mask;
+    for (;;) {
+      const d = table[slot];
+      if (d === 0) {
+        table[slot] = nDistinct + 1;
+        firstRow[nDistinct] = i;
+        distinctOf[i] = nDistinct++;
+        break;
+      }
+      const other = firstRow[d - 1] * W;
+      let same = true;
+      for (let w = 0; w < W && same; w++) same = words[other + w] === words[base + w];
+      if (same) {
+        distinctOf[i] = d - 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  if (nDistinct > 0.9 * nRows) return { x, nDistinct: nRows, distinctOf: undefined };
+  const out = new Float64Array(nDistinct * F);
+  for (let d = 0; d < nDistinct; d++) for (let j = 0, from = firstRow[d] * F; j < F; j++) out[d * F + j] = x[from + j];
+  return { x: out, nDistinct, distinctOf };
 }
 
 const ROOT0 = new Int32Array(1);

@@ -3,7 +3,7 @@ import { InvalidParameterError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
 import type { FeatureColumns } from '../../../src/features/matrix.js';
 import { decodeArtifact, encodeArtifact } from '../../../src/models/artifact.js';
-import { ExtraTreesRegressor, RandomForestRegressor } from '../../../src/models/ensemble/forest.js';
+import { ExtraTreesRegressor, RandomForestRegressor, distinctRows } from '../../../src/models/ensemble/forest.js';
 import '../../../src/models/kinds.js';
 import { rmse } from '../../../src/models/metrics/index.js';
 import { loadModelArtifact } from '../../../src/models/registry.js';
@@ -132,10 +132,28 @@ describe('RandomForestRegressor / ExtraTreesRegressor', () => {
     const small = taxiLike(3, 120); // under the size where predict routes rows: row walks
     // Tree models also take validation rows binned with the training cuts.
     const binnedVal = binLike(trained, val.X) as unknown as ModelInput;
+    // Rows that repeat (few zones, whole distances) are routed once per distinct row.
+    const repeated = (n: number) => {
+      const r = taxiLike(4, n);
+      const [zone, distance] = r.X.columns;
+      if (zone.kind !== 'categorical' || distance.kind !== 'numeric') throw new Error('taxiLike columns');
+      const X: FeatureColumns = {
+        ...r.X,
+        columns: [
+          { ...zone, codes: zone.codes.map((c) => c % 40) },
+          { ...distance, values: distance.values.map((v) => Math.min(Math.round(v), 6)) },
+        ],
+      };
+      return { X, y: r.y };
+    };
+    const many = repeated(3000);
+    const few = repeated(200);
     const cases = [
       { name: 'routed rows', X: val.X, y: val.y },
       { name: 'binned rows', X: binnedVal, y: val.y },
       { name: 'walked rows', X: small.X, y: small.y },
+      { name: 'routed repeated rows', X: many.X, y: many.y },
+      { name: 'walked repeated rows', X: few.X, y: few.y },
     ];
     for (const c of cases) {
       for (const stopAt of [Number.POSITIVE_INFINITY, 4]) {
@@ -162,6 +180,31 @@ describe('RandomForestRegressor / ExtraTreesRegressor', () => {
     const untouched: FitOutput = {};
     new RandomForestRegressor({ nEstimators: 2, maxDepth: 3 }).fit(trained, train.y, { output: untouched });
     expect(untouched.validationPrediction).toBeUndefined();
+  });
+
+  it('distinct validation rows: the same partition as a naive grouping by value', () => {
+    const rng = new Rng(9);
+    const F = 3;
+    for (const [n, levels] of [[500, 4], [500, 1000], [1, 1]]) {
+      const x = Float64Array.from({ length: n * F }, (_, k) => (k % F === 2 && rng.float() < 0.1 ? Number.NaN : rng.int(0, levels)));
+      const { x: ux, nDistinct, distinctOf } = distinctRows(x, n, F);
+      const key = (a: Float64Array, i: number) => JSON.stringify(Array.from(a.subarray(i * F, i * F + F), String));
+      const naive = new Map<string, number>();
+      for (let i = 0; i < n; i++) if (!naive.has(key(x, i))) naive.set(key(x, i), naive.size);
+      if (naive.size > 0.9 * n) {
+        // Too few repeats to pay off: the rows are used as they are.
+        expect(distinctOf).toBeUndefined();
+        expect(ux).toBe(x);
+        expect(nDistinct).toBe(n);
+        continue;
+      }
+      expect(nDistinct).toBe(naive.size);
+      const of = distinctOf as Int32Array;
+      for (let i = 0; i < n; i++) {
+        expect(of[i]).toBe(naive.get(key(x, i)));
+        expect(key(ux, of[i])).toBe(key(x, i));
+      }
+    }
   });
 
   it('minImpurityDecrease and maxSamples follow scikit-learn', () => {
