@@ -61,7 +61,7 @@ interface PoolState {
 async function poolSetup(ctx: BenchContext, nWorkers: number): Promise<PoolState> {
   const data = await loadData(ctx);
   const pool = new TrialPool({ nWorkers });
-  await pool.warm();
+  await pool.warm(data.data);
   return { data, pool };
 }
 

@@ -54,15 +54,23 @@ export class TrialPool {
     return this.piscina.run(task, options);
   }
 
-  /** Start every thread and load its modules now (so a timed search does not pay for it). */
-  async warm(): Promise<void> {
+  /**
+   * Start every thread and load its modules now (so a timed search does not pay for it); with
+   * search data, every thread also opens it (decodes its layout once; the rows stay shared).
+   * Resolves with the ids of the threads warmed.
+   */
+  async warm(data?: SharedSearchData): Promise<number[]> {
+    // A ping holds its thread until every ping has arrived, so each thread gets exactly one.
+    const arrived = sharedArray(Int32Array, 1);
     const ping = (): Promise<TrialTaskResult> => {
       const { port1, port2 } = new MessageChannel();
       port1.close();
-      const task = { warm: true, kindModules: this.kindModules, port: port2 } as unknown as TrialTask;
+      const warm = { threads: this.nWorkers, arrived };
+      const task = { warm, kindModules: this.kindModules, port: port2, ...(data ? { data } : {}) } as unknown as TrialTask;
       return this.run(task);
     };
-    await Promise.all(Array.from({ length: this.nWorkers }, ping));
+    const done = await Promise.all(Array.from({ length: this.nWorkers }, ping));
+    return done.map((r) => r.thread ?? -1);
   }
 
   async close(): Promise<void> {

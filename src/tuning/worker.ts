@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { MessagePort } from 'node:worker_threads';
+import { type MessagePort, threadId } from 'node:worker_threads';
 import { encodeArtifact } from '../models/artifact.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
@@ -30,9 +30,19 @@ export interface TrialTask {
   readonly port: MessagePort;
   /** Modules to import first (they register extra model kinds). */
   readonly kindModules: readonly string[];
-  /** Only load modules and data (pool warm-up). */
-  readonly warm?: boolean;
+  /** Only load modules (and open `data` when given): pool warm-up, one task per thread. */
+  readonly warm?: WarmUp;
 }
+
+export interface WarmUp {
+  /** Threads in the pool: each warm-up task waits (a while at most) until that many arrived. */
+  readonly threads: number;
+  /** arrived[0]: warm-up tasks that reached a thread. */
+  readonly arrived: Int32Array;
+}
+
+/** A thread that gives up waiting for the other warm-up tasks (a thread failed to start). */
+const WARM_WAIT_MS = 30_000;
 
 export interface TrialTaskResult {
   readonly value: number;
@@ -43,6 +53,8 @@ export interface TrialTaskResult {
   /** Iterations the fit ran (reports seen), also after a stop request. */
   readonly iterations: number;
   readonly model?: Uint8Array;
+  /** The thread that ran a warm-up task. */
+  readonly thread?: number;
 }
 
 const loaded = new Map<string, Promise<unknown>>();
@@ -82,7 +94,17 @@ export default async function runTrial(task: TrialTask): Promise<TrialTaskResult
       if (!loaded.has(m)) loaded.set(m, loadModule(m));
       await loaded.get(m);
     }
-    if (task.warm) return { value: 0, metrics: {}, reports: [], fitSeconds: 0, iterations: 0 };
+    if (task.warm) {
+      if (task.data) dataFor(task.data);
+      const { threads, arrived } = task.warm;
+      Atomics.add(arrived, 0, 1);
+      Atomics.notify(arrived, 0);
+      const until = performance.now() + WARM_WAIT_MS;
+      for (let n = Atomics.load(arrived, 0); n < threads && performance.now() < until; n = Atomics.load(arrived, 0)) {
+        Atomics.wait(arrived, 0, n, until - performance.now());
+      }
+      return { value: 0, metrics: {}, reports: [], fitSeconds: 0, iterations: 0, thread: threadId };
+    }
     const data = dataFor(task.data);
     const kind = modelKinds.get(task.kind);
     const metric = metrics.get(task.metric);

@@ -51,6 +51,15 @@ describe('shared search data', () => {
 });
 
 describe('model search on the trial pool', () => {
+  it('warm-up reaches every thread once (modules loaded, search data opened)', async () => {
+    for (let round = 0; round < 2; round++) {
+      const threads = await pool.warm(data);
+      expect(threads.length).toBe(2);
+      expect(new Set(threads).size).toBe(2);
+      expect(threads.every((t) => t > 0)).toBe(true);
+    }
+  });
+
   it('fits on workers; params, values and best trial are identical for 1 and 2 workers', async () => {
     const run = async (nWorkers: number) => {
       const study = new Study({ seed: 5, sampler: 'tpe' });
