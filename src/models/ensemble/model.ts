@@ -70,7 +70,7 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     const out = new Float64Array(nRows);
     const k = Math.max(0, Math.min(nTrees, this.nTrees));
     const compiled = this.compiledFor(binned, nRows);
-    if (compiled) {
+    if (compiled?.tables.some((table) => table !== null)) {
       const ranks = compiled.ranks(x, nRows);
       let router: RowRouter | undefined;
       // Runs of trees with tables, and of trees too large for one, in tree order.
@@ -98,7 +98,15 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     this.rowsPredicted += nRows;
     if (this.compiled[key] === undefined && this.rowsPredicted >= COMPILE_AFTER_ROWS) {
       const t = this.trees;
-      this.compiled[key] = new CompiledForest(t, binned ? t.binLo : t.lo, binned ? t.binHi : t.hi, this.nFeatures);
+      const lo = binned ? t.binLo : t.lo;
+      const hi = binned ? t.binHi : t.hi;
+      // A table costs a few lookups per row and tree; routing, a pass per split it partitions
+      // (chains of code splits are nearly free). Trees left out are routed.
+      const primary = primaryOf(this.schema);
+      const trees = Uint8Array.from(t.roots, (root) =>
+        primary < 0 || RowRouter.partitionsPerRow(t.feature, lo, hi, t.child, t.count, root, primary) >= TABLE_MIN_PARTITIONS ? 1 : 0,
+      );
+      this.compiled[key] = new CompiledForest(t, lo, hi, this.nFeatures, { trees });
     }
     return this.compiled[key];
   }
@@ -197,6 +205,8 @@ export class TreeEnsembleModel implements Model<ModelInput> {
 
 /** Rows a model predicts (over all calls) before it builds its lookup tables. */
 const COMPILE_AFTER_ROWS = 16_384;
+/** A tree gets a table when routing would partition every row at least this often. */
+const TABLE_MIN_PARTITIONS = 2;
 
 /** Structural checks so a corrupt artifact fails on load, not with a wild read in predict. */
 function checkTrees(kind: string, t: ForestArrays, nFeatures: number): void {

@@ -22,29 +22,21 @@ export class CompiledForest {
   readonly tables: (TreeTable | null)[];
   private readonly value: Float64Array;
 
-  constructor(forest: ForestArrays, lo: Float64Array, hi: Float64Array, nFeatures: number, limits: TableLimits = DEFAULT_TABLE_LIMITS) {
+  /** `options.trees`: which trees to compile (default all); the others get no table. */
+  constructor(forest: ForestArrays, lo: Float64Array, hi: Float64Array, nFeatures: number, options: CompileOptions = {}) {
+    const limits = options.limits ?? DEFAULT_TABLE_LIMITS;
+    const wanted = options.trees ?? new Uint8Array(forest.roots.length).fill(1);
     this.nFeatures = nFeatures;
     this.value = forest.value;
-    this.rankers = forestEndpoints(forest.feature, lo, hi, nFeatures).map((e) => new Ranker(e));
-    // Each split's test as a rank interval [L, H] (L > H: no value passes).
-    const n = forest.nNodes;
-    const testLo = new Int32Array(n);
-    const testHi = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const f = forest.feature[i];
-      if (f < 0) continue;
-      const r = this.rankers[f];
-      const ok = !Number.isNaN(lo[i]) && !Number.isNaN(hi[i]);
-      testLo[i] = ok ? r.rank(lo[i]) : 1;
-      testHi[i] = ok ? r.rank(hi[i]) : 0;
-    }
-    const compiler = new TreeCompiler(forest, testLo, testHi, this.rankers, limits.maxCellsPerTree);
+    this.rankers = forestEndpoints(forest, wanted, lo, hi, nFeatures).map((e) => new Ranker(e));
+    const compiler = new TreeCompiler(forest, lo, hi, this.rankers, Math.min(limits.maxCellsPerTree, 1 << 16));
     this.tables = [];
-    let cells = 0;
+    let size = 0;
     for (let t = 0; t < forest.roots.length; t++) {
-      const table = compiler.compile(forest.roots[t]);
-      const fits = table !== null && cells + table.cells.length <= limits.maxCells;
-      if (fits) cells += table.cells.length;
+      const table = wanted[t] ? compiler.compile(forest.roots[t]) : null;
+      const tableSize = table === null ? 0 : table.cells.length + table.maps.reduce((s, m) => s + m.length, 0);
+      const fits = table !== null && size + tableSize <= limits.maxCells;
+      if (fits) size += tableSize;
       this.tables.push(fits ? table : null);
     }
   }
@@ -142,9 +134,17 @@ function sameTwoFeatures(tables: (TreeTable | null)[], t: number, n: number): bo
   return true;
 }
 
-/** Size limits of the tables (cells are 2 bytes each). */
+export interface CompileOptions {
+  /** Per tree: compile it (non-zero) or leave it to another kernel (0). */
+  readonly trees?: ArrayLike<number>;
+  readonly limits?: TableLimits;
+}
+
+/** Size limits of the tables, in 2-byte entries (cells and map entries). */
 export interface TableLimits {
+  /** Cells of one tree's table (at most 65536: cell offsets are 16-bit). */
   readonly maxCellsPerTree: number;
+  /** Cells and map entries of all tables together. */
   readonly maxCells: number;
 }
 
@@ -157,7 +157,7 @@ export interface TreeTable {
   /** The features the tree splits on. */
   readonly features: Int32Array;
   /** Per feature of `features`: rank -> its class times the table stride of that feature. */
-  readonly maps: Int32Array[];
+  readonly maps: Uint16Array[];
   /** Leaf of each class combination, as an offset from the root. */
   readonly cells: Uint16Array;
 }
@@ -226,19 +226,21 @@ export class Ranker {
   }
 }
 
-function forestEndpoints(feature: Int32Array, lo: Float64Array, hi: Float64Array, nFeatures: number): Float64Array[] {
-  const count = new Int32Array(nFeatures);
-  for (let n = 0; n < feature.length; n++) if (feature[n] >= 0) count[feature[n]] += 2;
-  const lists = Array.from(count, (c) => new Float64Array(c));
-  count.fill(0);
-  for (let n = 0; n < feature.length; n++) {
-    const f = feature[n];
-    if (f < 0) continue;
-    lists[f][count[f]++] = lo[n];
-    lists[f][count[f]++] = hi[n];
+function forestEndpoints(forest: ForestArrays, wanted: ArrayLike<number>, lo: Float64Array, hi: Float64Array, nFeatures: number): Float64Array[] {
+  const { feature, roots } = forest;
+  const lists: number[][] = Array.from({ length: nFeatures }, () => []);
+  for (let t = 0; t < roots.length; t++) {
+    if (!wanted[t]) continue;
+    const nodes = treeNodes(forest, roots[t]);
+    for (let j = 0; j < nodes.length; j++) {
+      const n = nodes[j];
+      const f = feature[n];
+      if (f < 0) continue;
+      lists[f].push(lo[n], hi[n]);
+    }
   }
   return lists.map((list) => {
-    const sorted = list.sort();
+    const sorted = Float64Array.from(list).sort();
     let m = 0;
     for (let i = 0; i < sorted.length; i++) {
       const v = sorted[i];
@@ -248,150 +250,210 @@ function forestEndpoints(feature: Int32Array, lo: Float64Array, hi: Float64Array
   });
 }
 
+/** The nodes of the tree under `root`, parents before children. */
+function treeNodes(forest: ForestArrays, root: number): number[] {
+  const nodes = [root];
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k];
+    if (forest.feature[n] >= 0) nodes.push(forest.child[n], forest.child[n] + 1);
+  }
+  return nodes;
+}
+
 /** Compiles the trees of one forest, one at a time, with scratch reused across trees. */
 class TreeCompiler {
   private readonly feature: Int32Array;
   private readonly child: Int32Array;
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
+  private readonly rankers: Ranker[];
+  /** Per node of the tree being compiled: its test as a rank interval [L, H] (L > H: none pass). */
   private readonly testLo: Int32Array;
   private readonly testHi: Int32Array;
-  private readonly rankers: Ranker[];
+  private readonly nRanks: Int32Array;
   private readonly maxCells: number;
   /** Per feature: its index in the current tree's feature list, or -1. */
   private readonly slot: Int32Array;
+  private readonly nodes: Int32Array;
+  // The tree being compiled: its root, per-feature class maps, class counts and strides, cells,
+  // and the box of classes (per feature [boxLo, boxHi]) sent down the tree.
+  private root = 0;
+  private classOf: Uint16Array[] = [];
+  private readonly nClasses: Int32Array;
+  private readonly stride: Int32Array;
+  private cells = new Uint16Array(0);
+  private readonly boxLo: Int32Array;
+  private readonly boxHi: Int32Array;
+  private readonly at: Int32Array;
 
-  constructor(forest: ForestArrays, testLo: Int32Array, testHi: Int32Array, rankers: Ranker[], maxCells: number) {
+  constructor(forest: ForestArrays, lo: Float64Array, hi: Float64Array, rankers: Ranker[], maxCells: number) {
     this.feature = forest.feature;
     this.child = forest.child;
-    this.testLo = testLo;
-    this.testHi = testHi;
+    this.lo = lo;
+    this.hi = hi;
     this.rankers = rankers;
+    this.testLo = new Int32Array(forest.nNodes);
+    this.testHi = new Int32Array(forest.nNodes);
     this.maxCells = maxCells;
-    this.slot = new Int32Array(rankers.length).fill(-1);
+    const F = rankers.length;
+    this.nRanks = Int32Array.from(rankers, (r) => 2 * r.endpoints.length + 2);
+    this.slot = new Int32Array(F).fill(-1);
+    this.nodes = new Int32Array(forest.nNodes);
+    this.nClasses = new Int32Array(F);
+    this.stride = new Int32Array(F);
+    this.boxLo = new Int32Array(F);
+    this.boxHi = new Int32Array(F);
+    this.at = new Int32Array(F);
   }
 
   compile(root: number): TreeTable | null {
-    const { feature, child, testLo, testHi, slot } = this;
-    // The tree's nodes, parents first.
-    const nodes = [root];
-    for (let k = 0; k < nodes.length; k++) {
-      const n = nodes[k];
-      if (feature[n] < 0) continue;
-      if (child[n] + 1 - root >= 1 << 16) return null;
-      nodes.push(child[n], child[n] + 1);
-    }
+    const { feature, child, testLo, testHi, slot, nodes, nClasses } = this;
+    // The tree's nodes, parents first, and the features it splits on.
+    let nNodes = 0;
+    nodes[nNodes++] = root;
     const used: number[] = [];
-    for (const n of nodes) {
+    for (let k = 0; k < nNodes; k++) {
+      const n = nodes[k];
       const f = feature[n];
-      if (f >= 0 && slot[f] < 0) {
+      if (f < 0) continue;
+      if (child[n] + 1 - root >= 1 << 16 || nNodes + 2 > nodes.length) return this.reset(used, null);
+      nodes[nNodes++] = child[n];
+      nodes[nNodes++] = child[n] + 1;
+      if (slot[f] < 0) {
         slot[f] = 0;
         used.push(f);
       }
+      const ok = !Number.isNaN(this.lo[n]) && !Number.isNaN(this.hi[n]);
+      testLo[n] = ok ? this.rankers[f].rank(this.lo[n]) : 1;
+      testHi[n] = ok ? this.rankers[f].rank(this.hi[n]) : 0;
     }
     used.sort((a, b) => a - b);
-    used.forEach((f, k) => {
-      slot[f] = k;
-    });
     const K = used.length;
+    for (let k = 0; k < K; k++) slot[used[k]] = k;
     // Per feature, classes of ranks: a test [L, H] starts a class at L and at H + 1. Ranks in
-    // no test's interval fail every test of the tree alike: they share class 0.
-    const classOf: Int32Array[] = [];
-    const nClasses = new Int32Array(K);
+    // no test's interval fail every test of the tree alike: they share class 0. `events` holds
+    // (rank << 1 | 1) for a start, (rank << 1) for an end, so a sort orders ends first.
+    const events: number[][] = [];
     let size = 1;
-    let fits = true;
-    for (let k = 0; k < K && fits; k++) {
-      const nRanks = 2 * this.rankers[used[k]].endpoints.length + 2;
-      const cover = new Int32Array(nRanks + 1);
-      const start = new Uint8Array(nRanks + 1);
-      for (const n of nodes) {
-        if (feature[n] !== used[k] || testLo[n] > testHi[n]) continue;
-        cover[testLo[n]]++;
-        cover[testHi[n] + 1]--;
-        start[testLo[n]] = 1;
-        start[testHi[n] + 1] = 1;
+    for (let k = 0; k < K; k++) {
+      const f = used[k];
+      const ev: number[] = [];
+      for (let j = 0; j < nNodes; j++) {
+        const n = nodes[j];
+        if (feature[n] !== f || testLo[n] > testHi[n]) continue;
+        ev.push(2 * testLo[n] + 1, 2 * (testHi[n] + 1));
       }
-      const map = new Int32Array(nRanks);
+      ev.sort((a, b) => a - b);
+      // Distinct ranks where a class starts: class count = 1 (class 0) + those inside a test.
       let c = 0;
-      for (let g = 0, depth = 0; g < nRanks; g++) {
-        depth += cover[g];
-        if (depth === 0) map[g] = 0;
-        else map[g] = start[g] === 1 || g === 0 ? ++c : c;
+      for (let j = 0, depth = 0, prev = -1; j < ev.length; j++) {
+        const g = ev[j] >> 1;
+        depth += ev[j] & 1 ? 1 : -1;
+        if (j + 1 < ev.length && ev[j + 1] >> 1 === g) continue;
+        if (depth > 0 && g !== prev) c++;
+        prev = g;
       }
-      classOf.push(map);
+      events.push(ev);
       nClasses[k] = c + 1;
       size *= c + 1;
-      fits = size <= this.maxCells;
+      if (size > this.maxCells) return this.reset(used, null);
     }
-    for (const f of used) slot[f] = -1;
-    if (!fits) return null;
-    const stride = new Int32Array(K);
+    const stride = this.stride;
     for (let k = K - 1, s = 1; k >= 0; k--) {
       stride[k] = s;
       s *= nClasses[k];
     }
-    const cells = new Uint16Array(size);
-    const boxLo = new Int32Array(K);
-    const boxHi = Int32Array.from(nClasses, (c) => c - 1);
-    // Send boxes of classes (per feature an interval [boxLo, boxHi]) down the tree; each leaf
-    // fills the cells of the boxes that reach it.
-    const fill = (n: number): void => {
-      const f = feature[n];
-      if (f < 0) {
-        fillBox(cells, boxLo, boxHi, stride, n - root);
-        return;
+    // Maps rank -> class x stride (below 2^16: the table has at most 2^16 cells), filled range
+    // by range between events.
+    const classOf: Uint16Array[] = [];
+    for (let k = 0; k < K; k++) {
+      const ev = events[k];
+      const map = new Uint16Array(this.nRanks[used[k]]);
+      let c = 0;
+      for (let j = 0, depth = 0; j < ev.length; j++) {
+        const g = ev[j] >> 1;
+        depth += ev[j] & 1 ? 1 : -1;
+        if (j + 1 < ev.length && ev[j + 1] >> 1 === g) continue;
+        const next = j + 1 < ev.length ? ev[j + 1] >> 1 : g;
+        if (depth > 0) map.fill(++c * stride[k], g, next);
       }
-      const k = used.indexOf(f);
-      const a = child[n];
-      const empty = testLo[n] > testHi[n];
-      // Classes of a test's ranks are consecutive (none of them is class 0).
-      const cLo = empty ? nClasses[k] : classOf[k][testLo[n]];
-      const cHi = empty ? nClasses[k] - 1 : classOf[k][testHi[n]];
-      const lo0 = boxLo[k];
-      const hi0 = boxHi[k];
-      if (Math.max(lo0, cLo) <= Math.min(hi0, cHi)) {
-        boxLo[k] = Math.max(lo0, cLo);
-        boxHi[k] = Math.min(hi0, cHi);
-        fill(a);
-      }
-      if (lo0 < cLo) {
-        boxLo[k] = lo0;
-        boxHi[k] = Math.min(hi0, cLo - 1);
-        fill(a + 1);
-      }
-      if (hi0 > cHi) {
-        boxLo[k] = Math.max(lo0, cHi + 1);
-        boxHi[k] = hi0;
-        fill(a + 1);
-      }
-      boxLo[k] = lo0;
-      boxHi[k] = hi0;
-    };
-    fill(root);
-    const maps = classOf.map((m, k) => {
-      for (let g = 0; g < m.length; g++) m[g] *= stride[k];
-      return m;
-    });
-    return { root, features: Int32Array.from(used), maps, cells };
-  }
-}
-
-/** cells[c] = leaf for every cell c in the box. */
-function fillBox(cells: Uint16Array, boxLo: Int32Array, boxHi: Int32Array, stride: Int32Array, leaf: number): void {
-  const K = boxLo.length;
-  if (K === 0) {
-    cells[0] = leaf;
-    return;
-  }
-  const at = boxLo.slice();
-  for (;;) {
-    let base = 0;
-    for (let k = 0; k < K - 1; k++) base += at[k] * stride[k];
-    cells.fill(leaf, base + boxLo[K - 1], base + boxHi[K - 1] + 1);
-    let k = K - 2;
-    while (k >= 0 && at[k] === boxHi[k]) {
-      at[k] = boxLo[k];
-      k--;
+      classOf.push(map);
     }
-    if (k < 0) return;
-    at[k]++;
+    this.root = root;
+    this.classOf = classOf;
+    this.cells = new Uint16Array(size);
+    for (let k = 0; k < K; k++) {
+      this.boxLo[k] = 0;
+      this.boxHi[k] = nClasses[k] - 1;
+    }
+    this.fill(root, K);
+    return this.reset(used, { root, features: Int32Array.from(used), maps: classOf, cells: this.cells });
+  }
+
+  private reset(used: number[], table: TreeTable | null): TreeTable | null {
+    for (const f of used) this.slot[f] = -1;
+    this.classOf = [];
+    this.cells = new Uint16Array(0);
+    return table;
+  }
+
+  /** Send the box down from node n; each leaf fills the cells of the boxes that reach it. */
+  private fill(n: number, K: number): void {
+    const f = this.feature[n];
+    if (f < 0) {
+      this.fillBox(n - this.root, K);
+      return;
+    }
+    const { boxLo, boxHi, testLo, testHi } = this;
+    const k = this.slot[f];
+    const a = this.child[n];
+    const empty = testLo[n] > testHi[n];
+    // The classes of a test's ranks are consecutive (and none of them is class 0).
+    const cLo = empty ? this.nClasses[k] : this.classOf[k][testLo[n]] / this.stride[k];
+    const cHi = empty ? this.nClasses[k] - 1 : this.classOf[k][testHi[n]] / this.stride[k];
+    const lo0 = boxLo[k];
+    const hi0 = boxHi[k];
+    const inLo = lo0 > cLo ? lo0 : cLo;
+    const inHi = hi0 < cHi ? hi0 : cHi;
+    if (inLo <= inHi) {
+      boxLo[k] = inLo;
+      boxHi[k] = inHi;
+      this.fill(a, K);
+    }
+    if (lo0 < cLo) {
+      boxLo[k] = lo0;
+      boxHi[k] = hi0 < cLo - 1 ? hi0 : cLo - 1;
+      this.fill(a + 1, K);
+    }
+    if (hi0 > cHi) {
+      boxLo[k] = lo0 > cHi + 1 ? lo0 : cHi + 1;
+      boxHi[k] = hi0;
+      this.fill(a + 1, K);
+    }
+    boxLo[k] = lo0;
+    boxHi[k] = hi0;
+  }
+
+  /** cells[c] = leaf for every cell c in the box. */
+  private fillBox(leaf: number, K: number): void {
+    const { cells, boxLo, boxHi, stride, at } = this;
+    if (K === 0) {
+      cells[0] = leaf;
+      return;
+    }
+    const last = K - 1;
+    for (let k = 0; k < last; k++) at[k] = boxLo[k];
+    for (;;) {
+      let base = 0;
+      for (let k = 0; k < last; k++) base += at[k] * stride[k];
+      for (let c = base + boxLo[last], end = base + boxHi[last]; c <= end; c++) cells[c] = leaf;
+      let k = last - 1;
+      while (k >= 0 && at[k] === boxHi[k]) {
+        at[k] = boxLo[k];
+        k--;
+      }
+      if (k < 0) return;
+      at[k]++;
+    }
   }
 }

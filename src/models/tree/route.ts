@@ -50,6 +50,26 @@ export class RowRouter {
     this.sums = new Float64Array(nRows);
   }
 
+  /**
+   * How many times routing touches a row of tree `root`, expected per predicted row: the share of
+   * training rows (`count`) reaching each split it partitions row by row, i.e. every split but
+   * "code k" on the primary feature (a binary search and a block move). Without counts, every
+   * split counts in full.
+   */
+  static partitionsPerRow(feature: Int32Array, lo: Float64Array, hi: Float64Array, child: Int32Array, count: Int32Array, root: number, primary: number): number {
+    const total = count[root];
+    let sum = 0;
+    const stack = [root];
+    while (stack.length > 0) {
+      const n = stack.pop() as number;
+      const f = feature[n];
+      if (f < 0) continue;
+      if (!(f === primary && lo[n] === hi[n])) sum += total > 0 ? count[n] / total : 1;
+      stack.push(child[n], child[n] + 1);
+    }
+    return sum;
+  }
+
   /** Whether routing pays off over row walks for this data (a categorical to order by, enough rows). */
   static worthIt(nRows: number, primary: number): boolean {
     return primary >= 0 && nRows >= 256;
@@ -71,16 +91,15 @@ export class RowRouter {
     scale: number,
     out: Float64Array,
   ): void {
-    const { sums, order } = this;
-    for (let t = from; t < to; t++) {
-      // Each tree's outputs land in `sums` (0 + v is v) before they are added to out.
-      sums.fill(0);
-      this.routeTree(feature, lo, hi, child, value, roots[t]);
-      for (let k = 0; k < this.nRows; k++) out[order[k]] += scale * sums[k];
-    }
+    const { sums, order, nRows } = this;
+    // Sums start from out's values (in position order), so each row gets its terms added one
+    // after another, as a walk adds them.
+    for (let k = 0; k < nRows; k++) sums[k] = out[order[k]];
+    for (let t = from; t < to; t++) this.routeTree(feature, lo, hi, child, value, roots[t], scale);
+    for (let k = 0; k < nRows; k++) out[order[k]] = sums[k];
   }
 
-  private routeTree(feature: Int32Array, lo: Float64Array, hi: Float64Array, child: Int32Array, value: Float64Array, root: number): void {
+  private routeTree(feature: Int32Array, lo: Float64Array, hi: Float64Array, child: Int32Array, value: Float64Array, root: number, scale: number): void {
     const { idx, scratch, sums, cols, primary } = this;
     const n = this.nRows;
     for (let k = 0; k < n; k++) idx[k] = k;
@@ -95,7 +114,7 @@ export class RowRouter {
       const node = stack[--top];
       const f = feature[node];
       if (f < 0) {
-        const v = value[node];
+        const v = scale * value[node];
         for (let i = s; i < e; i++) sums[idx[i]] += v;
         continue;
       }
@@ -110,7 +129,7 @@ export class RowRouter {
           const j = idx[i];
           const v = col[j];
           // The leaf's own value (not vB + (vA - vB), which can differ in the last bit).
-          sums[j] += value[b - (Number(l0 <= v) & Number(v <= h0))];
+          sums[j] += scale * value[b - (Number(l0 <= v) & Number(v <= h0))];
         }
         continue;
       }

@@ -138,8 +138,17 @@ describe('CompiledForest (trees as lookup tables)', () => {
     const c = new CompiledForest(trees, trees.lo, trees.hi, F);
     expect(c.tables.map((tb) => tb !== null)).toEqual([true, false, false, true, false]);
     // A forest's tables stop once its budget of cells is spent.
-    const budget = new CompiledForest(trees, trees.lo, trees.hi, F, { maxCellsPerTree: 1 << 16, maxCells: c.tables[0]!.cells.length + 1 });
+    const first = c.tables[0]!;
+    const firstSize = first.cells.length + first.maps.reduce((s, m) => s + m.length, 0);
+    const budget = new CompiledForest(trees, trees.lo, trees.hi, F, { limits: { maxCellsPerTree: 1 << 16, maxCells: firstSize } });
     expect(budget.tables.map((tb) => tb !== null)).toEqual([true, false, false, false, false]);
+    // Trees left out on request get no table.
+    const some = new CompiledForest(trees, trees.lo, trees.hi, F, { trees: [0, 0, 0, 1, 0] });
+    expect(some.tables.map((tb) => tb !== null)).toEqual([false, false, false, true, false]);
+    const probe3 = Float64Array.from({ length: 500 * F }, () => rng.float());
+    const one = new Float64Array(500);
+    predictTrees(trees.feature, trees.lo, trees.hi, trees.child, trees.value, trees.roots, 3, 4, probe3, 500, F, 1, one);
+    expect(Array.from(tabled(some, probe3, 500, 3, 4))).toEqual(Array.from(one));
     // The model's predict: tables for some trees, walks for the others, every term in tree order.
     const model = new TreeEnsembleModel('gradient_boosting', {}, big.schema, trees, 0.25, 1);
     const m = 20_000;
@@ -158,6 +167,30 @@ describe('CompiledForest (trees as lookup tables)', () => {
     for (const o of outs) expect(o).toEqual(Array.from(ref));
     const loaded = TreeEnsembleModel.fromArtifact(decodeArtifact(encodeArtifact(model.toArtifact())), model.kind);
     expect(Array.from(loaded.predict(test.X))).toEqual(Array.from(ref));
+  });
+
+  it('model predict routes chains of code splits and looks up the other trees, in tree order', () => {
+    const both = new RandomForestRegressor({ nEstimators: 3, maxDepth: 10, seed: 2 }).fit(train.X, train.y);
+    const codesOnly: FeatureColumns = { ...train.X, columns: [train.X.columns[0]] };
+    const chains = new RandomForestRegressor({ nEstimators: 3, maxDepth: 10, seed: 3 }).fit(codesOnly, train.y);
+    const trees = concatTrees([sliceTree(both.trees, 0), sliceTree(chains.trees, 0), sliceTree(chains.trees, 1), sliceTree(both.trees, 1), sliceTree(both.trees, 2), sliceTree(chains.trees, 2)]);
+    const passes = Array.from(trees.roots, (root) => RowRouter.partitionsPerRow(trees.feature, trees.lo, trees.hi, trees.child, trees.count, root, 0));
+    // The reference: the share of training rows reaching each split other than "code k".
+    const naivePasses = Array.from(trees.roots, (root, t) => {
+      const end = t + 1 < trees.roots.length ? trees.roots[t + 1] : trees.nNodes;
+      let sum = 0;
+      for (let n = root; n < end; n++) {
+        if (trees.feature[n] >= 0 && !(trees.feature[n] === 0 && trees.lo[n] === trees.hi[n])) sum += trees.count[n] / trees.count[root];
+      }
+      return sum;
+    });
+    passes.forEach((p, t) => expect(p).toBeCloseTo(naivePasses[t], 12));
+    expect(passes.map((p) => p >= 2)).toEqual([true, false, false, true, true, false]);
+    const model = new TreeEnsembleModel('random_forest', {}, both.schema, trees, 0, 1 / 6);
+    const big = mixed(7, 20_000, 300, 330);
+    const { x, nRows } = predictionRows('t', big.X, model.schema);
+    const ref = walked(trees, trees.lo, trees.hi, x, nRows, 2).map((v) => 0 + (1 / 6) * v);
+    expect(Array.from(model.predict(big.X))).toEqual(Array.from(ref));
   });
 
   it('RowRouter adds each leaf value exactly as a walk does', () => {
