@@ -184,7 +184,7 @@ describe('CompiledForest (trees as lookup tables)', () => {
       }
       return sum;
     });
-    passes.forEach((p, t) => expect(p).toBeCloseTo(naivePasses[t], 12));
+    for (const [t, p] of passes.entries()) expect(p).toBeCloseTo(naivePasses[t], 12);
     expect(passes.map((p) => p >= 2)).toEqual([true, false, false, true, true, false]);
     const model = new TreeEnsembleModel('random_forest', {}, both.schema, trees, 0, 1 / 6);
     const big = mixed(7, 20_000, 300, 330);
