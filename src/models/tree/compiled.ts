@@ -227,20 +227,38 @@ export class Ranker {
 }
 
 function forestEndpoints(forest: ForestArrays, wanted: ArrayLike<number>, lo: Float64Array, hi: Float64Array, nFeatures: number): Float64Array[] {
-  const { feature, roots } = forest;
-  const lists: number[][] = Array.from({ length: nFeatures }, () => []);
+  const { feature, child, roots } = forest;
+  // Mark the nodes of the wanted trees, then gather their splits' lo and hi per feature.
+  const mark = new Uint8Array(forest.nNodes);
+  const queue = new Int32Array(forest.nNodes);
   for (let t = 0; t < roots.length; t++) {
-    if (!wanted[t]) continue;
-    const nodes = treeNodes(forest, roots[t]);
-    for (let j = 0; j < nodes.length; j++) {
-      const n = nodes[j];
-      const f = feature[n];
-      if (f < 0) continue;
-      lists[f].push(lo[n], hi[n]);
+    if (!wanted[t] || mark[roots[t]]) continue;
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = roots[t];
+    mark[roots[t]] = 1;
+    while (head < tail) {
+      const n = queue[head++];
+      if (feature[n] < 0) continue;
+      for (let c = child[n]; c <= child[n] + 1; c++) {
+        if (mark[c] || tail >= queue.length) continue;
+        mark[c] = 1;
+        queue[tail++] = c;
+      }
     }
   }
-  return lists.map((list) => {
-    const sorted = Float64Array.from(list).sort();
+  const count = new Int32Array(nFeatures);
+  for (let n = 0; n < forest.nNodes; n++) if (mark[n] && feature[n] >= 0) count[feature[n]] += 2;
+  const lists = Array.from(count, (k) => new Float64Array(k));
+  count.fill(0);
+  for (let n = 0; n < forest.nNodes; n++) {
+    const f = feature[n];
+    if (!mark[n] || f < 0) continue;
+    lists[f][count[f]++] = lo[n];
+    lists[f][count[f]++] = hi[n];
+  }
+  return lists.map((sorted) => {
+    sorted.sort();
     let m = 0;
     for (let i = 0; i < sorted.length; i++) {
       const v = sorted[i];
@@ -250,16 +268,6 @@ function forestEndpoints(forest: ForestArrays, wanted: ArrayLike<number>, lo: Fl
   });
 }
 
-/** The nodes of the tree under `root`, parents before children. */
-function treeNodes(forest: ForestArrays, root: number): number[] {
-  const nodes = [root];
-  for (let k = 0; k < nodes.length; k++) {
-    const n = nodes[k];
-    if (forest.feature[n] >= 0) nodes.push(forest.child[n], forest.child[n] + 1);
-  }
-  return nodes;
-}
-
 /** Compiles the trees of one forest, one at a time, with scratch reused across trees. */
 class TreeCompiler {
   private readonly feature: Int32Array;
@@ -267,7 +275,10 @@ class TreeCompiler {
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
   private readonly rankers: Ranker[];
-  /** Per node of the tree being compiled: its test as a rank interval [L, H] (L > H: none pass). */
+  /**
+   * Per node of the tree being compiled: its test as a rank interval [L, H] (L > H: none pass),
+   * then as an interval of the tree's classes.
+   */
   private readonly testLo: Int32Array;
   private readonly testHi: Int32Array;
   private readonly nRanks: Int32Array;
@@ -333,27 +344,29 @@ class TreeCompiler {
     // Per feature, classes of ranks: a test [L, H] starts a class at L and at H + 1. Ranks in
     // no test's interval fail every test of the tree alike: they share class 0. `events` holds
     // (rank << 1 | 1) for a start, (rank << 1) for an end, so a sort orders ends first.
-    const events: number[][] = [];
+    const events: Int32Array[] = [];
     let size = 1;
     for (let k = 0; k < K; k++) {
       const f = used[k];
-      const ev: number[] = [];
+      let m = 0;
+      for (let j = 0; j < nNodes; j++) if (feature[nodes[j]] === f) m += 2;
+      const ev = new Int32Array(m);
+      m = 0;
       for (let j = 0; j < nNodes; j++) {
         const n = nodes[j];
         if (feature[n] !== f || testLo[n] > testHi[n]) continue;
-        ev.push(2 * testLo[n] + 1, 2 * (testHi[n] + 1));
+        ev[m++] = 2 * testLo[n] + 1;
+        ev[m++] = 2 * (testHi[n] + 1);
       }
-      ev.sort((a, b) => a - b);
+      const sorted = ev.subarray(0, m).sort();
       // Distinct ranks where a class starts: class count = 1 (class 0) + those inside a test.
       let c = 0;
-      for (let j = 0, depth = 0, prev = -1; j < ev.length; j++) {
-        const g = ev[j] >> 1;
-        depth += ev[j] & 1 ? 1 : -1;
-        if (j + 1 < ev.length && ev[j + 1] >> 1 === g) continue;
-        if (depth > 0 && g !== prev) c++;
-        prev = g;
+      for (let j = 0, depth = 0; j < m; j++) {
+        depth += sorted[j] & 1 ? 1 : -1;
+        if (j + 1 < m && sorted[j + 1] >> 1 === sorted[j] >> 1) continue;
+        if (depth > 0) c++;
       }
-      events.push(ev);
+      events.push(sorted);
       nClasses[k] = c + 1;
       size *= c + 1;
       if (size > this.maxCells) return this.reset(used, null);
@@ -368,16 +381,31 @@ class TreeCompiler {
     const classOf: Uint16Array[] = [];
     for (let k = 0; k < K; k++) {
       const ev = events[k];
+      const m = ev.length;
       const map = new Uint16Array(this.nRanks[used[k]]);
       let c = 0;
-      for (let j = 0, depth = 0; j < ev.length; j++) {
+      for (let j = 0, depth = 0; j < m; j++) {
         const g = ev[j] >> 1;
         depth += ev[j] & 1 ? 1 : -1;
-        if (j + 1 < ev.length && ev[j + 1] >> 1 === g) continue;
-        const next = j + 1 < ev.length ? ev[j + 1] >> 1 : g;
-        if (depth > 0) map.fill(++c * stride[k], g, next);
+        if (j + 1 < m && ev[j + 1] >> 1 === g) continue;
+        if (depth > 0) map.fill(++c * stride[k], g, j + 1 < m ? ev[j + 1] >> 1 : g);
       }
       classOf.push(map);
+    }
+    // Tests as class intervals from here on (the classes of a test's ranks are consecutive and
+    // none of them is class 0; an empty test gets [nClasses, nClasses - 1]).
+    for (let j = 0; j < nNodes; j++) {
+      const n = nodes[j];
+      const f = feature[n];
+      if (f < 0) continue;
+      const k = slot[f];
+      if (testLo[n] > testHi[n]) {
+        testLo[n] = nClasses[k];
+        testHi[n] = nClasses[k] - 1;
+      } else {
+        testLo[n] = classOf[k][testLo[n]] / stride[k];
+        testHi[n] = classOf[k][testHi[n]] / stride[k];
+      }
     }
     this.root = root;
     this.classOf = classOf;
@@ -404,13 +432,11 @@ class TreeCompiler {
       this.fillBox(n - this.root, K);
       return;
     }
-    const { boxLo, boxHi, testLo, testHi } = this;
+    const { boxLo, boxHi } = this;
     const k = this.slot[f];
     const a = this.child[n];
-    const empty = testLo[n] > testHi[n];
-    // The classes of a test's ranks are consecutive (and none of them is class 0).
-    const cLo = empty ? this.nClasses[k] : this.classOf[k][testLo[n]] / this.stride[k];
-    const cHi = empty ? this.nClasses[k] - 1 : this.classOf[k][testHi[n]] / this.stride[k];
+    const cLo = this.testLo[n];
+    const cHi = this.testHi[n];
     const lo0 = boxLo[k];
     const hi0 = boxHi[k];
     const inLo = lo0 > cLo ? lo0 : cLo;
