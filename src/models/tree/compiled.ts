@@ -286,10 +286,9 @@ class TreeCompiler {
   /** Per feature: its index in the current tree's feature list, or -1. */
   private readonly slot: Int32Array;
   private readonly nodes: Int32Array;
-  // The tree being compiled: its root, per-feature class maps, class counts and strides, cells,
+  // The tree being compiled: its root, per-feature class counts and strides, cells,
   // and the box of classes (per feature [boxLo, boxHi]) sent down the tree.
   private root = 0;
-  private classOf: Uint16Array[] = [];
   private readonly nClasses: Int32Array;
   private readonly stride: Int32Array;
   private cells = new Uint16Array(0);
@@ -408,7 +407,6 @@ class TreeCompiler {
       }
     }
     this.root = root;
-    this.classOf = classOf;
     this.cells = new Uint16Array(size);
     for (let k = 0; k < K; k++) {
       this.boxLo[k] = 0;
@@ -420,7 +418,6 @@ class TreeCompiler {
 
   private reset(used: number[], table: TreeTable | null): TreeTable | null {
     for (const f of used) this.slot[f] = -1;
-    this.classOf = [];
     this.cells = new Uint16Array(0);
     return table;
   }
