@@ -9,6 +9,7 @@ import { type GrowParams, TreeGrower } from '../tree/grower.js';
 import { RowRouter } from '../tree/route.js';
 import { type TreeArrays, concatTrees, predictTrees } from '../tree/tree.js';
 import { checkTarget, predictionRows, primaryOf, schemaOf, toBinned } from './input.js';
+import { distinctRows } from './distinct-rows.js';
 import { TreeEnsembleModel } from './model.js';
 
 /** Gradient boosting parameters, named after XGBoost / LightGBM (camelCased). */
@@ -110,22 +111,14 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
     const validation = options?.validation;
     const metricName = options?.metric ?? 'rmse';
     const metric = metrics.get(metricName);
-    let router: RowRouter | undefined;
-    let vPred: Float64Array | undefined;
-    let vBinned = false;
-    let vOut: ValidationOutput | undefined;
+    let boostVal: BoostValidation | undefined;
     if (validation) {
       const rows = predictionRows(this.kind, validation.X, schema);
       if (rows.nRows !== validation.y.length) {
         throw new InvalidInputError(`${this.kind}: validation X has ${rows.nRows} rows but y has ${validation.y.length}`);
       }
-      const primary = primaryOf(schema);
-      router = new RowRouter(rows.x, rows.nRows, nFeatures, primary);
-      vBinned = rows.binned;
-      vPred = new Float64Array(rows.nRows).fill(base);
-      if (options?.output) vOut = new ValidationOutput(rows.x, rows.nRows, nFeatures, vBinned, RowRouter.worthIt(rows.nRows, primary), p.earlyStoppingRounds !== null);
+      boostVal = new BoostValidation(rows, nFeatures, primaryOf(schema), base, options?.output ? { keepBest: p.earlyStoppingRounds !== null } : undefined);
     }
-    const root0 = new Int32Array(1);
     const trees: TreeArrays[] = [];
     let bestIteration = -1;
     let bestScore = Number.NaN;
@@ -162,23 +155,22 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
       trees.push(tree);
       grower.addLeafValues(pred, lr);
       if (p.subsample < 1) grower.addOutOfBag(tree, inBag, pred, 1);
-      if (!validation || !router || !vPred) continue;
-      if (vOut) vOut.add(router, tree, vPred);
-      else router.addTrees(tree.feature, vBinned ? tree.binLo : tree.lo, vBinned ? tree.binHi : tree.hi, tree.child, tree.value, root0, 0, 1, 1, vPred);
-      const score = metric.fn(validation.y, vPred);
+      if (!validation || !boostVal) continue;
+      boostVal.add(tree);
+      const score = metric.fn(validation.y, boostVal.pred);
       if (!Number.isFinite(score)) throw new TunekitError('NON_FINITE_METRIC', `${this.kind}: validation ${metricName} is ${score} at round ${it + 1}`);
       history.push(score);
       if (bestIteration < 0 || isBetter(metricName, score, bestScore)) {
         bestScore = score;
         bestIteration = it;
-        vOut?.markBest();
+        boostVal.markBest();
       }
       const keepGoing = options?.onIteration?.({ iteration: it + 1, metrics: { [metricName]: score } });
       if (keepGoing === false) break;
       if (p.earlyStoppingRounds !== null && it - bestIteration >= p.earlyStoppingRounds) break;
     }
     const kept = p.earlyStoppingRounds !== null && bestIteration >= 0 ? trees.slice(0, bestIteration + 1) : trees;
-    if (vOut && options?.output) options.output.validationPrediction = vOut.prediction(base);
+    if (boostVal && options?.output) options.output.validationPrediction = boostVal.prediction();
     const info: Record<string, number | string | null> = { roundsTrained: trees.length };
     if (validation) {
       info.bestIteration = bestIteration + 1;
@@ -190,61 +182,76 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
 }
 
 /**
- * The validation predictions a boosted model's `predict` gives, built round by round beside the
- * running prediction the reports score: predict adds the trees' outputs from zero (with its own
- * kernel choice) and then the base score, so those sums are kept apart from `vPred` (which starts
- * at the base). With early stopping the sum at the best round is kept.
+ * Validation rows scored round by round: `pred` (base + the trees so far, what the reports score)
+ * and, when asked, the predictions `predict` gives for the kept trees. Rows with equal features
+ * are routed once. Predict adds the trees' outputs from zero with its own kernel choice (routed
+ * rows, or row walks for few rows or no categorical) and then the base score, so those sums are
+ * kept apart from `pred`; with early stopping the sum at the best round is kept.
  */
-class ValidationOutput {
-  private readonly sum: Float64Array;
-  /** One tree's outputs (routed rows), added to both sums. */
-  private readonly tree: Float64Array | undefined;
+class BoostValidation {
+  /** base + the outputs of the trees so far, per row. */
+  readonly pred: Float64Array;
+  private readonly nRows: number;
+  private readonly nFeatures: number;
+  private readonly binned: boolean;
+  private readonly base: number;
+  /** The distinct rows (row-major) and the distinct row of each row (undefined: rows as they are). */
+  private readonly x: Float64Array;
+  private readonly nDistinct: number;
+  private readonly distinctOf: Int32Array | undefined;
+  private readonly router: RowRouter;
+  /** One tree's output per distinct row. */
+  private readonly tree: Float64Array;
+  /** Predict's sums per distinct row (when asked for), its kernel, and the best round's copy. */
+  private readonly sum: Float64Array | undefined;
+  private readonly walked: boolean;
   private readonly best: Float64Array | undefined;
   private readonly root0 = new Int32Array(1);
 
-  constructor(
-    private readonly x: Float64Array,
-    private readonly nRows: number,
-    private readonly nFeatures: number,
-    private readonly binned: boolean,
-    /** Whether predict routes rows (RowRouter.worthIt), else it walks rows (predictTrees). */
-    routed: boolean,
-    keepBest: boolean,
-  ) {
-    this.sum = new Float64Array(nRows);
-    this.tree = routed ? new Float64Array(nRows) : undefined;
-    this.best = keepBest ? new Float64Array(nRows) : undefined;
+  constructor(rows: { x: Float64Array; nRows: number; binned: boolean }, nFeatures: number, primary: number, base: number, output: { keepBest: boolean } | undefined) {
+    this.nRows = rows.nRows;
+    this.nFeatures = nFeatures;
+    this.binned = rows.binned;
+    this.base = base;
+    const { x, nDistinct, distinctOf } = distinctRows(rows.x, rows.nRows, nFeatures);
+    this.x = x;
+    this.nDistinct = nDistinct;
+    this.distinctOf = distinctOf;
+    this.router = new RowRouter(x, nDistinct, nFeatures, primary);
+    this.tree = new Float64Array(nDistinct);
+    this.pred = new Float64Array(rows.nRows).fill(base);
+    this.walked = !RowRouter.worthIt(rows.nRows, primary);
+    this.sum = output ? new Float64Array(nDistinct) : undefined;
+    this.best = output?.keepBest ? new Float64Array(nDistinct) : undefined;
   }
 
-  /** Add a tree's outputs to the running prediction `vPred` (as the reports do) and to the sum. */
-  add(router: RowRouter, t: TreeArrays, vPred: Float64Array): void {
+  /** Add a tree's outputs to `pred` (and to predict's sums). */
+  add(t: TreeArrays): void {
     const lo = this.binned ? t.binLo : t.lo;
     const hi = this.binned ? t.binHi : t.hi;
-    const { sum, tree, nRows } = this;
-    if (tree) {
-      // 0 + 1 x s is s exactly: the two sums receive the very terms addTrees would add.
-      tree.fill(0);
-      router.addTrees(t.feature, lo, hi, t.child, t.value, this.root0, 0, 1, 1, tree);
-      for (let i = 0; i < nRows; i++) {
-        vPred[i] += tree[i];
-        sum[i] += tree[i];
-      }
-    } else {
-      router.addTrees(t.feature, lo, hi, t.child, t.value, this.root0, 0, 1, 1, vPred);
-      predictTrees(t.feature, lo, hi, t.child, t.value, this.root0, 0, 1, this.x, nRows, this.nFeatures, 1, sum);
-    }
+    const { tree, pred, sum, distinctOf, nRows } = this;
+    // 0 + 1 x s is s exactly: every row receives the very term a routing of all rows would add.
+    tree.fill(0);
+    this.router.addTrees(t.feature, lo, hi, t.child, t.value, this.root0, 0, 1, 1, tree);
+    if (distinctOf) for (let i = 0; i < nRows; i++) pred[i] += tree[distinctOf[i]];
+    else for (let i = 0; i < nRows; i++) pred[i] += tree[i];
+    if (!sum) return;
+    if (this.walked) predictTrees(t.feature, lo, hi, t.child, t.value, this.root0, 0, 1, this.x, this.nDistinct, this.nFeatures, 1, sum);
+    else for (let d = 0; d < this.nDistinct; d++) sum[d] += tree[d];
   }
 
   /** The round just added is the best so far. */
   markBest(): void {
-    this.best?.set(this.sum);
+    if (this.sum) this.best?.set(this.sum);
   }
 
   /** What predict returns for the kept trees: base + 1 x their summed outputs. */
-  prediction(base: number): Float64Array {
+  prediction(): Float64Array {
     const src = this.best ?? this.sum;
+    if (!src) throw new TunekitError('NO_OUTPUT', 'validation predictions were not asked for');
     const out = new Float64Array(this.nRows);
-    for (let i = 0; i < this.nRows; i++) out[i] = base + 1 * src[i];
+    const { distinctOf, base } = this;
+    for (let i = 0; i < this.nRows; i++) out[i] = base + 1 * src[distinctOf ? distinctOf[i] : i];
     return out;
   }
 }

@@ -86,9 +86,21 @@ describe('GradientBoostingRegressor', () => {
     const dense = { format: 'dense' as const, nRows: 600, nCols: 2, data: Float64Array.from({ length: 1200 }, () => rng.float() * 10) };
     const denseY = Float64Array.from({ length: 600 }, (_, i) => dense.data[2 * i] ** 2 - 3 * dense.data[2 * i + 1]);
     const denseVal = { ...dense, data: dense.data.map((v) => v + 0.5) };
+    // Rows that repeat (few zones, whole distances) are routed once per distinct row.
+    const [zone, distance] = val.X.columns;
+    if (zone.kind !== 'categorical' || distance.kind !== 'numeric') throw new Error('taxiLike columns');
+    const repeated: FeatureColumns = {
+      ...val.X,
+      columns: [
+        { ...zone, codes: zone.codes.map((c) => c % 30) },
+        { ...distance, values: distance.values.map((v) => (Number.isNaN(v) ? v : Math.min(Math.round(v), 6))) },
+      ],
+    };
     const cases = [
       { name: 'routed rows', trainX: train.X, trainY: train.y, X: val.X, y: val.y },
+      { name: 'routed repeated rows', trainX: train.X, trainY: train.y, X: repeated, y: val.y },
       { name: 'walked rows (few)', trainX: train.X, trainY: train.y, X: small.X, y: small.y },
+      { name: 'walked repeated rows', trainX: train.X, trainY: train.y, X: { ...repeated, nRows: 150, columns: repeated.columns.map((col) => (col.kind === 'categorical' ? { ...col, codes: col.codes.subarray(0, 150) } : { ...col, values: col.values.subarray(0, 150) })) }, y: val.y.subarray(0, 150) },
       { name: 'walked rows (no categorical)', trainX: dense, trainY: denseY, X: denseVal, y: denseY },
     ];
     for (const c of cases) {
@@ -98,15 +110,18 @@ describe('GradientBoostingRegressor', () => {
         { nEstimators: 12, maxDepth: 4, subsample: 0.6, earlyStoppingRounds: 50 },
       ]) {
         const output: FitOutput = {};
-        let rounds = 0;
+        const reports: number[] = [];
         const model = new GradientBoostingRegressor(params).fit(c.trainX, c.trainY, {
           validation: { X: c.X, y: c.y },
           output,
-          onIteration: () => void rounds++,
+          onIteration: (r) => void reports.push(r.metrics.rmse),
         });
         const label = `${c.name} ${JSON.stringify(params)}`;
-        if (params.earlyStoppingRounds === 3) expect(model.nTrees, label).toBeLessThan(rounds);
-        expect(Array.from(output.validationPrediction ?? []), label).toEqual(Array.from(model.predict(c.X)));
+        if (params.earlyStoppingRounds === 3) expect(model.nTrees, label).toBeLessThan(reports.length);
+        const pred = model.predict(c.X);
+        expect(Array.from(output.validationPrediction ?? []), label).toEqual(Array.from(pred));
+        // The kept round's report scores the model that predict runs.
+        expect(reports[model.nTrees - 1], label).toBeCloseTo(rmse(c.y, pred), 9);
       }
     }
     // Pruned through onIteration, and without any report callback.
