@@ -32,7 +32,7 @@ export class TreeEnsembleModel implements Model<ModelInput> {
   /** Learned extras kept in the artifact (OOB score, best iteration, ...). */
   readonly info: Readonly<Record<string, JsonValue>>;
   /** Lookup-table form of the trees for raw values and for bins, built once enough rows ask. */
-  private compiled: { raw?: CompiledForest; binned?: CompiledForest } = {};
+  private readonly compiled: { raw?: CompiledForest; binned?: CompiledForest } = {};
   private rowsPredicted = 0;
 
   constructor(
@@ -73,7 +73,7 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     if (compiled?.tables.some((table) => table !== null)) {
       const ranks = compiled.ranks(x, nRows);
       let router: RowRouter | undefined;
-      // Runs of trees with tables, and of trees too large for one, in tree order.
+      // Runs of trees with tables and runs of trees without (routed or walked), in tree order.
       for (let t = 0; t < k; ) {
         const tabled = compiled.tables[t] !== null;
         let end = t + 1;
@@ -91,7 +91,7 @@ export class TreeEnsembleModel implements Model<ModelInput> {
 
   /**
    * The trees as lookup tables, built once the model has predicted enough rows for the build
-   * (tens of milliseconds for a hundred trees) to pay off. Every kernel gives the same sums.
+   * (about 20 ms for a hundred depth-10 trees) to pay off. Every kernel gives the same sums.
    */
   private compiledFor(binned: boolean, nRows: number): CompiledForest | undefined {
     const key = binned ? 'binned' : 'raw';

@@ -12,7 +12,8 @@ import type { ForestArrays } from './tree.js';
  * Then lo = e_a <= v  <=>  rank(v) >= 2a + 1 and v <= hi = e_b  <=>  rank(v) <= 2b + 1 for every
  * v (NaN fails both, as it fails every interval), so a split's test is an interval of ranks and,
  * per tree, of classes: the lookup reaches exactly the leaf a walk from the root would.
- * Trees whose table would be too large are left to another kernel (`tables[t]` is null).
+ * Trees not asked for, or whose table would be too large, are left to another kernel
+ * (`tables[t]` is null).
  */
 export class CompiledForest {
   readonly nFeatures: number;
