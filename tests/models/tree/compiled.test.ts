@@ -59,6 +59,7 @@ describe('Ranker', () => {
     const sets = [
       Float64Array.from([]),
       Float64Array.from([0]),
+      Float64Array.from([-0, 1]),
       Float64Array.from([Number.NEGATIVE_INFINITY, 0.005, 0.25, 0.251, 3, 1e5]),
       Float64Array.from([Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]),
       Float64Array.from({ length: 300 }, (_, k) => k * k * 0.01 - 4).sort(),
