@@ -143,9 +143,10 @@ export const benchmarks: Benchmark[] = [
   {
     group: 'training',
     name: 'training/rf-depth10-100trees-njobs2',
-    description: 'The same forest with fitAsync on 2 worker threads (shared memory; identical model)',
+    description: 'The same forest with fitAsync on 2 worker threads (shared memory; identical model); steady state, after the workers have started and warmed up',
     params: { ...RF_PARAMS, nJobs: 2 },
-    warmup: 1,
+    // Fresh workers start tsx and compile the learner: their first fits are not the steady state.
+    warmup: 3,
     repeat: 5,
     setup: (ctx) => fitState(ctx),
     run: async (state) => {
