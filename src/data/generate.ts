@@ -19,11 +19,11 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import * as arrow from 'apache-arrow';
-import { Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm';
-import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm';
+import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm/esm';
 import { InvalidParameterError } from '../core/errors.js';
 import { Rng, mixSeeds } from '../core/rng.js';
 import { writeInt64 } from './int64.js';
+import { parquetWasm } from './wasm.js';
 import { type ParquetCompression, parquetCodec } from './write.js';
 
 export interface GenerateTaxiOptions {
@@ -412,6 +412,7 @@ async function* parquetChunks(options: GenerateTaxiOptions): AsyncGenerator<Uint
   const { group } = checkOptions(options);
   const codec = parquetCodec('generateTaxi', options.compression ?? 'snappy');
   const batches = generateTaxiBatches(options);
+  const { Table: WasmTable, WriterPropertiesBuilder, transformParquetStream } = await parquetWasm();
   const input = new ReadableStream<WasmRecordBatch>({
     pull(controller) {
       const next = batches.next();

@@ -8,8 +8,9 @@
  */
 import { openAsBlob } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { ParquetFile, wasmMemory } from 'parquet-wasm';
+import type { ParquetFile } from 'parquet-wasm/esm';
 import { DataSourceError } from '../core/errors.js';
+import { parquetWasm, parquetWasmSync } from './wasm.js';
 
 /** A path, several paths (read in order and concatenated), or the bytes of one file. */
 export type ParquetSource = string | readonly string[] | Uint8Array;
@@ -74,6 +75,7 @@ export function sourcesOf(source: ParquetSource): (string | Uint8Array)[] {
 /** Opens a file (footer and schema only), telling missing, not-Parquet and truncated files apart. */
 export async function openParquet(source: string | Uint8Array): Promise<OpenedParquet> {
   const name = typeof source === 'string' ? source : `<${source.byteLength} bytes>`;
+  const started = parquetWasm(); // compiles in the background while the file is checked
   let blob: Blob;
   if (typeof source === 'string') {
     await checkFramePath(source);
@@ -82,6 +84,7 @@ export async function openParquet(source: string | Uint8Array): Promise<OpenedPa
     checkFrame(name, source.byteLength, source.subarray(0, 4), source.subarray(Math.max(0, source.byteLength - 8)));
     blob = new Blob([source]);
   }
+  const { ParquetFile } = await started;
   let file: ParquetFile;
   try {
     file = await ParquetFile.fromFile(blob);
@@ -186,7 +189,7 @@ export async function readRawBatches(opened: OpenedParquet, columns: readonly st
     });
   }
   try {
-    const buffer = wasmMemory().buffer;
+    const buffer = parquetWasmSync().wasmMemory().buffer;
     const view = new DataView(buffer);
     const bytes = new Uint8Array(buffer);
     const names = childSchemas(view, bytes, stream.schemaAddr());
@@ -237,7 +240,7 @@ function childSchemas(view: DataView, bytes: Uint8Array, schema: number): Parque
 function schemaFields(file: ParquetFile): ParquetField[] {
   const ffi = file.schema().intoFFI();
   try {
-    const buffer = wasmMemory().buffer;
+    const buffer = parquetWasmSync().wasmMemory().buffer;
     return childSchemas(new DataView(buffer), new Uint8Array(buffer), ffi.addr());
   } finally {
     ffi.free();

@@ -7,8 +7,8 @@
  * keeps a fresh process fast); `prepareTaxi` does the same on an Arrow table.
  */
 import type * as arrow from 'apache-arrow';
-import { TimeUnit, Type } from 'apache-arrow/enum';
 import { DataSourceError, InvalidInputError, InvalidParameterError } from '../core/errors.js';
+import { ARROW_TIME_UNIT, ARROW_TYPE } from './arrow-ids.js';
 import {
   type ParquetSource,
   ParquetErrorCode,
@@ -266,22 +266,22 @@ function asNumbers(c: RawColumn, n: number): Float64Array {
 // --- Arrow tables -------------------------------------------------------------------------------
 
 const TIMESTAMP_FORMAT: Record<number, string> = {
-  [TimeUnit.SECOND]: 'tss:',
-  [TimeUnit.MILLISECOND]: 'tsm:',
-  [TimeUnit.MICROSECOND]: 'tsu:',
-  [TimeUnit.NANOSECOND]: 'tsn:',
+  [ARROW_TIME_UNIT.SECOND]: 'tss:',
+  [ARROW_TIME_UNIT.MILLISECOND]: 'tsm:',
+  [ARROW_TIME_UNIT.MICROSECOND]: 'tsu:',
+  [ARROW_TIME_UNIT.NANOSECOND]: 'tsn:',
 };
 
 /** An Arrow chunk seen as a raw column (values are offset-adjusted by Arrow JS; bits are not). */
 function rawOf(d: arrow.Data): RawColumn {
   const type = d.type as arrow.DataType;
-  const format = type.typeId === Type.Timestamp ? TIMESTAMP_FORMAT[(type as arrow.Timestamp).unit] : type.typeId === Type.Null ? 'n' : 'number';
-  const values = type.typeId === Type.Null ? undefined : (d.values as RawColumn['values']);
+  const format = (type.typeId as number) === ARROW_TYPE.Timestamp ? TIMESTAMP_FORMAT[(type as arrow.Timestamp).unit] : (type.typeId as number) === ARROW_TYPE.Null ? 'n' : 'number';
+  const values = (type.typeId as number) === ARROW_TYPE.Null ? undefined : (d.values as RawColumn['values']);
   const hasBits = d.nullCount > 0 && d.nullBitmap !== undefined && d.nullBitmap.length > 0;
   return {
     format,
     length: d.length,
-    nullCount: type.typeId === Type.Null ? d.length : d.nullCount,
+    nullCount: (type.typeId as number) === ARROW_TYPE.Null ? d.length : d.nullCount,
     values,
     validity: hasBits ? d.nullBitmap : undefined,
     validityOffset: d.offset,
@@ -294,7 +294,7 @@ function columnIndex(table: arrow.Table, name: string, kind: 'timestamp' | 'numb
     throw new InvalidInputError(`prepareTaxi: column '${name}' is missing (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
   }
   const id = table.schema.fields[idx].type.typeId;
-  const ok = kind === 'timestamp' ? id === Type.Timestamp : id === Type.Int || id === Type.Float || id === Type.Null;
+  const ok = kind === 'timestamp' ? id === ARROW_TYPE.Timestamp : id === ARROW_TYPE.Int || id === ARROW_TYPE.Float || id === ARROW_TYPE.Null;
   if (!ok) throw new InvalidInputError(`prepareTaxi: column '${name}' has type ${table.schema.fields[idx].type}; expected a ${kind} column`);
   return idx;
 }

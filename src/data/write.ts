@@ -1,7 +1,8 @@
 /** Arrow -> Parquet bytes with parquet-wasm (used by the generator and by tests). */
 import * as arrow from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet as wasmWriteParquet } from 'parquet-wasm';
+import { Compression } from 'parquet-wasm/esm';
 import { InvalidParameterError } from '../core/errors.js';
+import { parquetWasmSync } from './wasm.js';
 
 export type ParquetCompression = 'uncompressed' | 'snappy' | 'gzip' | 'zstd' | 'brotli' | 'lz4';
 
@@ -33,6 +34,7 @@ export function parquetCodec(owner: string, compression: ParquetCompression): Co
 
 /** The Parquet bytes of an Arrow table. */
 export function writeParquet(table: arrow.Table, options: WriteParquetOptions = {}): Uint8Array {
+  const { Table: WasmTable, WriterPropertiesBuilder, writeParquet: wasmWriteParquet } = parquetWasmSync();
   let builder = new WriterPropertiesBuilder().setCompression(parquetCodec('writeParquet', options.compression ?? 'snappy'));
   if (options.rowGroupSize !== undefined) {
     if (!Number.isInteger(options.rowGroupSize) || options.rowGroupSize < 1) {

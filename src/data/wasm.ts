@@ -1,0 +1,96 @@
+/**
+ * parquet-wasm, compiled and started once per thread, on first use.
+ *
+ * parquet-wasm's Node entry compiles its 5 MB module synchronously the moment it is imported. Its
+ * web build exposes the same API with the start left to the caller, which lets tunekit:
+ * - cost nothing at import: the module is compiled when Parquet is first read or written;
+ * - compile off the main thread (`WebAssembly.compile`) on the async read paths;
+ * - delay V8's first optimising recompile of the module's functions (see FIRST_TIER_UP_BUDGET).
+ *
+ * Every caller must go through `parquetWasm()` / `parquetWasmSync()` before touching the API.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import * as wasm from 'parquet-wasm/esm';
+
+export type ParquetWasm = typeof wasm;
+
+/** A compiled WebAssembly.Module (opaque here). */
+type WasmModule = object;
+/** The WebAssembly global: Node has it, the project's type libraries (no DOM) do not declare it. */
+const { compile, Module } = (
+  globalThis as unknown as {
+    WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule>; Module: new (bytes: Uint8Array) => WasmModule };
+  }
+).WebAssembly;
+
+/**
+ * V8 runs wasm functions in its baseline compiler (Liftoff) and recompiles hot ones with TurboFan
+ * once a per-function budget of executed code is spent (`--wasm-tiering-budget`, 1.8 M by
+ * default). On one month of taxi data that default sends dozens of large functions (inflate,
+ * decoders) to TurboFan during the first read: 0.1-0.25 s of compile CPU that, on a small machine,
+ * doubles the first read's wall time and is not repaid within it. The module starts with a 55x
+ * larger budget (V8 reads the flag when it compiles and instantiates), so short reads stay in
+ * Liftoff and long ones (millions of rows) still tier up; the flag goes back to V8's default once
+ * the module has started, for every other module and for the budgets renewed after a tier-up.
+ */
+const FIRST_TIER_UP_BUDGET = 100_000_000;
+const V8_DEFAULT_TIER_UP_BUDGET = 1_800_000;
+/** V8 flags by which a user chose wasm tiering themselves: then the flag is left alone. */
+const TIERING_FLAGS = /--(?:wasm[-_]tiering[-_]budget|liftoff[-_]only|no[-_]liftoff|(?:no[-_])?wasm[-_]dynamic[-_]tiering)\b/;
+
+let started = false;
+let starting: Promise<void> | undefined;
+
+/** The started module; compiles off the main thread when this is the first use. */
+export async function parquetWasm(): Promise<ParquetWasm> {
+  if (!started) {
+    starting ??= (async () => {
+      const bytes = await readFile(wasmPath());
+      const restore = raiseFirstBudget();
+      try {
+        start(await compile(bytes));
+      } finally {
+        restore();
+      }
+    })();
+    await starting;
+  }
+  return wasm;
+}
+
+/** The started module, compiling on this thread when needed (for synchronous writers). */
+export function parquetWasmSync(): ParquetWasm {
+  if (!started) {
+    const restore = raiseFirstBudget();
+    try {
+      start(new Module(readFileSync(wasmPath())));
+    } finally {
+      restore();
+    }
+  }
+  return wasm;
+}
+
+function start(module: WasmModule): void {
+  if (started) return;
+  wasm.initSync({ module });
+  started = true;
+}
+
+/** Sets the first tier-up budget (unless the user chose tiering flags); returns the undo. */
+function raiseFirstBudget(): () => void {
+  if (userChoseTiering()) return () => {};
+  setFlagsFromString(`--wasm-tiering-budget=${FIRST_TIER_UP_BUDGET}`);
+  return () => setFlagsFromString(`--wasm-tiering-budget=${V8_DEFAULT_TIER_UP_BUDGET}`);
+}
+
+function userChoseTiering(): boolean {
+  return TIERING_FLAGS.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`);
+}
+
+function wasmPath(): string {
+  return createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm');
+}
