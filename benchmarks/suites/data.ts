@@ -2,7 +2,8 @@
  * The data path: Parquet file -> prepared trips -> CSR matrix + tree columns (PU_DO one-hot +
  * trip_distance, the vectorizer fitted on the month itself).
  *
- * - one real month (January 2021 green, 76,518 rows in the file), warm and in a fresh process;
+ * - one real month (January 2021 green, 76,518 rows in the file), warm and in a fresh process (the
+ *   sources under tsx, and the compiled package under plain node);
  * - three months as the example uses them (fit on January, transform February and March);
  * - the vectorizer alone on three prepared months (the like-for-like of scikit-learn's
  *   DictVectorizer figure);
@@ -10,7 +11,7 @@
  * Without the real files, generated months of the same size stand in (figures say `generated: 1`).
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -85,13 +86,17 @@ function timed<T extends Record<string, number>>(inputRows: number, work: () => 
 
 const runFile = promisify(execFile);
 
-/** The script a fresh process runs: imports, wasm start, read, prepare, vectorise. */
-function coldScript(source: string): string {
-  const url = (p: string) => JSON.stringify(pathToFileURL(path.join(ROOT, p)).href);
-  return `const t0 = performance.now();
-const { readTaxiTrips } = await import(${url('src/data/taxi.ts')});
-const { taxiFeatures } = await import(${url('src/features/taxi.ts')});
-const { DictVectorizer } = await import(${url('src/features/dict-vectorizer.ts')});
+/**
+ * The script a fresh process runs: imports, wasm start, read, prepare, vectorise. `ext` is 'ts'
+ * for the sources under tsx, 'js' for the compiled package in `root`.
+ */
+function coldScript(source: string, root: string, ext: 'ts' | 'js'): string {
+  const url = (p: string) => JSON.stringify(pathToFileURL(path.join(root, `${p}.${ext}`)).href);
+  return `const c0 = process.cpuUsage();
+const t0 = performance.now();
+const { readTaxiTrips } = await import(${url('src/data/taxi')});
+const { taxiFeatures } = await import(${url('src/features/taxi')});
+const { DictVectorizer } = await import(${url('src/features/dict-vectorizer')});
 const t1 = performance.now();
 const trips = await readTaxiTrips(${JSON.stringify(source)});
 const frame = taxiFeatures(trips);
@@ -99,9 +104,35 @@ const vectorizer = new DictVectorizer().fit(frame);
 const X = vectorizer.transform(frame);
 const columns = vectorizer.transformColumns(frame);
 const t2 = performance.now();
+const cpu = process.cpuUsage(c0);
 console.log(JSON.stringify({ sinceProcessStart: t2 / 1000, importSeconds: (t1 - t0) / 1000, workSeconds: (t2 - t1) / 1000,
-  coldSeconds: (t2 - t0) / 1000, keptRows: trips.nRows, nnz: X.indices.length, columns: columns.columns.length }));
+  coldSeconds: (t2 - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, keptRows: trips.nRows, nnz: X.indices.length,
+  columns: columns.columns.length }));
 `;
+}
+
+/** Runs a cold script in a fresh Node process and returns the figures it prints. */
+async function runCold(args: readonly string[]): Promise<Record<string, number>> {
+  const { stdout } = await runFile(process.execPath, [...args], { cwd: ROOT, maxBuffer: 1 << 20 });
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as Record<string, number>;
+}
+
+/**
+ * The package compiled as it is published (`tsconfig.build.json`), into a folder under
+ * node_modules so that its imports of apache-arrow and parquet-wasm resolve as they do for a user.
+ */
+async function buildPackage(ctx: BenchContext): Promise<string> {
+  const out = path.join(ROOT, 'node_modules', '.cache', 'tunekit-bench-build');
+  rmSync(out, { recursive: true, force: true });
+  const t0 = performance.now();
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  await runFile(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'], {
+    cwd: ROOT,
+    maxBuffer: 1 << 24,
+  });
+  ctx.log(`compiled the package in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return out;
 }
 
 interface BigState {
@@ -151,22 +182,39 @@ export const benchmarks: Benchmark[] = [
     group: 'data',
     name: 'data/month-to-matrices-cold',
     description:
-      'The same month in a fresh process (`node --import tsx`): module imports, wasm compile and start, read, prepare, vectorise. `coldSeconds` = imports + work (goal <= 0.3 s); `sinceProcessStart` adds Node and tsx start; the timed wall also includes process spawn and exit.',
-    params: { month: '2021-01' },
+      'The same month in a fresh process running the TypeScript sources (`node --import tsx`, each .ts file transpiled on load): module imports, wasm compile and start, read, prepare, vectorise. `coldSeconds` = imports + work (goal <= 0.3 s); `cpuSeconds` = CPU of all threads over that span; `sinceProcessStart` adds Node and tsx start; the timed wall also includes process spawn and exit.',
+    params: { month: '2021-01', runs: 'sources under tsx' },
     warmup: 1,
     repeat: 5,
     async setup(ctx) {
       const m = await monthFiles(ctx);
       const script = path.join(ctx.tmpDir, 'cold-month.mjs');
-      writeFileSync(script, coldScript(m.paths[0]));
+      writeFileSync(script, coldScript(m.paths[0], ROOT, 'ts'));
       return { script, generated: m.generated };
     },
     async run(state) {
       const { script, generated } = state as { script: string; generated: boolean };
-      const { stdout } = await runFile(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, maxBuffer: 1 << 20 });
-      const lines = stdout.trim().split('\n');
-      const figures = JSON.parse(lines[lines.length - 1]) as Record<string, number>;
-      return { ...figures, generated: generated ? 1 : 0 };
+      return { ...(await runCold(['--import', 'tsx', script])), generated: generated ? 1 : 0 };
+    },
+  },
+  {
+    group: 'data',
+    name: 'data/month-to-matrices-cold-built',
+    description:
+      'The same cold month as a user of the published package runs it: plain `node` on the compiled JavaScript (built in setup with tsconfig.build.json, as `npm run build` does). Module imports, wasm compile and start, read, prepare, vectorise; `coldSeconds` = imports + work (goal <= 0.3 s).',
+    params: { month: '2021-01', runs: 'compiled package, plain node' },
+    warmup: 1,
+    repeat: 5,
+    async setup(ctx) {
+      const m = await monthFiles(ctx);
+      const built = await buildPackage(ctx);
+      const script = path.join(ctx.tmpDir, 'cold-month-built.mjs');
+      writeFileSync(script, coldScript(m.paths[0], built, 'js'));
+      return { script, generated: m.generated };
+    },
+    async run(state) {
+      const { script, generated } = state as { script: string; generated: boolean };
+      return { ...(await runCold([script])), generated: generated ? 1 : 0 };
     },
   },
   {
