@@ -7,6 +7,7 @@ import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
 import { type ModelKind, modelKinds } from '../models/registry.js';
 import { type SearchData, type SharedSearchData, isSharedSearchData, shareSearchData } from './dataset.js';
+import { type TrialCost, nearestCost } from './cost.js';
 import { type Space, spaceFromParams } from './space.js';
 import type { TrialOutcome, TrialRunner } from './study.js';
 import type { Direction, Trial } from './trial.js';
@@ -125,6 +126,8 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
   private ownsPool = false;
   private bestModelBytes: { number: number; value: number; bytes: Uint8Array } | undefined;
   private readonly estimatorParams = new Map<number, Record<string, unknown>>();
+  /** Fit times of this search's completed trials, for `cost`. */
+  private readonly fitTimes: TrialCost[] = [];
 
   constructor(options: ModelSearchOptions<S>) {
     this.kind = modelKinds.get(options.kind);
@@ -175,6 +178,11 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
     this.estimatorParams.set(trial.number, params);
   }
 
+  /** The fit time of the completed trial with the nearest params (long trials start first). */
+  cost(trial: Trial): number | undefined {
+    return nearestCost(this.fitTimes, trial.params, trial.distributions);
+  }
+
   async run(trial: Trial, signal: AbortSignal, started: () => void): Promise<TrialOutcome> {
     if (!this.pool) this.open(1);
     const pool = this.pool as TrialPool;
@@ -216,6 +224,7 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       for (let i = 0; i < result.reports.length; i += 2) feed(result.reports[i], result.reports[i + 1]);
       const fit = { fitSeconds: result.fitSeconds, fitIterations: result.iterations };
       if (prunedAt !== undefined) return { state: 'PRUNED', reason: `pruned at step ${prunedAt}`, metrics: fit };
+      this.fitTimes.push({ params: { ...trial.params }, seconds: result.fitSeconds });
       if (result.model && Number.isFinite(result.value)) this.keepBest(trial.number, result.value, result.model);
       return { value: result.value, metrics: { ...result.metrics, ...fit }, ...(result.model ? { model: result.model } : {}) };
     } finally {

@@ -64,6 +64,13 @@ export interface TrialRunner {
    * per-trial timeout counts from then. `signal` aborts it (timeout).
    */
   run(trial: Trial, signal: AbortSignal, started: () => void): Promise<TrialOutcome>;
+  /**
+   * A guess of a prepared trial's run time (any unit; undefined: no idea). When given and several
+   * trials run at once, optimize asks trials ahead as far as the window allows and starts the
+   * costliest first, so the study does not end on one long trial while the other workers idle.
+   * Which trials are asked, their params and results do not change.
+   */
+  cost?(trial: Trial): number | undefined;
   close?(): Promise<void>;
 }
 
@@ -212,6 +219,13 @@ export class Study implements TrialHost {
     this.redo.sort((a, b) => a - b);
     // A gap in the numbers (a trial never recorded) is asked again too.
     for (let k = 0; k < this.nextNumber; k++) if (!this.finished.has(k) && !this.redo.includes(k)) this.redo.push(k);
+    this.redo.sort((a, b) => a - b);
+  }
+
+  /** Give back a trial asked but never started (optimize stopped): it is asked again first, same number. */
+  private unask(trial: Trial): void {
+    if (!this.running.delete(trial.number)) return;
+    this.redo.push(trial.number);
     this.redo.sort((a, b) => a - b);
   }
 
@@ -392,15 +406,41 @@ export class Study implements TrialHost {
     this.stopRequested = false;
     let stoppedBy: OptimizeResult['stoppedBy'] | undefined;
     const inflight = new Map<number, Promise<void>>();
+    // Trials asked and prepared, not started yet: only the next one, or (with a cost guess and
+    // several workers) every trial the window allows, started costliest first.
+    const lookahead = runner.cost !== undefined && nWorkers > 1;
+    const ready: { trial: Trial; cost: number; error?: unknown }[] = [];
 
-    const launch = (): void => {
+    const askOne = (): void => {
       const trial = this.ask();
+      try {
+        runner.prepare?.(trial);
+        ready.push({ trial, cost: (lookahead ? runner.cost?.(trial) : undefined) ?? 0 });
+      } catch (error) {
+        // Start it first: it fails at once.
+        ready.push({ trial, cost: Number.POSITIVE_INFINITY, error });
+      }
+    };
+
+    const takeCostliest = (): { trial: Trial; cost: number; error?: unknown } => {
+      let pick = 0;
+      for (let i = 1; i < ready.length; i++) {
+        const a = ready[i];
+        const b = ready[pick];
+        if (a.cost > b.cost || (a.cost === b.cost && a.trial.number < b.trial.number)) pick = i;
+      }
+      return ready.splice(pick, 1)[0];
+    };
+
+    const launch = (entry: { trial: Trial; error?: unknown }): void => {
+      const { trial } = entry;
       const controller = new AbortController();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const task = (async (): Promise<void> => {
         let outcome: TrialOutcome;
         try {
-          runner.prepare?.(trial);
+          if ('error' in entry) throw entry.error;
+          trial.markStarted();
           this.notifyStart(trial);
           let onStart = (): void => undefined;
           const timedOut = new Promise<TrialOutcome>((resolve) => {
@@ -435,10 +475,17 @@ export class Study implements TrialHost {
     try {
       for (;;) {
         while (inflight.size < nWorkers) {
-          if (stoppedBy === undefined) stoppedBy = this.stopReason(limit, nTrials, deadline, options.earlyStop);
-          if (stoppedBy !== undefined) break;
-          if (!this.mayAsk()) break;
-          launch();
+          while (ready.length === 0 || lookahead) {
+            if (stoppedBy === undefined) stoppedBy = this.stopReason(limit, nTrials, deadline, options.earlyStop);
+            if (stoppedBy !== undefined || !this.mayAsk()) break;
+            askOne();
+          }
+          // Stopped (not merely out of trials to ask): what waits was never started; give it back.
+          if (stoppedBy === 'stop' || stoppedBy === 'timeout' || stoppedBy === 'earlyStop') {
+            for (const r of ready.splice(0).reverse()) this.unask(r.trial);
+          }
+          if (ready.length === 0) break;
+          launch(takeCostliest());
         }
         if (inflight.size === 0) break;
         await Promise.race(inflight.values());

@@ -70,7 +70,7 @@ export class Trial {
   private readonly _distributions: Record<string, Distribution> = {};
   private readonly _intermediate = new Map<number, number>();
   private readonly _userAttrs: Record<string, JsonLike> = {};
-  readonly startedAt = Date.now();
+  private _startedAt = Date.now();
 
   constructor(
     private readonly host: TrialHost,
@@ -79,6 +79,15 @@ export class Trial {
     /** Values fixed in advance (by label): used instead of sampling. */
     private readonly fixed: Readonly<Record<string, ParamPrimitive>> = {},
   ) {}
+
+  /** Epoch milliseconds: when it was asked, or when it was started if it waited after that. */
+  get startedAt(): number {
+    return this._startedAt;
+  }
+  /** The trial starts running now (it was asked ahead and waited for a free worker). */
+  markStarted(): void {
+    this._startedAt = Date.now();
+  }
 
   get params(): Readonly<Record<string, ParamPrimitive>> {
     return this._params;

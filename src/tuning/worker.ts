@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type MessagePort, threadId } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { encodeArtifact } from '../models/artifact.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
@@ -138,7 +139,9 @@ export default async function runTrial(task: TrialTask): Promise<TrialTaskResult
     const best = task.best[0];
     const asGood = Number.isNaN(best) || (metric.direction === 'min' ? value <= best : value >= best);
     const bytes = task.keepModel && asGood && Number.isFinite(value) ? encodeArtifact(model.toArtifact()) : undefined;
-    return { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}) };
+    const result: TrialTaskResult = { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}) };
+    // The model's bytes move to the main thread instead of being copied.
+    return bytes ? (move({ [transferableSymbol]: [bytes.buffer], [valueSymbol]: result }) as unknown as TrialTaskResult) : result;
   } finally {
     port.close();
   }

@@ -8,6 +8,7 @@ import {
   SuccessiveHalvingPruner,
   type Trial,
   TrialPruned,
+  type TrialRunner,
   hp,
   pruners,
 } from '../../src/tuning/index.js';
@@ -80,6 +81,64 @@ describe('Study ask/tell', () => {
     await rnd.optimize((t) => f(t.sample(space)), { nTrials: 24, progress: false });
     expect(params(rnd).slice(10)).not.toEqual(params(a).slice(10));
     expect(params(rnd).slice(0, 10)).toEqual(params(a).slice(0, 10));
+  });
+
+  it('with a cost guess, trials are asked ahead within the window and the costliest starts first; same trials', async () => {
+    // A runner whose trials declare their cost: p.n (1..9), sleeping in proportion.
+    const costRunner = (starts: number[]): TrialRunner => {
+      const sampled = new Map<number, { x: number; n: number; c: string }>();
+      return {
+        prepare: (t) => void sampled.set(t.number, t.sample(space)),
+        cost: (t) => sampled.get(t.number)?.n,
+        async run(t, _signal, started) {
+          started();
+          starts.push(t.number);
+          const p = sampled.get(t.number)!;
+          await sleep(p.n);
+          return { value: f(p) };
+        },
+      };
+    };
+    const run = async (nWorkers: number) => {
+      const starts: number[] = [];
+      const study = new Study({ seed: 21, sampler: 'tpe' });
+      await study.optimize(costRunner(starts), { nTrials: 20, nWorkers, progress: false });
+      return { study, starts };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    const params = (s: Study) => s.trials.map((t) => t.params);
+    expect(params(two.study)).toEqual(params(one.study));
+    expect(two.study.bestTrial?.number).toBe(one.study.bestTrial?.number);
+    expect(one.starts).toEqual(Array.from({ length: 20 }, (_, k) => k));
+    // At the start trials 0..3 are ready (window 4): the two with the largest n start first.
+    const n = (k: number) => one.study.trials[k].params.n as number;
+    const firstFour = [0, 1, 2, 3].sort((a, b) => n(b) - n(a) || a - b);
+    expect(two.starts.slice(0, 2)).toEqual(firstFour.slice(0, 2));
+    expect([...two.starts].sort((a, b) => a - b)).toEqual(one.starts);
+  });
+
+  it('stopping with trials asked ahead gives them back: a later optimize runs them with the same params', async () => {
+    const sampled = new Map<number, { x: number; n: number; c: string }>();
+    const runner: TrialRunner = {
+      prepare: (t) => void sampled.set(t.number, t.sample(space)),
+      cost: (t) => t.number % 3,
+      async run(t) {
+        await sleep(1);
+        return { value: f(sampled.get(t.number)!) };
+      },
+    };
+    const study = new Study({ seed: 8, sampler: 'tpe' });
+    const first = await study.optimize(runner, { nTrials: 12, nWorkers: 2, progress: false, callbacks: [(s) => (s.nFinished >= 5 ? s.stop() : undefined)] });
+    expect(first.stoppedBy).toBe('stop');
+    expect(first.trials.every((t) => t.state === 'COMPLETE')).toBe(true);
+    const numbers = first.trials.map((t) => t.number);
+    expect(numbers.length).toBeLessThan(12);
+    await study.optimize(runner, { nTrials: 12, nWorkers: 2, progress: false });
+    expect(study.trials.map((t) => t.number)).toEqual(Array.from({ length: 12 }, (_, k) => k));
+    const reference = new Study({ seed: 8, sampler: 'tpe' });
+    await reference.optimize((t) => f(t.sample(space)), { nTrials: 12, progress: false });
+    expect(study.trials.map((t) => t.params)).toEqual(reference.trials.map((t) => t.params));
   });
 
   it('never runs more than window trials ahead of the oldest unfinished one', async () => {
