@@ -10,7 +10,7 @@ import { openAsBlob } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { ParquetFile } from 'parquet-wasm/esm';
 import { DataSourceError } from '../core/errors.js';
-import { parquetWasm, parquetWasmSync } from './wasm.js';
+import { parquetWasm, parquetWasmSync, prefetchParquetWasm } from './wasm.js';
 
 /** A path, several paths (read in order and concatenated), or the bytes of one file. */
 export type ParquetSource = string | readonly string[] | Uint8Array;
@@ -59,6 +59,9 @@ export interface RawColumn {
   readonly validity: Uint8Array | undefined;
   readonly validityOffset: number;
 }
+
+// Whoever loads the reader reads Parquet soon: the wasm compile starts now, in the background.
+prefetchParquetWasm();
 
 // One batch per row group: parquet-wasm's default of 1024 rows per batch costs more than decoding.
 export const BATCH_ROWS = 1 << 30;

@@ -179,23 +179,38 @@ function prepareChunks(chunks: readonly TripChunk[], { lo, hi }: Bounds): TaxiTr
   at = 0;
   for (const c of chunks) {
     const n = c.length;
-    const pu = asNumbers(c.pu, n);
-    const dof = asNumbers(c.dof, n);
+    const pu = zoneIds(c.pu, n);
+    const dof = zoneIds(c.dof, n);
+    const puStep = pu.length === n ? 1 : 2;
+    const doStep = dof.length === n ? 1 : 2;
     const dist = asNumbers(c.distance, n);
     for (let i = 0; i < n; i++) {
       const m = duration[at + i];
       if (m >= lo && m <= hi) {
         out.duration[w] = m;
         out.tripDistance[w] = dist[i];
-        const a = pu[i];
-        const b = dof[i];
-        out.puLocationId[w] = Number.isNaN(a) ? -1 : a;
-        out.doLocationId[w] = Number.isNaN(b) ? -1 : b;
+        out.puLocationId[w] = pu[puStep * i];
+        out.doLocationId[w] = dof[doStep * i];
         w++;
       }
     }
     at += n;
   }
+  return out;
+}
+
+/**
+ * Zone ids as int32, -1 for a null. Int64 ids without nulls (TLC's usual storage) are read in
+ * place: the returned view then has two elements per row and row i's id is the low half at 2i,
+ * which is what an Int32Array keeps of the int64 value anyway.
+ */
+function zoneIds(c: RawColumn, n: number): Int32Array {
+  const values = c.values;
+  if (c.nullCount === 0 && values instanceof BigInt64Array) return new Int32Array(values.buffer, values.byteOffset, 2 * n);
+  if (c.nullCount === 0 && values instanceof Int32Array) return values.length === n ? values : values.subarray(0, n);
+  const numbers = asNumbers(c, n);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number.isNaN(numbers[i]) ? -1 : numbers[i];
   return out;
 }
 

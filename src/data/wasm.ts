@@ -1,10 +1,11 @@
 /**
- * parquet-wasm, compiled and started once per thread, on first use.
+ * parquet-wasm, compiled and started once per thread.
  *
  * parquet-wasm's Node entry compiles its 5 MB module synchronously the moment it is imported. Its
  * web build exposes the same API with the start left to the caller, which lets tunekit:
- * - cost nothing at import: the module is compiled when Parquet is first read or written;
- * - compile off the main thread (`WebAssembly.compile`) on the async read paths;
+ * - never block at import: the data layer starts reading and compiling the module in the
+ *   background when it is imported (`prefetchParquetWasm`), off the main thread
+ *   (`WebAssembly.compile`), so the compile overlaps the rest of the process's start;
  * - delay V8's first optimising recompile of the module's functions (see FIRST_TIER_UP_BUDGET).
  *
  * Every caller must go through `parquetWasm()` / `parquetWasmSync()` before touching the API.
@@ -44,21 +45,35 @@ const TIERING_FLAGS = /--(?:wasm[-_]tiering[-_]budget|liftoff[-_]only|no[-_]lift
 let started = false;
 let starting: Promise<void> | undefined;
 
+/**
+ * Starts reading and compiling the module in the background, if not started yet: the data layer
+ * calls it when it is imported, so the compile overlaps whatever the process loads or does before
+ * its first read. Errors surface at the first `parquetWasm()`.
+ */
+export function prefetchParquetWasm(): void {
+  if (started || starting !== undefined) return;
+  starting = startAsync();
+  starting.catch(() => {});
+}
+
 /** The started module; compiles off the main thread when this is the first use. */
 export async function parquetWasm(): Promise<ParquetWasm> {
   if (!started) {
-    starting ??= (async () => {
-      const bytes = await readFile(wasmPath());
-      const restore = raiseFirstBudget();
-      try {
-        start(await compile(bytes));
-      } finally {
-        restore();
-      }
-    })();
+    starting ??= startAsync();
     await starting;
   }
   return wasm;
+}
+
+async function startAsync(): Promise<void> {
+  const bytes = await readFile(wasmPath());
+  if (started) return;
+  const restore = raiseFirstBudget();
+  try {
+    start(await compile(bytes));
+  } finally {
+    restore();
+  }
 }
 
 /** The started module, compiling on this thread when needed (for synchronous writers). */
