@@ -140,8 +140,9 @@ export default async function runTrial(task: TrialTask): Promise<TrialTaskResult
     const asGood = Number.isNaN(best) || (metric.direction === 'min' ? value <= best : value >= best);
     const bytes = task.keepModel && asGood && Number.isFinite(value) ? encodeArtifact(model.toArtifact()) : undefined;
     const result: TrialTaskResult = { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}) };
-    // The model's bytes move to the main thread instead of being copied.
-    return bytes ? (move({ [transferableSymbol]: [bytes.buffer], [valueSymbol]: result }) as unknown as TrialTaskResult) : result;
+    // The model's bytes move to the main thread instead of being copied (when they own their buffer).
+    const movable = bytes && bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    return movable ? (move({ [transferableSymbol]: [bytes.buffer], [valueSymbol]: result }) as unknown as TrialTaskResult) : result;
   } finally {
     port.close();
   }
