@@ -18,7 +18,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import * as arrow from 'apache-arrow';
+import * as arrow from 'apache-arrow/Arrow';
 import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm/esm';
 import { InvalidParameterError } from '../core/errors.js';
 import { Rng, mixSeeds } from '../core/rng.js';

@@ -6,7 +6,7 @@
  * `readTaxiTrips` reads the five needed columns straight from wasm memory (no Arrow JS, which
  * keeps a fresh process fast); `prepareTaxi` does the same on an Arrow table.
  */
-import type * as arrow from 'apache-arrow';
+import type * as arrow from 'apache-arrow/Arrow';
 import { DataSourceError, InvalidInputError, InvalidParameterError } from '../core/errors.js';
 import { ARROW_TIME_UNIT, ARROW_TYPE } from './arrow-ids.js';
 import {

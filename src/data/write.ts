@@ -1,5 +1,5 @@
 /** Arrow -> Parquet bytes with parquet-wasm (used by the generator and by tests). */
-import * as arrow from 'apache-arrow';
+import * as arrow from 'apache-arrow/Arrow';
 import { Compression } from 'parquet-wasm/esm';
 import { InvalidParameterError } from '../core/errors.js';
 import { parquetWasmSync } from './wasm.js';

@@ -1,4 +1,4 @@
-import * as arrow from 'apache-arrow';
+import * as arrow from 'apache-arrow/Arrow';
 import { ArtifactError, InvalidInputError } from '../core/errors.js';
 import type { TypedArray } from '../core/typed.js';
 import { DictVectorizer, type DictVectorizerParams, FittedDictVectorizer } from '../features/dict-vectorizer.js';
