@@ -35,7 +35,8 @@ const { compile, Module } = (
  * doubles the first read's wall time and is not repaid within it. The module starts with a 55x
  * larger budget (V8 reads the flag when it compiles and instantiates), so short reads stay in
  * Liftoff and long ones (millions of rows) still tier up; the flag goes back to V8's default once
- * the module has started, for every other module and for the budgets renewed after a tier-up.
+ * the module has started (a few ms; another module compiled in that window would share the larger
+ * first budget), for every other module and for the budgets renewed after a tier-up.
  */
 const FIRST_TIER_UP_BUDGET = 100_000_000;
 const V8_DEFAULT_TIER_UP_BUDGET = 1_800_000;
