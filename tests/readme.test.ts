@@ -39,6 +39,7 @@ describe('README', () => {
       expect(value('forest')).toBeGreaterThan(0);
       expect(value('boosting')).toBeLessThan(value('linear'));
       expect(stdout).toMatch(/same predictions true/);
+      expect(stdout).toMatch(/fit output equals predict true/);
       expect(stdout).toMatch(/registered version 1/);
       expect(stdout).toMatch(/champion kind (random_forest|pipeline)/);
     } finally {

@@ -47,6 +47,21 @@ const gb = new GradientBoostingRegressor({ maxDepth: 8, learningRate: 0.1, nEsti
 console.log('boosting', rmse(val.y, gb.predict(val.columns)), gb.featureImportances()[0]);
 // #endregion fit
 
+// #region fitoutput
+import type { FitOutput } from 'tunekit';
+
+const output: FitOutput = {};
+const forest = new RandomForestRegressor({ nEstimators: 40, maxDepth: 20 }).fit(train.columns, train.y, {
+  validation: { X: val.columns, y: val.y },
+  onIteration: (r) => r.metrics.rmse > 6.5, // false stops the fit (pruning)
+  output,
+});
+// output.validationPrediction equals forest.predict(val.columns) bit for bit
+// (boosting with early stopping: the best round's predictions).
+// #endregion fitoutput
+const direct = forest.predict(val.columns);
+console.log('fit output equals predict', output.validationPrediction?.every((v, i) => v === direct[i]));
+
 // #region save
 import { Pipeline, loadModel, loadPipeline, saveModel } from 'tunekit';
 
