@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactError } from '../../src/core/errors.js';
 import type { CsrMatrix } from '../../src/features/matrix.js';
-import { type ModelArtifact, decodeArtifact, encodeArtifact } from '../../src/models/artifact.js';
+import { type ModelArtifact, crc32, decodeArtifact, encodeArtifact, tableCrc32 } from '../../src/models/artifact.js';
 import { loadModel, loadModelSync, modelToBytes, saveModel } from '../../src/models/io.js';
 import { modelKinds } from '../../src/models/kinds.js';
 import { ElasticNet, Lasso, LinearModel, LinearRegression, Ridge } from '../../src/models/linear/index.js';
@@ -104,5 +104,18 @@ describe('model artifacts', () => {
     writeFileSync(junk, 'not a model at all, just text');
     await expect(loadModel(junk)).rejects.toThrow(new RegExp(`${junk}: not a tunekit model artifact`));
     await expect(saveModel(fitted[0], join(dir, 'no-such-dir', 'm.tkm'))).rejects.toThrow(ArtifactError);
+  });
+});
+
+describe('artifact checksum', () => {
+  it('CRC-32 is the IEEE one (check value of "123456789") and the native and table versions agree', () => {
+    const check = new TextEncoder().encode('123456789');
+    expect(crc32(check)).toBe(0xcbf43926);
+    expect(tableCrc32(check)).toBe(0xcbf43926);
+    const bytes = Uint8Array.from({ length: 100_003 }, (_, i) => (i * 2654435761) >>> 24);
+    for (const [from, to] of [[0, 0], [0, 1], [3, 4099], [0, bytes.length]]) {
+      const part = bytes.subarray(from, to);
+      expect(crc32(part)).toBe(tableCrc32(part));
+    }
   });
 });
