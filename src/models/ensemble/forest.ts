@@ -4,6 +4,7 @@ import { metrics } from '../metrics/index.js';
 import type { ModelKind } from '../registry.js';
 import type { Estimator, FitOptions, ModelInput } from '../types.js';
 import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
+import { CompiledForest } from '../tree/compiled.js';
 import { RowRouter } from '../tree/route.js';
 import { type TreeArrays, concatTrees, predictTrees } from '../tree/tree.js';
 import { type ForestPlan, bootstrapCounts, growForestTrees } from './forest-trees.js';
@@ -173,16 +174,21 @@ function validateForest(kind: string, trees: TreeArrays[], data: BinnedDataset, 
   const primary = primaryOf(schema);
   const routed = RowRouter.worthIt(nRows, primary);
   const { x, nDistinct, distinctOf } = distinctRows(rows.x, nRows, F);
-  const router = routed ? new RowRouter(x, nDistinct, F, primary) : undefined;
+  // Trees as lookup tables when there are enough rows for the build to pay (one pass over the
+  // rows per tree instead of one per split); trees whose table would be too large are routed.
+  const forest = concatTrees(trees);
+  const lo = binned ? forest.binLo : forest.lo;
+  const hi = binned ? forest.binHi : forest.hi;
+  const compiled = nDistinct >= TABLE_MIN_ROWS ? new CompiledForest(forest, lo, hi, F) : undefined;
+  const ranks = compiled?.ranks(x, nDistinct);
+  const router = routed && compiled?.tables.every((table) => table !== null) !== true ? new RowRouter(x, nDistinct, F, primary) : undefined;
   const sum = new Float64Array(nDistinct);
   const avg = new Float64Array(nRows);
   let kept = trees.length;
   for (let t = 0; t < trees.length; t++) {
-    const tr = trees[t];
-    const lo = binned ? tr.binLo : tr.lo;
-    const hi = binned ? tr.binHi : tr.hi;
-    if (router) router.addTrees(tr.feature, lo, hi, tr.child, tr.value, ROOT0, 0, 1, 1, sum);
-    else predictTrees(tr.feature, lo, hi, tr.child, tr.value, ROOT0, 0, 1, x, nDistinct, F, 1, sum);
+    if (compiled && ranks && compiled.tables[t] !== null) compiled.addTrees(ranks, nDistinct, t, t + 1, sum);
+    else if (router) router.addTrees(forest.feature, lo, hi, forest.child, forest.value, forest.roots, t, t + 1, 1, sum);
+    else predictTrees(forest.feature, lo, hi, forest.child, forest.value, forest.roots, t, t + 1, x, nDistinct, F, 1, sum);
     if (!options.onIteration) continue;
     const k = t + 1;
     if (distinctOf) for (let i = 0; i < nRows; i++) avg[i] = sum[distinctOf[i]] / k;
@@ -202,7 +208,8 @@ function validateForest(kind: string, trees: TreeArrays[], data: BinnedDataset, 
   return kept;
 }
 
-const ROOT0 = new Int32Array(1);
+/** Validation rows (distinct) from which tables pay for their build. */
+const TABLE_MIN_ROWS = 4096;
 
 /** Out-of-bag predictions: each row averaged over the trees that did not draw it. */
 function oob(data: BinnedDataset, y: Float64Array, plan: ForestPlan, trees: TreeArrays[]): { oobScore: number; oobRmse: number; oobRows: number } {

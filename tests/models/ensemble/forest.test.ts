@@ -149,7 +149,9 @@ describe('RandomForestRegressor / ExtraTreesRegressor', () => {
     };
     const many = repeated(3000);
     const few = repeated(200);
+    const large = taxiLike(5, 6000); // enough distinct rows for the fit to score them through tables
     const cases = [
+      { name: 'tabled rows', X: large.X, y: large.y },
       { name: 'routed rows', X: val.X, y: val.y },
       { name: 'binned rows', X: binnedVal, y: val.y },
       { name: 'walked rows', X: small.X, y: small.y },
