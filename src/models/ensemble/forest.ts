@@ -6,7 +6,7 @@ import type { Estimator, FitOptions, ModelInput } from '../types.js';
 import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
 import { CompiledForest } from '../tree/compiled.js';
 import { RowRouter } from '../tree/route.js';
-import { type TreeArrays, concatTrees, predictTrees } from '../tree/tree.js';
+import { type ForestArrays, type TreeArrays, concatTrees, predictTrees } from '../tree/tree.js';
 import { type ForestPlan, bootstrapCounts, growForestTrees } from './forest-trees.js';
 import { distinctRows } from './distinct-rows.js';
 import { checkTarget, predictionRows, primaryOf, schemaOf, toBinned } from './input.js';
@@ -116,11 +116,18 @@ abstract class ForestEstimator<P extends ForestParams> implements Estimator<Mode
   }
 
   private finish(data: BinnedDataset, y: Float64Array, plan: ForestPlan, trees: TreeArrays[], options?: FitOptions<ModelInput>): TreeEnsembleModel {
+    let forest = concatTrees(trees);
     let kept = trees;
-    if (options?.validation && (options.onIteration || options.output)) kept = trees.slice(0, validateForest(this.kind, trees, data, options));
+    if (options?.validation && (options.onIteration || options.output)) {
+      const nKept = validateForest(this.kind, forest, data, options);
+      if (nKept < trees.length) {
+        kept = trees.slice(0, nKept);
+        forest = concatTrees(kept);
+      }
+    }
     const info: Record<string, number> = {};
     if (this.params.oobScore) Object.assign(info, oob(data, y, plan, kept));
-    return new TreeEnsembleModel(this.kind, this.params, schemaOf(data), concatTrees(kept), 0, forestScale(kept.length), info);
+    return new TreeEnsembleModel(this.kind, this.params, schemaOf(data), forest, 0, forestScale(kept.length), info);
   }
 }
 
@@ -160,7 +167,7 @@ function forestScale(nTrees: number): number {
  * report the metric of the forest so far after each tree when asked, and hand back the final
  * predictions through `options.output`. Returns how many trees to keep (a report may stop).
  */
-function validateForest(kind: string, trees: TreeArrays[], data: BinnedDataset, options: FitOptions<ModelInput>): number {
+function validateForest(kind: string, forest: ForestArrays, data: BinnedDataset, options: FitOptions<ModelInput>): number {
   const validation = options.validation!;
   const name = options.metric ?? 'rmse';
   const metric = metrics.get(name);
@@ -169,23 +176,23 @@ function validateForest(kind: string, trees: TreeArrays[], data: BinnedDataset, 
   const { nRows, binned } = rows;
   if (nRows !== validation.y.length) throw new InvalidInputError(`${kind}: validation X has ${nRows} rows but y has ${validation.y.length}`);
   const F = schema.names.length;
-  // The same kernel choice as the model's predict (on all rows), so each row's running sum adds
-  // the very same terms in the same order; rows with equal features are routed once.
-  const primary = primaryOf(schema);
-  const routed = RowRouter.worthIt(nRows, primary);
+  // Every kernel (table, router, walk) adds each tree's leaf value to a row's running sum, tree
+  // after tree, as predict does: the same sums bit for bit. Rows with equal features go once.
   const { x, nDistinct, distinctOf } = distinctRows(rows.x, nRows, F);
-  // Trees as lookup tables when there are enough rows for the build to pay (one pass over the
-  // rows per tree instead of one per split); trees whose table would be too large are routed.
-  const forest = concatTrees(trees);
   const lo = binned ? forest.binLo : forest.lo;
   const hi = binned ? forest.binHi : forest.hi;
+  // Lookup tables when there are enough rows for the build to pay (one pass over the rows per
+  // tree instead of one per split); trees whose table would be too large are routed or walked.
   const compiled = nDistinct >= TABLE_MIN_ROWS ? new CompiledForest(forest, lo, hi, F) : undefined;
   const ranks = compiled?.ranks(x, nDistinct);
-  const router = routed && compiled?.tables.every((table) => table !== null) !== true ? new RowRouter(x, nDistinct, F, primary) : undefined;
+  const primary = primaryOf(schema);
+  const someUntabled = !compiled || compiled.tables.some((table) => table === null);
+  const router = someUntabled && RowRouter.worthIt(nRows, primary) ? new RowRouter(x, nDistinct, F, primary) : undefined;
   const sum = new Float64Array(nDistinct);
   const avg = new Float64Array(nRows);
-  let kept = trees.length;
-  for (let t = 0; t < trees.length; t++) {
+  const nTrees = forest.roots.length;
+  let kept = nTrees;
+  for (let t = 0; t < nTrees; t++) {
     if (compiled && ranks && compiled.tables[t] !== null) compiled.addTrees(ranks, nDistinct, t, t + 1, sum);
     else if (router) router.addTrees(forest.feature, lo, hi, forest.child, forest.value, forest.roots, t, t + 1, 1, sum);
     else predictTrees(forest.feature, lo, hi, forest.child, forest.value, forest.roots, t, t + 1, x, nDistinct, F, 1, sum);

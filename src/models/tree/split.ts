@@ -91,15 +91,7 @@ export function scanNumeric(
     let hR = H - cH;
     if (cN >= minLeaf && nR >= minLeaf && cH >= minChildWeight && hR >= minChildWeight) {
       const gain = leafScore(cG, cH, lambda, alpha) + leafScore(G - cG, hR, lambda, alpha) - parentScore;
-      if (gain > best[BEST_GAIN]) {
-        best[BEST_GAIN] = gain;
-        best[BEST_FEATURE] = feature;
-        best[BEST_BIN] = b;
-        best[BEST_MISSING_LEFT] = 0;
-        best[BEST_G] = cG;
-        best[BEST_H] = cH;
-        best[BEST_N] = cN;
-      }
+      if (gain > best[BEST_GAIN]) recordBest(best, gain, feature, b, 0, cG, cH, cN, 0);
     }
     if (mN > 0) {
       // Missing values to the left.
@@ -110,15 +102,7 @@ export function scanNumeric(
       hR = H - hL;
       if (nL >= minLeaf && nR >= minLeaf && hL >= minChildWeight && hR >= minChildWeight) {
         const gain = leafScore(gL, hL, lambda, alpha) + leafScore(G - gL, hR, lambda, alpha) - parentScore;
-        if (gain > best[BEST_GAIN]) {
-          best[BEST_GAIN] = gain;
-          best[BEST_FEATURE] = feature;
-          best[BEST_BIN] = b;
-          best[BEST_MISSING_LEFT] = 1;
-          best[BEST_G] = gL;
-          best[BEST_H] = hL;
-          best[BEST_N] = nL;
-        }
+        if (gain > best[BEST_GAIN]) recordBest(best, gain, feature, b, 1, gL, hL, nL, 0);
       }
     }
   }
@@ -151,15 +135,7 @@ export function scanCategoricalHistogram(
     const hR = H - hL;
     if (nL >= minLeaf && nR >= minLeaf && hL >= minChildWeight && hR >= minChildWeight) {
       const gain = leafScore(gL, hL, lambda, alpha) + leafScore(G - gL, hR, lambda, alpha) - parentScore;
-      if (gain > best[BEST_GAIN]) {
-        best[BEST_GAIN] = gain;
-        best[BEST_FEATURE] = feature;
-        best[BEST_BIN] = b;
-        best[BEST_MISSING_LEFT] = 0;
-        best[BEST_G] = gL;
-        best[BEST_H] = hL;
-        best[BEST_N] = nL;
-      }
+      if (gain > best[BEST_GAIN]) recordBest(best, gain, feature, b, 0, gL, hL, nL, 0);
     }
   }
 }
@@ -192,35 +168,7 @@ export function scanCodeList(
   // Score sum (left + right) to beat; a split must at least not lose against the parent.
   let target = Math.max(best[BEST_GAIN], 0) + parentScore;
   let pick = -1;
-  let e = from;
-  // Two entries per iteration (V8 re-checks each typed array once per iteration, not per entry).
-  for (; e + 1 < end; e += 2) {
-    const hL0 = lH[e];
-    const gL0 = lG[e];
-    const hL1 = lH[e + 1];
-    const gL1 = lG[e + 1];
-    const a0 = Math.max(Math.abs(gL0) - alpha, 0);
-    const b0 = Math.max(Math.abs(G - gL0) - alpha, 0);
-    const d10 = hL0 + lambda;
-    const d20 = H - hL0 + lambda;
-    const num0 = a0 * a0 * d20 + b0 * b0 * d10;
-    const den0 = d10 * d20;
-    if (num0 > target * den0 && sizesFit(lCount[e], den0, hL0, H, minLeaf, maxLeft, minChildWeight) && lCode[e] !== unknownCode) {
-      target = num0 / den0;
-      pick = e;
-    }
-    const a1 = Math.max(Math.abs(gL1) - alpha, 0);
-    const b1 = Math.max(Math.abs(G - gL1) - alpha, 0);
-    const d11 = hL1 + lambda;
-    const d21 = H - hL1 + lambda;
-    const num1 = a1 * a1 * d21 + b1 * b1 * d11;
-    const den1 = d11 * d21;
-    if (num1 > target * den1 && sizesFit(lCount[e + 1], den1, hL1, H, minLeaf, maxLeft, minChildWeight) && lCode[e + 1] !== unknownCode) {
-      target = num1 / den1;
-      pick = e + 1;
-    }
-  }
-  if (e < end) {
+  for (let e = from; e < end; e++) {
     const hL = lH[e];
     const gL = lG[e];
     const a = Math.max(Math.abs(gL) - alpha, 0);
@@ -238,19 +186,22 @@ export function scanCodeList(
   const gL = lG[pick];
   const hL = lH[pick];
   const gain = leafScore(gL, hL, lambda, alpha) + leafScore(G - gL, H - hL, lambda, alpha) - parentScore;
-  if (gain > best[BEST_GAIN]) {
-    best[BEST_GAIN] = gain;
-    best[BEST_FEATURE] = feature;
-    best[BEST_BIN] = lCode[pick];
-    best[BEST_MISSING_LEFT] = 0;
-    best[BEST_G] = gL;
-    best[BEST_H] = hL;
-    best[BEST_N] = lCount[pick];
-    best[BEST_AUX] = pick;
-  }
+  if (gain > best[BEST_GAIN]) recordBest(best, gain, feature, lCode[pick], 0, gL, hL, lCount[pick], pick);
 }
 
 /** The size constraints of a "code vs rest" candidate (checked only for one that would win). */
 function sizesFit(nL: number, den: number, hL: number, H: number, minLeaf: number, maxLeft: number, minChildWeight: number): boolean {
   return nL >= minLeaf && nL <= maxLeft && den > 0 && hL >= minChildWeight && H - hL >= minChildWeight;
+}
+
+/** Write a better split into the best-split record. */
+function recordBest(best: Float64Array, gain: number, feature: number, bin: number, missingLeft: number, g: number, h: number, n: number, aux: number): void {
+  best[BEST_GAIN] = gain;
+  best[BEST_FEATURE] = feature;
+  best[BEST_BIN] = bin;
+  best[BEST_MISSING_LEFT] = missingLeft;
+  best[BEST_G] = g;
+  best[BEST_H] = h;
+  best[BEST_N] = n;
+  best[BEST_AUX] = aux;
 }
