@@ -72,10 +72,10 @@ export function growForestTrees(data: BinnedDataset, y: Float64Array, plan: Fore
   const order = data.order;
   const yOrdered = new Float64Array(n);
   for (let k = 0; k < n; k++) yOrdered[k] = y[order[k]];
-  const { ibPos, ibG, ibH } = grower;
   return indices.map((t) => {
     const rng = bootstrapCounts(plan, n, t, counts);
-    return grower.grow(compactInBag(counts, yOrdered, ibPos, ibG, ibH), plan.grow, rng);
+    // The grower's views are valid until its next tree.
+    return grower.grow(compactInBag(counts, yOrdered, grower.ibPos, grower.ibG, grower.ibH), plan.grow, rng);
   });
 }
 

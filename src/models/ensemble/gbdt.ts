@@ -83,9 +83,8 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
     // Everything on training rows is indexed by position in data.order (sequential access).
     const pred = new Float64Array(n).fill(base);
     const grower = TreeGrower.for(data);
-    const { ibPos, ibG, ibH } = grower;
     // Squared error: every hessian is 1.
-    ibH.fill(1);
+    grower.ibH.fill(1);
     const grow: GrowParams = {
       maxDepth: p.maxDepth ?? Number.POSITIVE_INFINITY,
       maxLeaves: p.numLeaves ?? Number.POSITIVE_INFINITY,
@@ -125,6 +124,8 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
     const history: number[] = [];
     for (let it = 0; it < p.nEstimators; it++) {
       const treeRng = rng.fork(it);
+      // The grower's views are valid until its next tree.
+      const { ibPos, ibG } = grower;
       let m = 0;
       if (p.subsample < 1) {
         for (let k = 0; k < n; k++) {

@@ -1,7 +1,8 @@
 import type { Rng } from '../../core/rng.js';
 import type { BinnedDataset, BinnedNumericFeature } from './binning.js';
-import { buildCodeList, buildCodeListAndHistogram, buildCodeListAndHistogramPacked, buildHistogram, buildHistogramOfKeys, clearHistogram, subtractHistogram } from './histogram.js';
-import { moveBlock, partitionByCode, partitionByKeyThreshold, partitionByThreshold } from './partition.js';
+import { KernelArena, type TreeKernels } from './arena.js';
+import { buildCodeList, buildCodeListAndHistogram, buildHistogram, clearHistogram, subtractHistogram } from './histogram.js';
+import { moveBlock, partitionByCode, partitionByThreshold } from './partition.js';
 import {
   BEST_AUX,
   BEST_BIN,
@@ -38,6 +39,9 @@ export interface GrowParams extends SplitRules {
 
 type BinArray = Uint8Array | Int32Array;
 
+/** Histogram buffers reserved with the grower's memory (more are added as needed). */
+const INITIAL_SLOTS = 16;
+
 /**
  * The histogram tree learner. It grows one tree at a time over the in-bag rows the caller wrote
  * to `ibPos`/`ibG`/`ibH`, ascending positions in `data.order` (rows ordered by the primary
@@ -52,48 +56,77 @@ type BinArray = Uint8Array | Int32Array;
  * removal of one list entry; after any other split the smaller child's list is built and the
  * larger one's is the parent's minus it, merged in place. Other features use histograms: the
  * smaller child is scanned, the larger one is the parent minus the smaller (in its buffer).
+ *
+ * The row, list and histogram scratch lives in one WebAssembly memory (a KernelArena), where the
+ * hot loops run as WebAssembly (kernels.wat); the JavaScript side reads the same memory through
+ * typed-array views, remade whenever the memory grows.
  */
 export class TreeGrower {
   readonly data: BinnedDataset;
   readonly capacity: number;
-  /** In-bag row i: its position in data.order (ascending), gradient and hessian (weights folded in). */
-  readonly ibPos: Int32Array;
-  readonly ibG: Float64Array;
-  readonly ibH: Float64Array;
+  /**
+   * In-bag row i: its position in data.order (ascending), gradient and hessian (weights folded
+   * in). Views of the grower's memory, valid until the next `grow`: read them from the grower
+   * before each tree.
+   */
+  ibPos!: Int32Array;
+  ibG!: Float64Array;
+  ibH!: Float64Array;
+  private readonly arena: KernelArena;
+  private readonly kernels: TreeKernels;
+  /** The buffer the views below were made on. */
+  private viewBuffer!: ArrayBuffer;
+  // Addresses in the arena.
+  private readonly atIbPos: number;
+  private readonly atIbG: number;
+  private readonly atIbH: number;
+  private readonly atIdx: number;
+  private readonly atScratch: number;
+  private readonly atLCode: number;
+  private readonly atLCount: number;
+  private readonly atLG: number;
+  private readonly atLH: number;
+  private readonly atSCode: number;
+  private readonly atSCount: number;
+  private readonly atSG: number;
+  private readonly atSH: number;
+  private readonly atRange: number;
+  private readonly slotAt: number[] = [];
   private readonly ibBins: BinArray[];
   /** The bins this tree reads: ibBins, or orderedBins itself when every row is in bag. */
   private readonly treeBins: BinArray[];
   private readonly orderedBins: BinArray[];
   /**
    * Data of one primary categorical and one numeric feature (the common case): per row
-   * code << 8 | bin in data.order, and its in-bag copy. A tree using both features reads these
-   * instead of the two bin arrays (one gather per row fewer). Null otherwise.
+   * code << 8 | bin in data.order, and its in-bag copy (addresses). A tree using both features
+   * reads these, through the WebAssembly kernels, instead of the two bin arrays. -1 otherwise.
    */
-  private readonly orderedKeys: Int32Array | null = null;
-  private readonly ibKeys: Int32Array | null = null;
-  /** The keys this tree reads, or null when it reads treeBins. */
-  private treeKeys: Int32Array | null = null;
-  private readonly idx: Int32Array;
-  private readonly scratch: Int32Array;
+  private readonly atOrderedKeys: number = -1;
+  private readonly atIbKeys: number = -1;
+  /** The keys this tree reads, or -1 when it reads treeBins. */
+  private treeKeys = -1;
+  private idx!: Int32Array;
+  private scratch!: Int32Array;
   private readonly nFeatures: number;
   private readonly primary: number;
   private readonly histOffset: Int32Array;
   private readonly histSize: number;
   // Per-code lists: the arena (node regions) and a scratch list for a smaller child's list
   // when its region still holds the parent's list.
-  private readonly lCode: Int32Array;
-  private readonly lCount: Int32Array;
-  private readonly lG: Float64Array;
-  private readonly lH: Float64Array;
-  private readonly sCode: Int32Array;
-  private readonly sCount: Int32Array;
-  private readonly sG: Float64Array;
-  private readonly sH: Float64Array;
-  // Histogram buffers (a pool) with per-feature bin spans.
-  private readonly slots: Float64Array[] = [];
+  private lCode!: Int32Array;
+  private lCount!: Int32Array;
+  private lG!: Float64Array;
+  private lH!: Float64Array;
+  private sCode!: Int32Array;
+  private sCount!: Int32Array;
+  private sG!: Float64Array;
+  private sH!: Float64Array;
+  private readonly scratchCap: number;
+  // Histogram buffers (a pool, at slotAt) with per-feature bin spans.
+  private slots: Float64Array[] = [];
   private readonly spans: Int32Array[] = [];
   private readonly freeSlots: number[] = [];
-  private readonly range = new Int32Array(2);
+  private range!: Int32Array;
   private readonly best = new Float64Array(BEST_SIZE);
   // Per-tree feature sets.
   private readonly active: Int32Array;
@@ -150,9 +183,6 @@ export class TreeGrower {
     this.capacity = capacity;
     this.nFeatures = data.features.length;
     this.primary = data.primary;
-    this.ibPos = new Int32Array(capacity);
-    this.ibG = new Float64Array(capacity);
-    this.ibH = new Float64Array(capacity);
     this.ibBins = data.features.map((f) => (f.kind === 'numeric' ? new Uint8Array(capacity) : new Int32Array(capacity)));
     this.treeBins = [...this.ibBins];
     this.orderedBins = data.features.map((f) => {
@@ -162,17 +192,6 @@ export class TreeGrower {
       for (let k = 0; k < out.length; k++) out[k] = bins[order[k]];
       return out;
     });
-    const numeric = data.features.findIndex((f) => f.kind === 'numeric');
-    if (this.primary >= 0 && data.features.length === 2 && numeric >= 0 && data.features[this.primary].nBins <= 1 << 23) {
-      const codes = this.orderedBins[this.primary];
-      const bins = this.orderedBins[numeric];
-      const keys = new Int32Array(data.nRows);
-      for (let k = 0; k < keys.length; k++) keys[k] = (codes[k] << 8) | bins[k];
-      this.orderedKeys = keys;
-      this.ibKeys = new Int32Array(capacity);
-    }
-    this.idx = new Int32Array(capacity);
-    this.scratch = new Int32Array(capacity);
     this.histOffset = new Int32Array(this.nFeatures).fill(-1);
     let size = 0;
     data.features.forEach((f, j) => {
@@ -181,17 +200,40 @@ export class TreeGrower {
       size += 3 * f.nBins;
     });
     this.histSize = size;
+    const numeric = data.features.findIndex((f) => f.kind === 'numeric');
+    const packed = this.primary >= 0 && data.features.length === 2 && numeric >= 0 && data.features[this.primary].nBins <= 1 << 23;
     const listCap = this.primary >= 0 ? capacity : 0;
     // A node lists at most one entry per code: scratch lists need no more than the code count.
-    const scratchCap = this.primary >= 0 ? Math.min(capacity, data.features[this.primary].nBins) : 0;
-    this.lCode = new Int32Array(listCap);
-    this.lCount = new Int32Array(listCap);
-    this.lG = new Float64Array(listCap);
-    this.lH = new Float64Array(listCap);
-    this.sCode = new Int32Array(scratchCap);
-    this.sCount = new Int32Array(scratchCap);
-    this.sG = new Float64Array(scratchCap);
-    this.sH = new Float64Array(scratchCap);
+    this.scratchCap = this.primary >= 0 ? Math.min(capacity, data.features[this.primary].nBins) : 0;
+    const fixedBytes = (packed ? 4 * (data.nRows + capacity) : 0) + 28 * capacity + 24 * listCap + 24 * this.scratchCap + 8;
+    this.arena = new KernelArena(fixedBytes + INITIAL_SLOTS * 8 * this.histSize + 64 * 8);
+    this.kernels = this.arena.kernels;
+    const arena = this.arena;
+    if (packed) {
+      this.atOrderedKeys = arena.alloc(4 * data.nRows);
+      this.atIbKeys = arena.alloc(4 * capacity);
+    }
+    this.atIbPos = arena.alloc(4 * capacity);
+    this.atIbG = arena.alloc(8 * capacity);
+    this.atIbH = arena.alloc(8 * capacity);
+    this.atIdx = arena.alloc(4 * capacity);
+    this.atScratch = arena.alloc(4 * capacity);
+    this.atLCode = arena.alloc(4 * listCap);
+    this.atLCount = arena.alloc(4 * listCap);
+    this.atLG = arena.alloc(8 * listCap);
+    this.atLH = arena.alloc(8 * listCap);
+    this.atSCode = arena.alloc(4 * this.scratchCap);
+    this.atSCount = arena.alloc(4 * this.scratchCap);
+    this.atSG = arena.alloc(8 * this.scratchCap);
+    this.atSH = arena.alloc(8 * this.scratchCap);
+    this.atRange = arena.alloc(8);
+    this.remap();
+    if (packed) {
+      const codes = this.orderedBins[this.primary];
+      const bins = this.orderedBins[numeric];
+      const keys = arena.int32(this.atOrderedKeys, data.nRows);
+      for (let k = 0; k < keys.length; k++) keys[k] = (codes[k] << 8) | bins[k];
+    }
     this.active = new Int32Array(this.nFeatures);
     this.histActive = new Int32Array(this.nFeatures);
     this.candidates = new Int32Array(this.nFeatures);
@@ -207,20 +249,17 @@ export class TreeGrower {
     if (nInBag > this.capacity) throw new RangeError(`grower holds ${this.capacity} rows, asked for ${nInBag}`);
     this.selectFeatures(featureMask);
     const inPlace = allRows && nInBag === this.data.nRows;
-    this.treeKeys = null;
-    if (this.orderedKeys && this.ibKeys && this.nActive === 2) {
+    this.treeKeys = -1;
+    if (this.atOrderedKeys >= 0 && this.nActive === 2) {
       // Both features in use: the packed keys replace the two bin arrays for this tree.
-      if (inPlace) this.treeKeys = this.orderedKeys;
+      if (inPlace) this.treeKeys = this.atOrderedKeys;
       else {
-        const src = this.orderedKeys;
-        const dst = this.ibKeys;
-        const pos = this.ibPos;
-        for (let i = 0; i < nInBag; i++) dst[i] = src[pos[i]];
-        this.treeKeys = dst;
+        this.kernels.gather(this.atIbKeys, this.atOrderedKeys, this.atIbPos, nInBag);
+        this.treeKeys = this.atIbKeys;
       }
     }
     for (let a = 0; a < this.nActive; a++) {
-      if (this.treeKeys) break;
+      if (this.treeKeys >= 0) break;
       const f = this.active[a];
       const src = this.orderedBins[f];
       if (inPlace) {
@@ -245,24 +284,26 @@ export class TreeGrower {
     this.oValue[0] = leafValue(G, H, params.lambda, params.alpha);
     const open: number[] = [];
     if (nInBag > 0 && this.canSplit(0, params)) {
+      // (Acquiring a slot can grow the memory: views are read from `this` after it.)
       const slot = this.acquireSlot();
       this.nSlot[0] = slot;
       let fused = -1;
       if (this.listActive) {
         const codes = this.treeBins[this.primary] as Int32Array;
         const { lCode, lCount, lG, lH } = this;
-        if (this.treeKeys) {
+        if (this.treeKeys >= 0) {
           fused = this.histActive[0];
-          this.nListLen[0] = buildCodeListAndHistogramPacked(idx, 0, nInBag, this.treeKeys, this.ibG, this.ibH, lCode, lCount, lG, lH, 0, this.slots[slot], this.histOffset[fused], this.range);
+          const hist = this.slotAt[slot] + 8 * this.histOffset[fused];
+          this.nListLen[0] = this.kernels.listAndHistogram(this.atIdx, 0, nInBag, this.treeKeys, this.atIbG, this.atIbH, this.atLCode, this.atLCount, this.atLG, this.atLH, 0, hist, this.atRange);
           this.spans[slot][2 * fused] = this.range[0];
           this.spans[slot][2 * fused + 1] = this.range[1];
         } else if (this.nHistActive > 0) {
           fused = this.histActive[0];
-          this.nListLen[0] = buildCodeListAndHistogram(idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lCount, lG, lH, 0, this.slots[slot], this.histOffset[fused], this.treeBins[fused], this.range);
+          this.nListLen[0] = buildCodeListAndHistogram(this.idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lCount, lG, lH, 0, this.slots[slot], this.histOffset[fused], this.treeBins[fused], this.range);
           this.spans[slot][2 * fused] = this.range[0];
           this.spans[slot][2 * fused + 1] = this.range[1];
         } else {
-          this.nListLen[0] = buildCodeList(idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lCount, lG, lH, 0);
+          this.nListLen[0] = buildCodeList(this.idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lCount, lG, lH, 0);
         }
       }
       for (let h = 0; h < this.nHistActive; h++) if (this.histActive[h] !== fused) this.buildFeature(slot, this.histActive[h], 0, nInBag);
@@ -381,9 +422,38 @@ export class TreeGrower {
   private acquireSlot(): number {
     const free = this.freeSlots.pop();
     if (free !== undefined) return free;
-    this.slots.push(new Float64Array(this.histSize));
+    this.slotAt.push(this.arena.alloc(8 * this.histSize));
     this.spans.push(new Int32Array(2 * this.nFeatures));
-    return this.slots.length - 1;
+    this.remap();
+    return this.slotAt.length - 1;
+  }
+
+  /** (Re)make the typed-array views of the arena: after construction and whenever it grew. */
+  private remap(): void {
+    const arena = this.arena;
+    const n = this.slots.length;
+    if (arena.buffer === this.viewBuffer) {
+      for (let s = n; s < this.slotAt.length; s++) this.slots.push(arena.float64(this.slotAt[s], this.histSize));
+      return;
+    }
+    this.viewBuffer = arena.buffer;
+    const cap = this.capacity;
+    const listCap = this.primary >= 0 ? cap : 0;
+    this.ibPos = arena.int32(this.atIbPos, cap);
+    this.ibG = arena.float64(this.atIbG, cap);
+    this.ibH = arena.float64(this.atIbH, cap);
+    this.idx = arena.int32(this.atIdx, cap);
+    this.scratch = arena.int32(this.atScratch, cap);
+    this.lCode = arena.int32(this.atLCode, listCap);
+    this.lCount = arena.int32(this.atLCount, listCap);
+    this.lG = arena.float64(this.atLG, listCap);
+    this.lH = arena.float64(this.atLH, listCap);
+    this.sCode = arena.int32(this.atSCode, this.scratchCap);
+    this.sCount = arena.int32(this.atSCount, this.scratchCap);
+    this.sG = arena.float64(this.atSG, this.scratchCap);
+    this.sH = arena.float64(this.atSH, this.scratchCap);
+    this.range = arena.int32(this.atRange, 2);
+    this.slots = this.slotAt.map((at) => arena.float64(at, this.histSize));
   }
 
   private releaseSlot(slot: number): void {
@@ -398,7 +468,7 @@ export class TreeGrower {
 
   private buildFeature(slot: number, f: number, start: number, end: number): void {
     // With packed keys the one histogram feature is the numeric one: its bin is the key's low byte.
-    if (this.treeKeys) buildHistogramOfKeys(this.slots[slot], this.histOffset[f], this.idx, start, end, this.treeKeys, this.ibG, this.ibH, this.range);
+    if (this.treeKeys >= 0) this.kernels.histogram(this.slotAt[slot] + 8 * this.histOffset[f], this.atIdx, start, end, this.treeKeys, this.atIbG, this.atIbH, this.atRange);
     else buildHistogram(this.slots[slot], this.histOffset[f], this.idx, start, end, this.treeBins[f], this.ibG, this.ibH, this.range);
     const span = this.spans[slot];
     span[2 * f] = this.range[0];
@@ -493,9 +563,10 @@ export class TreeGrower {
       const thr = this.bBin[n];
       const missingLeft = this.bMissingLeft[n] === 1;
       const nCuts = feat.cuts.length;
-      const m = this.treeKeys
-        ? partitionByKeyThreshold(this.idx, this.scratch, s, e, this.treeKeys, thr, nCuts + 1, missingLeft)
-        : partitionByThreshold(this.idx, this.scratch, s, e, this.treeBins[f], thr, nCuts + 1, missingLeft);
+      const m =
+        this.treeKeys >= 0
+          ? this.kernels.partition(this.atIdx, this.atScratch, s, e, this.treeKeys, thr, missingLeft ? nCuts + 1 : -1)
+          : partitionByThreshold(this.idx, this.scratch, s, e, this.treeBins[f], thr, nCuts + 1, missingLeft);
       let cut = thr < nCuts ? feat.cuts[thr] : Number.POSITIVE_INFINITY;
       let binThr = thr;
       if (!p.randomThresholds) [cut, binThr] = this.exactThreshold(n, f, feat, thr);
@@ -654,27 +725,30 @@ export class TreeGrower {
    * minus it, merged in place (each entry written at or before the one read).
    */
   private splitListByMerge(n: number, small: number, large: number, smallCan: boolean, largeCan: boolean, slot: number, histFeature: number): void {
-    const codes = this.treeBins[this.primary] as Int32Array;
-    const { lCode, lCount, lG, lH } = this;
     const at = this.nListAt[n];
     const len = this.nListLen[n];
     const smallAt = at + this.nEnd[large] - this.nStart[large];
     // The small list goes straight to its region unless that region still holds the parent's list.
     const direct = at + len <= smallAt;
-    const sCode = direct ? lCode : this.sCode;
-    const sCount = direct ? lCount : this.sCount;
-    const sG = direct ? lG : this.sG;
-    const sH = direct ? lH : this.sH;
     const s0 = direct ? smallAt : 0;
     const ss = this.nStart[small];
     const se = this.nEnd[small];
     let lenS: number;
-    if (histFeature >= 0 && this.treeKeys) {
-      lenS = buildCodeListAndHistogramPacked(this.idx, ss, se, this.treeKeys, this.ibG, this.ibH, sCode, sCount, sG, sH, s0, this.slots[slot], this.histOffset[histFeature], this.range);
-    } else if (histFeature >= 0) {
-      lenS = buildCodeListAndHistogram(this.idx, ss, se, codes, this.ibG, this.ibH, sCode, sCount, sG, sH, s0, this.slots[slot], this.histOffset[histFeature], this.treeBins[histFeature], this.range);
+    if (histFeature >= 0 && this.treeKeys >= 0) {
+      const hist = this.slotAt[slot] + 8 * this.histOffset[histFeature];
+      lenS = direct
+        ? this.kernels.listAndHistogram(this.atIdx, ss, se, this.treeKeys, this.atIbG, this.atIbH, this.atLCode, this.atLCount, this.atLG, this.atLH, s0, hist, this.atRange)
+        : this.kernels.listAndHistogram(this.atIdx, ss, se, this.treeKeys, this.atIbG, this.atIbH, this.atSCode, this.atSCount, this.atSG, this.atSH, s0, hist, this.atRange);
     } else {
-      lenS = buildCodeList(this.idx, ss, se, codes, this.ibG, this.ibH, sCode, sCount, sG, sH, s0);
+      const codes = this.treeBins[this.primary] as Int32Array;
+      const sCode = direct ? this.lCode : this.sCode;
+      const sCount = direct ? this.lCount : this.sCount;
+      const sG = direct ? this.lG : this.sG;
+      const sH = direct ? this.lH : this.sH;
+      lenS =
+        histFeature >= 0
+          ? buildCodeListAndHistogram(this.idx, ss, se, codes, this.ibG, this.ibH, sCode, sCount, sG, sH, s0, this.slots[slot], this.histOffset[histFeature], this.treeBins[histFeature], this.range)
+          : buildCodeList(this.idx, ss, se, codes, this.ibG, this.ibH, sCode, sCount, sG, sH, s0);
     }
     if (histFeature >= 0) {
       const span = this.spans[slot];
@@ -682,40 +756,18 @@ export class TreeGrower {
       span[2 * histFeature + 1] = this.range[1];
     }
     if (largeCan) {
-      const sEnd = s0 + lenS;
-      let k = s0;
-      let nextCode = k < sEnd ? sCode[k] : -1;
-      let w = at;
-      for (let e = at, stop = at + len; e < stop; e++) {
-        const c = lCode[e];
-        if (c === nextCode) {
-          const cnt = lCount[e] - sCount[k];
-          if (cnt > 0) {
-            lCode[w] = c;
-            lCount[w] = cnt;
-            lG[w] = lG[e] - sG[k];
-            lH[w] = lH[e] - sH[k];
-            w++;
-          }
-          k++;
-          nextCode = k < sEnd ? sCode[k] : -1;
-        } else {
-          lCode[w] = c;
-          lCount[w] = lCount[e];
-          lG[w] = lG[e];
-          lH[w] = lH[e];
-          w++;
-        }
-      }
+      const len2 = direct
+        ? this.kernels.subtractList(this.atLCode, this.atLCount, this.atLG, this.atLH, at, len, this.atLCode, this.atLCount, this.atLG, this.atLH, s0, lenS)
+        : this.kernels.subtractList(this.atLCode, this.atLCount, this.atLG, this.atLH, at, len, this.atSCode, this.atSCount, this.atSG, this.atSH, s0, lenS);
       this.nListAt[large] = at;
-      this.nListLen[large] = w - at;
+      this.nListLen[large] = len2;
     }
     if (smallCan) {
       if (!direct) {
-        lCode.set(sCode.subarray(0, lenS), smallAt);
-        lCount.set(sCount.subarray(0, lenS), smallAt);
-        lG.set(sG.subarray(0, lenS), smallAt);
-        lH.set(sH.subarray(0, lenS), smallAt);
+        this.lCode.set(this.sCode.subarray(0, lenS), smallAt);
+        this.lCount.set(this.sCount.subarray(0, lenS), smallAt);
+        this.lG.set(this.sG.subarray(0, lenS), smallAt);
+        this.lH.set(this.sH.subarray(0, lenS), smallAt);
       }
       this.nListAt[small] = smallAt;
       this.nListLen[small] = lenS;

@@ -95,4 +95,20 @@ describe('tree grower', () => {
     const t = m2.trees;
     for (let n = 0; n < t.nNodes; n++) if (t.feature[n] < 0) expect(t.count[n]).toBeGreaterThanOrEqual(9);
   });
+
+  it('grows the same trees through the WebAssembly kernels (one categorical + one numeric) as through the JavaScript ones, also when its memory grows', () => {
+    const { codes, x, y, columns } = problem(4, 3000, 150);
+    const two = columns(codes, x);
+    // A constant third column: never split on, but it sends the learner down the JavaScript path.
+    const three: FeatureColumns = { ...two, columns: [...two.columns, { kind: 'numeric', name: 'z', values: new Float64Array(3000).fill(1) }] };
+    // Best-first growth to 300 leaves keeps more histograms open than the memory first reserves.
+    for (const params of [{ maxLeafNodes: 300 }, { maxDepth: 12 }]) {
+      const a = new RandomForestRegressor({ nEstimators: 3, seed: 9, ...params }).fit(two, y).trees;
+      const b = new RandomForestRegressor({ nEstimators: 3, seed: 9, ...params }).fit(three, y).trees;
+      expect(a.nNodes).toBeGreaterThan(params.maxLeafNodes ? 3 * 2 * 250 : 100);
+      for (const key of ['feature', 'lo', 'hi', 'binLo', 'binHi', 'child', 'value', 'gain', 'count'] as const) {
+        expect(Array.from(a[key]), key).toEqual(Array.from(b[key]));
+      }
+    }
+  });
 });

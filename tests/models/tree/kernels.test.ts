@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
+import { KERNELS_WAT, assembleWat } from '../../../scripts/build-kernels.js';
+import { KernelArena } from '../../../src/models/tree/arena.js';
 import { binColumns, binValues, findCuts } from '../../../src/models/tree/binning.js';
-import { buildCodeList, buildCodeListAndHistogram, buildCodeListAndHistogramPacked, buildHistogram, buildHistogramOfKeys, subtractHistogram } from '../../../src/models/tree/histogram.js';
-import { moveBlock, partitionByCode, partitionByKeyThreshold, partitionByThreshold } from '../../../src/models/tree/partition.js';
+import { buildCodeList, buildCodeListAndHistogram, buildHistogram, subtractHistogram } from '../../../src/models/tree/histogram.js';
+import { moveBlock, partitionByCode, partitionByThreshold } from '../../../src/models/tree/partition.js';
+import { KERNELS_WASM_BASE64 } from '../../../src/models/tree/kernels-wasm.js';
 import { naiveCodeSplit, naiveHistogram, naiveNumericSplit } from '../../../src/models/tree/reference.js';
 import { BEST_BIN, BEST_GAIN, BEST_MISSING_LEFT, BEST_SIZE, type SplitRules, leafScore, resetBest, scanCodeList, scanNumeric } from '../../../src/models/tree/split.js';
 
@@ -80,70 +83,6 @@ describe('histogram kernels', () => {
     }
   });
 
-  it('the packed-key kernels (code << 8 | bin) equal the kernels on separate arrays bit for bit', () => {
-    const { rng, bins, g, h } = randomProblem(5, 700, 256);
-    const codes = Int32Array.from({ length: 700 }, () => rng.below(20000)).sort();
-    const keys = Int32Array.from(codes, (c, j) => (c << 8) | bins[j]);
-    const idx = Int32Array.from({ length: 700 }, (_, i) => i).filter(() => rng.float() < 0.7);
-    const lists = () => [new Int32Array(700), new Int32Array(700), new Float64Array(700), new Float64Array(700)] as const;
-    const [c1, n1, g1, h1] = lists();
-    const [c2, n2, g2, h2] = lists();
-    const hist1 = new Float64Array(3 * 256 + 3);
-    const hist2 = new Float64Array(3 * 256 + 3);
-    const r1 = new Int32Array(2);
-    const r2 = new Int32Array(2);
-    const len1 = buildCodeListAndHistogram(idx, 3, idx.length, codes, g, h, c1, n1, g1, h1, 1, hist1, 3, bins, r1);
-    const len2 = buildCodeListAndHistogramPacked(idx, 3, idx.length, keys, g, h, c2, n2, g2, h2, 1, hist2, 3, r2);
-    expect(len2).toBe(len1);
-    expect(Array.from(r2)).toEqual(Array.from(r1));
-    expect(Array.from(hist2)).toEqual(Array.from(hist1));
-    for (const [a, b] of [[c1, c2], [n1, n2], [g1, g2], [h1, h2]] as const) {
-      expect(Array.from(b.subarray(0, 1 + len1))).toEqual(Array.from(a.subarray(0, 1 + len1)));
-    }
-    hist1.fill(0);
-    hist2.fill(0);
-    buildHistogram(hist1, 0, idx, 5, idx.length - 2, bins, g, h, r1);
-    buildHistogramOfKeys(hist2, 0, idx, 5, idx.length - 2, keys, g, h, r2);
-    expect(Array.from(hist2)).toEqual(Array.from(hist1));
-    expect(Array.from(r2)).toEqual(Array.from(r1));
-    for (const missingLeft of [false, true]) {
-      const idx1 = idx.slice();
-      const idx2 = idx.slice();
-      const m1 = partitionByThreshold(idx1, new Int32Array(700), 4, idx.length - 1, bins, 100, 255, missingLeft);
-      const m2 = partitionByKeyThreshold(idx2, new Int32Array(700), 4, idx.length - 1, keys, 100, 255, missingLeft);
-      expect(m2).toBe(m1);
-      expect(Array.from(idx2)).toEqual(Array.from(idx1));
-    }
-  });
-
-  it('the packed-key kernels agree with the separate-array kernels for every row count (unrolled loops)', () => {
-    const { rng, bins, g, h } = randomProblem(6, 64, 12);
-    const codes = Int32Array.from({ length: 64 }, () => rng.below(9)).sort();
-    const keys = Int32Array.from(codes, (c, j) => (c << 8) | bins[j]);
-    const idx = Int32Array.from({ length: 64 }, (_, i) => i);
-    for (let end = 2; end <= 12; end++) {
-      const lists = () => [new Int32Array(64), new Int32Array(64), new Float64Array(64), new Float64Array(64)] as const;
-      const [c1, n1, g1, h1] = lists();
-      const [c2, n2, g2, h2] = lists();
-      const hist1 = new Float64Array(36);
-      const hist2 = new Float64Array(36);
-      const r1 = new Int32Array(2);
-      const r2 = new Int32Array(2);
-      const len1 = buildCodeListAndHistogram(idx, 2, end, codes, g, h, c1, n1, g1, h1, 0, hist1, 0, bins, r1);
-      const len2 = buildCodeListAndHistogramPacked(idx, 2, end, keys, g, h, c2, n2, g2, h2, 0, hist2, 0, r2);
-      expect(len2).toBe(len1);
-      expect(Array.from(hist2)).toEqual(Array.from(hist1));
-      expect(Array.from(r2)).toEqual(Array.from(r1));
-      for (const [a, b] of [[c1, c2], [n1, n2], [g1, g2], [h1, h2]] as const) expect(Array.from(b)).toEqual(Array.from(a));
-      const idx1 = idx.slice();
-      const idx2 = idx.slice();
-      const m1 = partitionByThreshold(idx1, new Int32Array(64), 1, end, bins, 5, 11, true);
-      const m2 = partitionByKeyThreshold(idx2, new Int32Array(64), 1, end, keys, 5, 11, true);
-      expect(m2).toBe(m1);
-      expect(Array.from(idx2)).toEqual(Array.from(idx1));
-    }
-  });
-
   it('the fused code-list + histogram pass equals the two separate kernels bit for bit', () => {
     const { rng, bins, g, h } = randomProblem(4, 600, 30);
     const codes = Int32Array.from({ length: 600 }, () => rng.below(70)).sort();
@@ -166,6 +105,108 @@ describe('histogram kernels', () => {
     for (const [a, b] of [[c1, c2], [n1, n2], [g1, g2], [h1, h2]] as const) {
       expect(Array.from(b.subarray(0, 2 + len1))).toEqual(Array.from(a.subarray(0, 2 + len1)));
     }
+  });
+});
+
+describe('WebAssembly kernels over packed keys (code << 8 | bin)', () => {
+  /** Copies arrays into a fresh arena; returns their addresses and views of the copies. */
+  function place(arrays: Record<string, Int32Array | Float64Array>) {
+    const arena = new KernelArena(1 << 16);
+    const at: Record<string, number> = {};
+    for (const [name, a] of Object.entries(arrays)) at[name] = arena.alloc(a.byteLength);
+    const view = (name: string) => (arrays[name] instanceof Float64Array ? arena.float64(at[name], arrays[name].length) : arena.int32(at[name], arrays[name].length));
+    for (const name of Object.keys(arrays)) view(name).set(arrays[name]);
+    return { k: arena.kernels, at, view };
+  }
+
+  function packedProblem(seed: number, n: number, nCodes: number, nBins: number, keep: number) {
+    const { rng, bins, g, h } = randomProblem(seed, n, nBins);
+    const codes = Int32Array.from({ length: n }, () => rng.below(nCodes)).sort();
+    const keys = Int32Array.from(codes, (c, j) => (c << 8) | bins[j]);
+    const idx = Int32Array.from({ length: n }, (_, i) => i).filter(() => rng.float() < keep);
+    return { rng, bins, g, h, codes, keys, idx };
+  }
+
+  it('the binary embedded in the package is kernels.wat assembled', async () => {
+    expect(Buffer.from(await assembleWat(KERNELS_WAT)).toString('base64')).toBe(KERNELS_WASM_BASE64);
+  });
+
+  it('list + histogram, histogram and partition equal the JavaScript kernels on separate arrays, bit for bit, for every row count', () => {
+    for (const [seed, n, nCodes, keep] of [[5, 700, 20000, 0.7], [6, 64, 9, 1], [7, 300, 3, 0.5]] as const) {
+      const p = packedProblem(seed, n, nCodes, 256, keep);
+      for (const [start, end] of [[3, p.idx.length], [2, 3], [5, 5], [0, Math.min(12, p.idx.length)], [5, p.idx.length - 2]]) {
+        const lists = () => [new Int32Array(n + 2), new Int32Array(n + 2), new Float64Array(n + 2), new Float64Array(n + 2)] as const;
+        const [c1, n1, g1, h1] = lists();
+        const hist1 = new Float64Array(3 * 256 + 3);
+        const r1 = new Int32Array(2);
+        const len1 = buildCodeListAndHistogram(p.idx, start, end, p.codes, p.g, p.h, c1, n1, g1, h1, 1, hist1, 1, p.bins, r1);
+        const [c2, n2, g2, h2] = lists();
+        const w = place({ idx: p.idx, keys: p.keys, g: p.g, h: p.h, c2, n2, g2, h2, hist: new Float64Array(3 * 256 + 3), range: new Int32Array(2) });
+        const len2 = w.k.listAndHistogram(w.at.idx, start, end, w.at.keys, w.at.g, w.at.h, w.at.c2, w.at.n2, w.at.g2, w.at.h2, 1, w.at.hist + 8, w.at.range);
+        expect(len2).toBe(len1);
+        expect(Array.from(w.view('range'))).toEqual(Array.from(r1));
+        expect(Array.from(w.view('hist'))).toEqual(Array.from(hist1));
+        for (const [a, name] of [[c1, 'c2'], [n1, 'n2'], [g1, 'g2'], [h1, 'h2']] as const) expect(Array.from(w.view(name))).toEqual(Array.from(a));
+
+        const hist3 = new Float64Array(3 * 256);
+        buildHistogram(hist3, 0, p.idx, start, end, p.bins, p.g, p.h, r1);
+        w.view('hist').fill(0);
+        w.k.histogram(w.at.hist, w.at.idx, start, end, w.at.keys, w.at.g, w.at.h, w.at.range);
+        expect(Array.from(w.view('hist').subarray(0, 3 * 256))).toEqual(Array.from(hist3));
+        expect(Array.from(w.view('range'))).toEqual(Array.from(r1));
+
+        for (const missingLeft of [false, true]) {
+          const idx1 = p.idx.slice();
+          const m1 = partitionByThreshold(idx1, new Int32Array(n), start, end, p.bins, 100, 255, missingLeft);
+          const v = place({ idx: p.idx, keys: p.keys, scratch: new Int32Array(n) });
+          const m2 = v.k.partition(v.at.idx, v.at.scratch, start, end, v.at.keys, 100, missingLeft ? 255 : -1);
+          expect(m2).toBe(m1);
+          expect(Array.from(v.view('idx'))).toEqual(Array.from(idx1));
+        }
+      }
+    }
+  });
+
+  it('subtractList leaves the parent list minus the child list in place, dropping emptied codes', () => {
+    const p = packedProblem(8, 500, 40, 256, 1);
+    const lists = () => [new Int32Array(500), new Int32Array(500), new Float64Array(500), new Float64Array(500)] as const;
+    const parent = lists();
+    const len = buildCodeList(p.idx, 0, 500, p.codes, p.g, p.h, ...parent, 0);
+    // The child: a stable subset of the parent's rows (every row of some codes, some rows of others).
+    const child = p.idx.filter((j) => p.codes[j] % 3 === 0 || p.rng.float() < 0.3);
+    const small = lists();
+    const lenS = buildCodeList(child, 0, child.length, p.codes, p.g, p.h, ...small, 0);
+    // Naive: per code of the parent, subtract the child's entry of that code if any.
+    const expected: [number, number, number, number][] = [];
+    for (let e = 0; e < len; e++) {
+      const k = Array.from(small[0].subarray(0, lenS)).indexOf(parent[0][e]);
+      const cnt = parent[1][e] - (k >= 0 ? small[1][k] : 0);
+      if (cnt > 0) expected.push([parent[0][e], cnt, k >= 0 ? parent[2][e] - small[2][k] : parent[2][e], k >= 0 ? parent[3][e] - small[3][k] : parent[3][e]]);
+    }
+    expect(expected.length).toBeLessThan(len);
+    const w = place({ lc: parent[0], ln: parent[1], lg: parent[2], lh: parent[3], sc: small[0], sn: small[1], sg: small[2], sh: small[3] });
+    const out = w.k.subtractList(w.at.lc, w.at.ln, w.at.lg, w.at.lh, 0, len, w.at.sc, w.at.sn, w.at.sg, w.at.sh, 0, lenS);
+    expect(out).toBe(expected.length);
+    const got = expected.map((_, e) => [w.view('lc')[e], w.view('ln')[e], w.view('lg')[e], w.view('lh')[e]]);
+    expect(got).toEqual(expected);
+  });
+
+  it('gather copies keys at in-bag positions', () => {
+    const src = Int32Array.from({ length: 50 }, (_, i) => (i * 7919) ^ 0x5a5a);
+    const pos = Int32Array.from([0, 3, 3, 17, 49, 20]);
+    const w = place({ src, pos, dst: new Int32Array(6) });
+    w.k.gather(w.at.dst, w.at.src, w.at.pos, 6);
+    expect(Array.from(w.view('dst'))).toEqual(Array.from(pos, (k) => src[k]));
+  });
+
+  it('an arena that grows keeps its contents and reports the new buffer', () => {
+    const arena = new KernelArena(1);
+    const a = arena.alloc(40);
+    arena.int32(a, 10).set(Array.from({ length: 10 }, (_, i) => i * i));
+    const before = arena.buffer;
+    arena.alloc(200_000);
+    expect(arena.buffer).not.toBe(before);
+    expect(Array.from(arena.int32(a, 10))).toEqual(Array.from({ length: 10 }, (_, i) => i * i));
   });
 });
 

@@ -1,0 +1,114 @@
+import { InvalidInputError } from '../../core/errors.js';
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+
+/** The WebAssembly kernels of kernels.wat. Arrays are byte addresses in the arena, counts are elements. */
+export interface TreeKernels {
+  listAndHistogram(
+    idx: number,
+    start: number,
+    end: number,
+    keys: number,
+    g: number,
+    h: number,
+    lCode: number,
+    lCount: number,
+    lG: number,
+    lH: number,
+    at: number,
+    hist: number,
+    range: number,
+  ): number;
+  histogram(hist: number, idx: number, start: number, end: number, keys: number, g: number, h: number, range: number): void;
+  partition(idx: number, scratch: number, start: number, end: number, keys: number, threshold: number, missing: number): number;
+  subtractList(
+    lCode: number,
+    lCount: number,
+    lG: number,
+    lH: number,
+    at: number,
+    len: number,
+    sCode: number,
+    sCount: number,
+    sG: number,
+    sH: number,
+    s0: number,
+    lenS: number,
+  ): number;
+  gather(dst: number, src: number, pos: number, n: number): void;
+}
+
+const PAGE = 65536;
+/** A 32-bit WebAssembly memory holds at most 65,536 pages (4 GiB). */
+const MAX_PAGES = 65536;
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+/** The parts of the WebAssembly global used here (the project's type libraries, without DOM, do not declare it). */
+const { Memory, Module, Instance } = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (descriptor: { initial: number }) => WasmMemory;
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: { env: { memory: WasmMemory } }) => { exports: unknown };
+    };
+  }
+).WebAssembly;
+
+let compiled: object | undefined;
+
+/** Compiled once per thread, on first use (about 1 KB: synchronous compilation is immediate). */
+function kernelsModule(): object {
+  compiled ??= new Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+  return compiled;
+}
+
+/**
+ * One WebAssembly memory with the kernels bound to it, and a bump allocator over it. Typed-array
+ * views of the memory serve the JavaScript side. Growing the memory detaches every view made
+ * before: callers compare `buffer` after `alloc` and remake their views when it changed.
+ */
+export class KernelArena {
+  readonly kernels: TreeKernels;
+  private readonly memory: WasmMemory;
+  private top = 0;
+
+  constructor(initialBytes: number) {
+    this.memory = new Memory({ initial: Math.max(1, Math.ceil(initialBytes / PAGE)) });
+    const instance = new Instance(kernelsModule(), { env: { memory: this.memory } });
+    this.kernels = instance.exports as unknown as TreeKernels;
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** Reserve `bytes` (8-byte aligned, zeroed); returns the address. Grows the memory when needed. */
+  alloc(bytes: number): number {
+    const at = this.top;
+    const end = at + Math.ceil(bytes / 8) * 8;
+    const pages = this.memory.buffer.byteLength / PAGE;
+    const need = Math.ceil(end / PAGE);
+    if (need > pages) {
+      // At least double: growth (and remaking views) stays rare.
+      const want = Math.min(MAX_PAGES, Math.max(need, 2 * pages));
+      if (need > MAX_PAGES) throw new InvalidInputError(`the tree learner needs ${end} bytes of working memory per thread; the limit is 4 GiB (about 60 million rows)`);
+      try {
+        this.memory.grow(want - pages);
+      } catch (cause) {
+        throw new InvalidInputError(`the tree learner could not grow its working memory to ${want * PAGE} bytes`, { cause });
+      }
+    }
+    this.top = end;
+    return at;
+  }
+
+  int32(at: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, at, length);
+  }
+
+  float64(at: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, at, length);
+  }
+}
