@@ -70,6 +70,10 @@ export class DictVectorizer {
   }
 
   fit(input: VectorizerInput): FittedDictVectorizer {
+    if (this.params.sort && isFeatureFrame(input)) {
+      const fitted = fitSortedDictionaries(this.params, input);
+      if (fitted !== undefined) return fitted;
+    }
     const sep = this.params.separator;
     // Features in order of first appearance (row by row, key by key, as sklearn scans), with the
     // key and category each comes from.
@@ -193,6 +197,118 @@ export class DictVectorizer {
   }
 }
 
+/**
+ * The sorted fit of a frame whose categorical dictionaries are each strictly ascending (as
+ * `taxiFeatures` makes them): a column's features `name=value` then come in dictionary order, so
+ * the only string comparisons left are a linear check of each dictionary and the merge of the
+ * columns' runs (a binary search per switch between runs). Undefined when a dictionary is not
+ * strictly ascending, a code is out of range or two columns give the same feature name: the
+ * general fit handles (and reports) those.
+ */
+function fitSortedDictionaries(params: DictVectorizerParams, frame: FeatureFrame): FittedDictVectorizer | undefined {
+  const names = Object.keys(frame.columns);
+  const n = frame.nRows;
+  // One run of feature names per column, each sorted; `entry` is the dictionary entry of each name.
+  const runs: { readonly names: string[]; readonly entry: Int32Array | undefined; readonly feature: Int32Array }[] = [];
+  for (const name of names) {
+    const c = frame.columns[name];
+    if (c.kind === 'numeric') {
+      checkColumnLength(name, c.values.length, n);
+      // As the general fit: a numeric column names a feature once it has a row.
+      runs.push({ names: n > 0 ? [name] : [], entry: undefined, feature: new Int32Array(1) });
+      continue;
+    }
+    checkColumnLength(name, c.codes.length, n);
+    const dictionary = c.dictionary;
+    if (!strictlyAscending(dictionary)) return undefined;
+    const used = new Uint8Array(dictionary.length);
+    const codes = c.codes;
+    const size = dictionary.length;
+    for (let i = 0; i < n; i++) {
+      const code = codes[i];
+      if (code >= size) return undefined;
+      if (code >= 0) used[code] = 1;
+    }
+    let count = 0;
+    for (let d = 0; d < size; d++) count += used[d];
+    const entry = new Int32Array(count);
+    const featureNames = new Array<string>(count);
+    const prefix = name + params.separator;
+    for (let d = 0, k = 0; d < size; d++) {
+      if (used[d] === 0) continue;
+      entry[k] = d;
+      featureNames[k++] = prefix + dictionary[d];
+    }
+    runs.push({ names: featureNames, entry, feature: new Int32Array(count) });
+  }
+  // Merge the runs: take from the run with the smallest head everything below the next head.
+  const featureNames: string[] = [];
+  const at = new Int32Array(runs.length);
+  for (;;) {
+    let best = -1;
+    let next = -1;
+    for (let r = 0; r < runs.length; r++) {
+      if (at[r] >= runs[r].names.length) continue;
+      if (best < 0 || compareStrings(runs[r].names[at[r]], runs[best].names[at[best]]) < 0) {
+        next = best;
+        best = r;
+      } else if (next < 0 || compareStrings(runs[r].names[at[r]], runs[next].names[at[next]]) < 0) {
+        next = r;
+      }
+    }
+    if (best < 0) break;
+    const run = runs[best];
+    let end = run.names.length;
+    if (next >= 0) {
+      const bound = runs[next].names[at[next]];
+      if (run.names[at[best]] === bound) return undefined;
+      end = lowerBound(run.names, at[best], end, bound);
+    }
+    for (let k = at[best]; k < end; k++) {
+      run.feature[k] = featureNames.length;
+      featureNames.push(run.names[k]);
+    }
+    at[best] = end;
+  }
+  const keys: VectorizerKey[] = [];
+  for (const name of [...names].sort(compareStrings)) {
+    const c = frame.columns[name];
+    const categories = c.kind === 'numeric' ? [] : Array.from(runs[names.indexOf(name)].entry!, (d) => c.dictionary[d]);
+    keys.push({ name, numeric: c.kind === 'numeric', categories });
+  }
+  const fitted = new FittedDictVectorizer(params, featureNames, keys);
+  for (let j = 0; j < names.length; j++) {
+    const c = frame.columns[names[j]];
+    const { entry, feature: featureOfRun } = runs[j];
+    if (c.kind === 'numeric' || entry === undefined) continue;
+    const feature = new Int32Array(c.dictionary.length).fill(-1);
+    const code = new Int32Array(c.dictionary.length).fill(entry.length);
+    for (let k = 0; k < entry.length; k++) {
+      feature[entry[k]] = featureOfRun[k];
+      code[entry[k]] = k;
+    }
+    fitted[rememberDictionary](names[j], c.dictionary, { feature, code });
+  }
+  return fitted;
+}
+
+function strictlyAscending(values: readonly string[]): boolean {
+  for (let i = 1; i < values.length; i++) if (!(values[i - 1] < values[i])) return false;
+  return true;
+}
+
+/** First index in sorted `names[from..to)` whose name is not below `bound`. */
+function lowerBound(names: readonly string[], from: number, to: number, bound: string): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (names[mid] < bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 const rememberDictionary = Symbol('rememberDictionary');
 
 /** For one dictionary of one input column: feature index (-1 unseen) and category code per entry. */
@@ -269,6 +385,11 @@ export class FittedDictVectorizer {
 
   /** Index of a feature name (e.g. 'trip_distance' or 'PU_DO=1_2'), or -1. */
   featureIndex(name: string): number {
+    if (this.vocabMap === undefined && this.params.sort) {
+      // Sorted names: a binary search spares building the vocabulary (13,000 names for a month).
+      const i = lowerBound(this.featureNames, 0, this.featureNames.length, name);
+      if (this.featureNames[i] === name) return i;
+    }
     return this.vocab.get(name) ?? -1;
   }
 
@@ -349,8 +470,8 @@ export class FittedDictVectorizer {
       const c = frame.columns[name];
       if (c.kind === 'numeric') {
         checkColumnLength(name, c.values.length, n);
-        const f = this.vocab.get(name);
-        if (f === undefined) continue;
+        const f = this.featureIndex(name);
+        if (f < 0) continue;
         numValues.push(c.values);
         numFeature.push(f);
       } else {
@@ -362,6 +483,9 @@ export class FittedDictVectorizer {
     }
     const nCat = catCodes.length;
     const nNum = numValues.length;
+    const numF = Int32Array.from(numFeature);
+    const order = sharedColumnOrder(catCodes, catFeature, numF, n);
+    if (order !== undefined) return this.fillByColumn(order, catCodes, catFeature, numValues, numF, n);
     // Pass 1: entries per row.
     const indptr = sharedArray(Int32Array, n + 1);
     let nnz = 0;
@@ -380,7 +504,6 @@ export class FittedDictVectorizer {
     // Pass 2: fill, then order each row's few entries by column index (insertion sort).
     const indices = sharedArray(Int32Array, nnz);
     const values = sharedArray(Float64Array, nnz);
-    const numF = Int32Array.from(numFeature);
     for (let i = 0; i < n; i++) {
       const start = indptr[i];
       let w = start;
@@ -409,6 +532,41 @@ export class FittedDictVectorizer {
         }
         indices[b + 1] = f;
         values[b + 1] = v;
+      }
+    }
+    return { format: 'csr', nRows: n, nCols: this.featureNames.length, indptr, indices, values, featureNames: this.featureNames };
+  }
+
+  /** CSR of rows that all hold one entry per column, in `order` (see `sharedColumnOrder`). */
+  private fillByColumn(
+    order: Int32Array,
+    catCodes: readonly Int32Array[],
+    catFeature: readonly Int32Array[],
+    numValues: readonly Float64Array[],
+    numF: Int32Array,
+    n: number,
+  ): CsrMatrix {
+    const k = order.length;
+    const indptr = sharedArray(Int32Array, n + 1);
+    for (let i = 1; i <= n; i++) indptr[i] = i * k;
+    const indices = sharedArray(Int32Array, n * k);
+    const values = sharedArray(Float64Array, n * k);
+    for (let s = 0; s < k; s++) {
+      const c = order[s];
+      if (c < catCodes.length) {
+        const src = catCodes[c];
+        const feature = catFeature[c];
+        for (let i = 0, w = s; i < n; i++, w += k) {
+          indices[w] = feature[src[i]];
+          values[w] = 1;
+        }
+      } else {
+        const f = numF[c - catCodes.length];
+        const src = numValues[c - catCodes.length];
+        for (let i = 0, w = s; i < n; i++, w += k) {
+          indices[w] = f;
+          values[w] = src[i];
+        }
       }
     }
     return { format: 'csr', nRows: n, nCols: this.featureNames.length, indptr, indices, values, featureNames: this.featureNames };
@@ -488,6 +646,40 @@ export class FittedDictVectorizer {
     }
     return { kind: 'categorical', name: key.name, codes, categories: key.categories };
   }
+}
+
+/**
+ * When every row has a feature in every column (no missing or unseen code) and the columns'
+ * feature ranges do not overlap, every row lists its entries in the same column order: that
+ * order (categorical columns first by index, then numeric ones), else undefined.
+ */
+function sharedColumnOrder(catCodes: readonly Int32Array[], catFeature: readonly Int32Array[], numF: Int32Array, n: number): Int32Array | undefined {
+  const k = catCodes.length + numF.length;
+  const lo = new Float64Array(k);
+  const hi = new Float64Array(k);
+  for (let c = 0; c < catCodes.length; c++) {
+    const src = catCodes[c];
+    const feature = catFeature[c];
+    // An out-of-range code reads undefined, which fails the test as -1 does.
+    for (let i = 0; i < n; i++) if (!(feature[src[i]] >= 0)) return undefined;
+    let min = Number.POSITIVE_INFINITY;
+    let max = -1;
+    for (let d = 0; d < feature.length; d++) {
+      const f = feature[d];
+      if (f < 0) continue;
+      if (f < min) min = f;
+      if (f > max) max = f;
+    }
+    lo[c] = min;
+    hi[c] = max;
+  }
+  for (let c = 0; c < numF.length; c++) {
+    lo[catCodes.length + c] = numF[c];
+    hi[catCodes.length + c] = numF[c];
+  }
+  const order = Int32Array.from({ length: k }, (_, c) => c).sort((a, b) => lo[a] - lo[b]);
+  for (let s = 1; s < k; s++) if (lo[order[s]] <= hi[order[s - 1]]) return undefined;
+  return order;
 }
 
 function checkColumnLength(name: string, length: number, nRows: number): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArtifactError, InvalidInputError, InvalidParameterError } from '../../src/core/errors.js';
+import { Rng } from '../../src/core/rng.js';
 import { isShared } from '../../src/core/typed.js';
 import { DictVectorizer, FittedDictVectorizer } from '../../src/features/dict-vectorizer.js';
 import type { FeatureFrame, FeatureRecord } from '../../src/features/frame.js';
@@ -198,6 +199,96 @@ describe('DictVectorizer on columnar frames', () => {
   });
 });
 
+describe('DictVectorizer on frames with sorted dictionaries (fit without sorting)', () => {
+  /** Random frame and the same rows as records: 2 categorical columns and a numeric one. */
+  function randomFrame(rng: Rng, sortedDictionaries: boolean, missing: number): { frame: FeatureFrame; records: FeatureRecord[] } {
+    const nRows = 1 + rng.below(60);
+    // Values chosen so that names of the two columns interleave ('b=...' between 'a=...' and 'c=...').
+    const pool = ['1', '10', '10_1', '1_10', '2', 'x', 'b=q', 'a', 'zz', ''];
+    const columns: Record<string, FeatureFrame['columns'][string]> = {};
+    const records: Record<string, string | number>[] = Array.from({ length: nRows }, () => ({}));
+    for (const name of ['c', 'a']) {
+      let dictionary = pool.filter(() => rng.float() < 0.7);
+      if (dictionary.length === 0) dictionary = ['1'];
+      dictionary = sortedDictionaries ? [...dictionary].sort() : rng.shuffle([...dictionary]);
+      const codes = new Int32Array(nRows);
+      for (let i = 0; i < nRows; i++) {
+        codes[i] = rng.float() < missing ? -1 : rng.below(dictionary.length);
+        if (codes[i] >= 0) records[i][name] = dictionary[codes[i]];
+      }
+      columns[name] = { kind: 'categorical', codes, dictionary };
+    }
+    const values = Float64Array.from({ length: nRows }, () => rng.normal());
+    for (let i = 0; i < nRows; i++) records[i].b = values[i];
+    columns.b = { kind: 'numeric', values };
+    return { frame: { nRows, columns }, records };
+  }
+
+  it('fits and transforms as the records form does, sorted dictionaries or not', () => {
+    const rng = new Rng(7);
+    for (let trial = 0; trial < 200; trial++) {
+      // Without missing codes every row holds one entry per column (the column-by-column fill).
+      const { frame, records } = randomFrame(rng, trial % 2 === 0, trial % 4 < 2 ? 0.1 : 0);
+      const v = new DictVectorizer().fit(frame);
+      const ref = new DictVectorizer().fit(records);
+      expect(v.toJSON()).toEqual(ref.toJSON());
+      const X = v.transform(frame);
+      const naive = naiveCsr(records, v.featureNames);
+      expect(Array.from(X.indptr)).toEqual(naive.indptr);
+      expect(Array.from(X.indices)).toEqual(naive.indices);
+      expect(Array.from(X.values)).toEqual(naive.values);
+      const cols = v.transformColumns(frame);
+      const fromRecords = ref.transformColumns(records);
+      for (let c = 0; c < cols.columns.length; c++) {
+        const a = cols.columns[c];
+        const b = fromRecords.columns[c];
+        expect(a.kind === 'categorical' ? Array.from(a.codes) : Array.from(a.values)).toEqual(
+          b.kind === 'categorical' ? Array.from(b.codes) : Array.from(b.values),
+        );
+      }
+    }
+  });
+
+  it('a numeric column named like a one-hot feature gives the same names as records', () => {
+    const frame: FeatureFrame = {
+      nRows: 2,
+      columns: {
+        a: { kind: 'categorical', codes: Int32Array.from([0, 1]), dictionary: ['b', 'c'] },
+        'a=b': { kind: 'numeric', values: Float64Array.from([3, 4]) },
+      },
+    };
+    const records: FeatureRecord[] = [
+      { a: 'b', 'a=b': 3 },
+      { a: 'c', 'a=b': 4 },
+    ];
+    const v = new DictVectorizer().fit(frame);
+    expect(v.toJSON()).toEqual(new DictVectorizer().fit(records).toJSON());
+    const X = v.transform(frame);
+    const naive = naiveCsr(records, v.featureNames);
+    expect(Array.from(X.indices)).toEqual(naive.indices);
+    expect(Array.from(X.values)).toEqual(naive.values);
+  });
+
+  it('taxiFeatures gives a strictly ascending PU_DO dictionary, nulls as "nan"', () => {
+    const pu = Int32Array.from([1, 10, 100, 1, -1, 9, 10, 2, 1]);
+    const dof = Int32Array.from([10, 1, 1, 2, 5, -1, 1, 2, 10]);
+    const trips = { nRows: pu.length, duration: new Float64Array(pu.length), tripDistance: new Float64Array(pu.length), puLocationId: pu, doLocationId: dof };
+    const frame = taxiFeatures(trips);
+    const col = frame.columns.PU_DO;
+    if (col.kind !== 'categorical') throw new Error('PU_DO should be categorical');
+    const names = Array.from(pu, (p, i) => `${p < 0 ? 'nan' : p}_${dof[i] < 0 ? 'nan' : dof[i]}`);
+    expect(col.dictionary).toEqual([...new Set(names)].sort());
+    expect(Array.from(col.codes, (c) => col.dictionary[c])).toEqual(names);
+    // Ids too large for the pair table take the Map path: same result.
+    const big = taxiFeatures({ ...trips, puLocationId: Int32Array.from(pu, (p) => (p === 100 ? 100000 : p)) });
+    const bigCol = big.columns.PU_DO;
+    if (bigCol.kind !== 'categorical') throw new Error('PU_DO should be categorical');
+    const bigNames = names.map((s) => (s === '100_1' ? '100000_1' : s));
+    expect(bigCol.dictionary).toEqual([...new Set(bigNames)].sort());
+    expect(Array.from(bigCol.codes, (c) => bigCol.dictionary[c])).toEqual(bigNames);
+  });
+});
+
 describe.skipIf(!REAL_TAXI_DIR)('DictVectorizer on the real green 2021 files', () => {
   it('January vectorises to 13,221 features; February has 5,257 unseen PU_DO; CSR equals the naive reference', async () => {
     const { vectorizer, train, val, test } = await loadRealTaxiSplits();
@@ -257,7 +348,7 @@ describe.skipIf(!REAL_TAXI_DIR)('DictVectorizer on the real green 2021 files', (
     const pudo = frame.columns.PU_DO;
     if (pudo.kind !== 'categorical') throw new Error('PU_DO should be categorical');
     expect(pudo.dictionary.length).toBe(13220);
-    expect(new Set(pudo.dictionary).size).toBe(13220);
+    expect(pudo.dictionary).toEqual([...new Set(pudo.dictionary)].sort());
     for (let i = 0; i < trips.nRows; i += 101) {
       expect(pudo.dictionary[pudo.codes[i]]).toBe(`${trips.puLocationId[i]}_${trips.doLocationId[i]}`);
     }
