@@ -35,6 +35,23 @@ export interface TreeKernels {
     lenS: number,
   ): number;
   gather(dst: number, src: number, pos: number, n: number): void;
+  scanCodeList(
+    lCode: number,
+    lCount: number,
+    lG: number,
+    lH: number,
+    from: number,
+    len: number,
+    unknown: number,
+    G: number,
+    H: number,
+    target: number,
+    minLeaf: number,
+    maxLeft: number,
+    minChildWeight: number,
+    lambda: number,
+    alpha: number,
+  ): number;
 }
 
 const PAGE = 65536;

@@ -12,6 +12,7 @@ import {
   BEST_H,
   BEST_MISSING_LEFT,
   BEST_SIZE,
+  type CodeLists,
   type SplitRules,
   leafScore,
   leafValue,
@@ -121,6 +122,8 @@ export class TreeGrower {
   private sCount!: Int32Array;
   private sG!: Float64Array;
   private sH!: Float64Array;
+  /** The list arrays as the split scan reads them. */
+  private lists!: CodeLists;
   private readonly scratchCap: number;
   // Histogram buffers (a pool, at slotAt) with per-feature bin spans.
   private slots: Float64Array[] = [];
@@ -453,6 +456,7 @@ export class TreeGrower {
     this.sG = arena.float64(this.atSG, this.scratchCap);
     this.sH = arena.float64(this.atSH, this.scratchCap);
     this.range = arena.int32(this.atRange, 2);
+    this.lists = { atCode: this.atLCode, atCount: this.atLCount, atG: this.atLG, atH: this.atLH, code: this.lCode, count: this.lCount, g: this.lG, h: this.lH };
     this.slots = this.slotAt.map((at) => arena.float64(at, this.histSize));
   }
 
@@ -502,7 +506,7 @@ export class TreeGrower {
       const f = cand[c];
       const feat = this.data.features[f];
       if (f === this.primary) {
-        scanCodeList(this.lCode, this.lCount, this.lG, this.lH, this.nListAt[n], this.nListLen[n], feat.nBins - 1, G, H, N, parentScore, p, f, best);
+        scanCodeList(this.kernels, this.lists, this.nListAt[n], this.nListLen[n], feat.nBins - 1, G, H, N, parentScore, p, f, best);
         continue;
       }
       if (!hist || !span) continue;

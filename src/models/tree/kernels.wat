@@ -195,4 +195,49 @@
             (i32.shl (i32.load (i32.add (local.get $pos) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $row (i32.lt_s (local.get $i) (local.get $n))))))
+
+  ;; "Code k vs the rest" over list entries [from, from + len): the entry whose split scores
+  ;; highest, T(gL)^2/(hL + lambda) + T(G - gL)^2/(H - hL + lambda) (T the L1 soft threshold),
+  ;; above `target`, within the size limits and not the unknown code; -1 if none. Scores are
+  ;; compared as fractions num/den against the best so far, dividing only for a new best.
+  (func (export "scanCodeList")
+    (param $lCode i32) (param $lCount i32) (param $lG i32) (param $lH i32) (param $from i32) (param $len i32)
+    (param $unknown i32) (param $G f64) (param $H f64) (param $target f64)
+    (param $minLeaf f64) (param $maxLeft f64) (param $minChildWeight f64) (param $lambda f64) (param $alpha f64)
+    (result i32)
+    (local $e i32) (local $end i32) (local $pick i32) (local $gL f64) (local $hL f64) (local $a f64) (local $b f64)
+    (local $d1 f64) (local $d2 f64) (local $num f64) (local $den f64) (local $nL f64)
+    (local.set $pick (i32.const -1))
+    (local.set $e (local.get $from))
+    (local.set $end (i32.add (local.get $from) (local.get $len)))
+    (block $done
+      (br_if $done (i32.ge_s (local.get $e) (local.get $end)))
+      (loop $entry
+        (local.set $hL (f64.load (i32.add (local.get $lH) (i32.shl (local.get $e) (i32.const 3)))))
+        (local.set $gL (f64.load (i32.add (local.get $lG) (i32.shl (local.get $e) (i32.const 3)))))
+        (local.set $a (f64.max (f64.sub (f64.abs (local.get $gL)) (local.get $alpha)) (f64.const 0)))
+        (local.set $b (f64.max (f64.sub (f64.abs (f64.sub (local.get $G) (local.get $gL))) (local.get $alpha)) (f64.const 0)))
+        (local.set $d1 (f64.add (local.get $hL) (local.get $lambda)))
+        (local.set $d2 (f64.add (f64.sub (local.get $H) (local.get $hL)) (local.get $lambda)))
+        (local.set $num
+          (f64.add
+            (f64.mul (f64.mul (local.get $a) (local.get $a)) (local.get $d2))
+            (f64.mul (f64.mul (local.get $b) (local.get $b)) (local.get $d1))))
+        (local.set $den (f64.mul (local.get $d1) (local.get $d2)))
+        (if (f64.gt (local.get $num) (f64.mul (local.get $target) (local.get $den)))
+          (then
+            (local.set $nL (f64.convert_i32_s (i32.load (i32.add (local.get $lCount) (i32.shl (local.get $e) (i32.const 2))))))
+            (if (i32.and
+                  (i32.and
+                    (i32.and (f64.ge (local.get $nL) (local.get $minLeaf)) (f64.le (local.get $nL) (local.get $maxLeft)))
+                    (i32.and (f64.gt (local.get $den) (f64.const 0)) (f64.ge (local.get $hL) (local.get $minChildWeight))))
+                  (i32.and
+                    (f64.ge (f64.sub (local.get $H) (local.get $hL)) (local.get $minChildWeight))
+                    (i32.ne (i32.load (i32.add (local.get $lCode) (i32.shl (local.get $e) (i32.const 2)))) (local.get $unknown))))
+              (then
+                (local.set $target (f64.div (local.get $num) (local.get $den)))
+                (local.set $pick (local.get $e))))))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br_if $entry (i32.lt_s (local.get $e) (local.get $end)))))
+    (local.get $pick))
 )

@@ -1,3 +1,5 @@
+import type { TreeKernels } from './arena.js';
+
 /**
  * Split search kernels. The learner sees gradient and hessian sums only: a side with sums (G, H)
  * scores T(G)^2 / (H + lambda), T the L1 soft threshold; gain = left + right - parent. With
@@ -140,16 +142,26 @@ export function scanCategoricalHistogram(
   }
 }
 
+/** Per-code list arrays in a KernelArena: addresses for the WebAssembly scan, views to read the winner. */
+export interface CodeLists {
+  readonly atCode: number;
+  readonly atCount: number;
+  readonly atG: number;
+  readonly atH: number;
+  readonly code: Int32Array;
+  readonly count: Int32Array;
+  readonly g: Float64Array;
+  readonly h: Float64Array;
+}
+
 /**
  * Categorical feature held as a per-code list (entries [from, from + len)): "code k vs the rest".
- * The hot loop compares score sums as fractions, num / den against the best so far, so it does
- * no division, and checks the size constraints only for a candidate that would win.
+ * The WebAssembly kernel finds the entry that scores best above the best split so far; its gain
+ * is then computed here exactly as the other kernels compute theirs.
  */
 export function scanCodeList(
-  lCode: Int32Array,
-  lCount: Int32Array,
-  lG: Float64Array,
-  lH: Float64Array,
+  kernels: TreeKernels,
+  lists: CodeLists,
   from: number,
   len: number,
   unknownCode: number,
@@ -163,35 +175,14 @@ export function scanCodeList(
 ): void {
   const { minSamplesLeaf, minChildWeight, lambda, alpha } = rules;
   const minLeaf = Math.max(minSamplesLeaf, 1);
-  const maxLeft = N - minLeaf;
-  const end = from + len;
   // Score sum (left + right) to beat; a split must at least not lose against the parent.
-  let target = Math.max(best[BEST_GAIN], 0) + parentScore;
-  let pick = -1;
-  for (let e = from; e < end; e++) {
-    const hL = lH[e];
-    const gL = lG[e];
-    const a = Math.max(Math.abs(gL) - alpha, 0);
-    const b = Math.max(Math.abs(G - gL) - alpha, 0);
-    const d1 = hL + lambda;
-    const d2 = H - hL + lambda;
-    const num = a * a * d2 + b * b * d1;
-    const den = d1 * d2;
-    if (num > target * den && sizesFit(lCount[e], den, hL, H, minLeaf, maxLeft, minChildWeight) && lCode[e] !== unknownCode) {
-      target = num / den;
-      pick = e;
-    }
-  }
+  const target = Math.max(best[BEST_GAIN], 0) + parentScore;
+  const pick = kernels.scanCodeList(lists.atCode, lists.atCount, lists.atG, lists.atH, from, len, unknownCode, G, H, target, minLeaf, N - minLeaf, minChildWeight, lambda, alpha);
   if (pick < 0) return;
-  const gL = lG[pick];
-  const hL = lH[pick];
+  const gL = lists.g[pick];
+  const hL = lists.h[pick];
   const gain = leafScore(gL, hL, lambda, alpha) + leafScore(G - gL, H - hL, lambda, alpha) - parentScore;
-  if (gain > best[BEST_GAIN]) recordBest(best, gain, feature, lCode[pick], 0, gL, hL, lCount[pick], pick);
-}
-
-/** The size constraints of a "code vs rest" candidate (checked only for one that would win). */
-function sizesFit(nL: number, den: number, hL: number, H: number, minLeaf: number, maxLeft: number, minChildWeight: number): boolean {
-  return nL >= minLeaf && nL <= maxLeft && den > 0 && hL >= minChildWeight && H - hL >= minChildWeight;
+  if (gain > best[BEST_GAIN]) recordBest(best, gain, feature, lists.code[pick], 0, gL, hL, lists.count[pick], pick);
 }
 
 /** Write a better split into the best-split record. */

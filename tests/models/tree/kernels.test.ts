@@ -264,7 +264,14 @@ describe('split kernels', () => {
       for (const v of g) G += v;
       const best = new Float64Array(BEST_SIZE);
       resetBest(best);
-      scanCodeList(code, count, lg, lh, 0, len, unknown, G, n, n, leafScore(G, n, rules.lambda, rules.alpha), rules, 0, best);
+      const arena = new KernelArena(1 << 16);
+      const at = [4 * n, 4 * n, 8 * n, 8 * n].map((bytes) => arena.alloc(bytes));
+      const lists = { atCode: at[0], atCount: at[1], atG: at[2], atH: at[3], code: arena.int32(at[0], n), count: arena.int32(at[1], n), g: arena.float64(at[2], n), h: arena.float64(at[3], n) };
+      lists.code.set(code);
+      lists.count.set(count);
+      lists.g.set(lg);
+      lists.h.set(lh);
+      scanCodeList(arena.kernels, lists, 0, len, unknown, G, n, n, leafScore(G, n, rules.lambda, rules.alpha), rules, 0, best);
       const ref = naiveCodeSplit(idx, codes, unknown, g, h, rules);
       expect(best[BEST_GAIN]).toBeCloseTo(ref.gain, 8);
       expect(best[BEST_BIN]).toBe(ref.bin);
