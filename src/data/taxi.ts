@@ -70,14 +70,23 @@ export async function readTaxiTrips(source: ParquetSource, options: PrepareTaxiO
         trip_distance: 'number',
       });
       for (let g = 0; g < opened.rowGroups; g++) {
-        const chunks = (await readRawBatches(opened, columns, [g])).map((b) => ({
-          length: b.length,
-          pickup: b.columns[columns[0]],
-          dropoff: b.columns[columns[1]],
-          pu: b.columns.PULocationID,
-          dof: b.columns.DOLocationID,
-          distance: b.columns.trip_distance,
-        }));
+        // The timestamps, then the other three: parquet-wasm's memory peaks at two or three decoded
+        // columns rather than five, the second read reusing what the first freed (memory touched
+        // for the first time is what costs most in a fresh process).
+        const times = await readRawBatches(opened, columns.slice(0, 2), [g]);
+        const rest = await readRawBatches(opened, columns.slice(2), [g]);
+        const chunks = times.map((b, k) => {
+          const col = (c: number) => {
+            const batch = (c < 2 ? times : rest)[k];
+            if (batch?.length !== b.length) {
+              throw new DataSourceError(opened.name, `row group ${g}: column '${columns[c]}' was read in batches of other lengths than '${columns[0]}'`, {
+                code: ParquetErrorCode.readFailed,
+              });
+            }
+            return batch.columns[columns[c]];
+          };
+          return { length: b.length, pickup: col(0), dropoff: col(1), pu: col(2), dof: col(3), distance: col(4) };
+        });
         try {
           parts.push(prepareChunks(chunks, bounds));
         } catch (err) {
