@@ -67,16 +67,17 @@ function mulberryOutput(s: number): number {
  */
 export function growForestTrees(data: BinnedDataset, y: Float64Array, plan: ForestPlan, indices: readonly number[]): TreeArrays[] {
   const n = data.nRows;
-  const grower = TreeGrower.for(data);
   const counts = new Int32Array(n);
   const order = data.order;
   const yOrdered = new Float64Array(n);
   for (let k = 0; k < n; k++) yOrdered[k] = y[order[k]];
-  return indices.map((t) => {
-    const rng = bootstrapCounts(plan, n, t, counts);
-    // The grower's views are valid until its next tree.
-    return grower.grow(compactInBag(counts, yOrdered, grower.ibPos, grower.ibG, grower.ibH), plan.grow, rng);
-  });
+  return TreeGrower.run(data, (grower) =>
+    indices.map((t) => {
+      const rng = bootstrapCounts(plan, n, t, counts);
+      // The grower's views are valid until its next tree.
+      return grower.grow(compactInBag(counts, yOrdered, grower.ibPos, grower.ibG, grower.ibH), plan.grow, rng);
+    }),
+  );
 }
 
 /**

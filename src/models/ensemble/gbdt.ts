@@ -82,9 +82,6 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
     base = p.baseScore ?? base / n;
     // Everything on training rows is indexed by position in data.order (sequential access).
     const pred = new Float64Array(n).fill(base);
-    const grower = TreeGrower.for(data);
-    // Squared error: every hessian is 1.
-    grower.ibH.fill(1);
     const grow: GrowParams = {
       maxDepth: p.maxDepth ?? Number.POSITIVE_INFINITY,
       maxLeaves: p.numLeaves ?? Number.POSITIVE_INFINITY,
@@ -122,54 +119,58 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
     let bestIteration = -1;
     let bestScore = Number.NaN;
     const history: number[] = [];
-    for (let it = 0; it < p.nEstimators; it++) {
-      const treeRng = rng.fork(it);
-      // The grower's views are valid until its next tree.
-      const { ibPos, ibG } = grower;
-      let m = 0;
-      if (p.subsample < 1) {
-        for (let k = 0; k < n; k++) {
-          const take = treeRng.float() < p.subsample ? 1 : 0;
-          inBag[k] = take;
-          if (take) ibPos[m++] = k;
+    TreeGrower.run(data, (grower) => {
+      // Squared error: every hessian is 1.
+      grower.ibH.fill(1);
+      for (let it = 0; it < p.nEstimators; it++) {
+        const treeRng = rng.fork(it);
+        // The grower's views are valid until its next tree.
+        const { ibPos, ibG } = grower;
+        let m = 0;
+        if (p.subsample < 1) {
+          for (let k = 0; k < n; k++) {
+            const take = treeRng.float() < p.subsample ? 1 : 0;
+            inBag[k] = take;
+            if (take) ibPos[m++] = k;
+          }
+          for (let i = 0; i < m; i++) {
+            const k = ibPos[i];
+            ibG[i] = pred[k] - yOrd[k];
+          }
+        } else {
+          // Every row in bag: positions are the identity, gradients are read in order.
+          if (it === 0) for (let k = 0; k < n; k++) ibPos[k] = k;
+          for (let k = 0; k < n; k++) ibG[k] = pred[k] - yOrd[k];
+          m = n;
         }
-        for (let i = 0; i < m; i++) {
-          const k = ibPos[i];
-          ibG[i] = pred[k] - yOrd[k];
+        let featureMask: Uint8Array | undefined;
+        if (nCols < nFeatures) {
+          treeRng.shuffle(cols);
+          mask.fill(0);
+          for (let j = 0; j < nCols; j++) mask[cols[j]] = 1;
+          featureMask = mask;
         }
-      } else {
-        // Every row in bag: positions are the identity, gradients are read in order.
-        if (it === 0) for (let k = 0; k < n; k++) ibPos[k] = k;
-        for (let k = 0; k < n; k++) ibG[k] = pred[k] - yOrd[k];
-        m = n;
+        const tree = grower.grow(m, grow, treeRng, featureMask, p.subsample >= 1);
+        const lr = p.learningRate;
+        for (let k = 0; k < tree.nNodes; k++) tree.value[k] *= lr;
+        trees.push(tree);
+        grower.addLeafValues(pred, lr);
+        if (p.subsample < 1) grower.addOutOfBag(tree, inBag, pred, 1);
+        if (!validation || !boostVal) continue;
+        boostVal.add(tree);
+        const score = metric.fn(validation.y, boostVal.pred);
+        if (!Number.isFinite(score)) throw new TunekitError('NON_FINITE_METRIC', `${this.kind}: validation ${metricName} is ${score} at round ${it + 1}`);
+        history.push(score);
+        if (bestIteration < 0 || isBetter(metricName, score, bestScore)) {
+          bestScore = score;
+          bestIteration = it;
+          boostVal.markBest();
+        }
+        const keepGoing = options?.onIteration?.({ iteration: it + 1, metrics: { [metricName]: score } });
+        if (keepGoing === false) break;
+        if (p.earlyStoppingRounds !== null && it - bestIteration >= p.earlyStoppingRounds) break;
       }
-      let featureMask: Uint8Array | undefined;
-      if (nCols < nFeatures) {
-        treeRng.shuffle(cols);
-        mask.fill(0);
-        for (let j = 0; j < nCols; j++) mask[cols[j]] = 1;
-        featureMask = mask;
-      }
-      const tree = grower.grow(m, grow, treeRng, featureMask, p.subsample >= 1);
-      const lr = p.learningRate;
-      for (let k = 0; k < tree.nNodes; k++) tree.value[k] *= lr;
-      trees.push(tree);
-      grower.addLeafValues(pred, lr);
-      if (p.subsample < 1) grower.addOutOfBag(tree, inBag, pred, 1);
-      if (!validation || !boostVal) continue;
-      boostVal.add(tree);
-      const score = metric.fn(validation.y, boostVal.pred);
-      if (!Number.isFinite(score)) throw new TunekitError('NON_FINITE_METRIC', `${this.kind}: validation ${metricName} is ${score} at round ${it + 1}`);
-      history.push(score);
-      if (bestIteration < 0 || isBetter(metricName, score, bestScore)) {
-        bestScore = score;
-        bestIteration = it;
-        boostVal.markBest();
-      }
-      const keepGoing = options?.onIteration?.({ iteration: it + 1, metrics: { [metricName]: score } });
-      if (keepGoing === false) break;
-      if (p.earlyStoppingRounds !== null && it - bestIteration >= p.earlyStoppingRounds) break;
-    }
+    });
     const kept = p.earlyStoppingRounds !== null && bestIteration >= 0 ? trees.slice(0, bestIteration + 1) : trees;
     if (boostVal && options?.output) options.output.validationPrediction = boostVal.prediction();
     const info: Record<string, number | string | null> = { roundsTrained: trees.length };

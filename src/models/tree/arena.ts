@@ -97,6 +97,13 @@ export class KernelArena {
     this.kernels = instance.exports as unknown as TreeKernels;
   }
 
+  /** Free everything for a new owner: the used bytes are zeroed, addresses start again at 0. */
+  reset(): this {
+    new Uint8Array(this.memory.buffer, 0, this.top).fill(0);
+    this.top = 0;
+    return this;
+  }
+
   get buffer(): ArrayBuffer {
     return this.memory.buffer;
   }

@@ -165,23 +165,31 @@ export class TreeGrower {
   private oGain = new Float64Array(0);
   private oCount = new Int32Array(0);
 
-  private static readonly cache = new WeakMap<BinnedDataset, TreeGrower>();
+  /** This thread's grower while no fit uses it (weak: a large one is freed once memory is needed). */
+  private static idle: WeakRef<TreeGrower> | undefined;
 
   /**
-   * The grower of a dataset, reused by every fit on it in this thread (fits are synchronous, so
-   * one at a time): a tuner fitting trial after trial on data binned once allocates its scratch
-   * only once.
+   * Run `work` (a fit) with this thread's grower for `data` (fits are synchronous: one at a time per
+   * thread, unless a fit runs another inside a callback, which then gets its own grower). A tuner
+   * fitting trial after trial on data binned once keeps one grower; a fit on other data takes over
+   * the idle grower's memory, so consecutive fits allocate (and fault in) their scratch once.
+   * The grower is valid only inside `work`.
    */
-  static for(data: BinnedDataset): TreeGrower {
-    let grower = TreeGrower.cache.get(data);
-    if (!grower) {
-      grower = new TreeGrower(data);
-      TreeGrower.cache.set(data, grower);
+  static run<T>(data: BinnedDataset, work: (grower: TreeGrower) => T): T {
+    let grower = TreeGrower.idle?.deref();
+    TreeGrower.idle = undefined;
+    if (grower?.data !== data || grower.capacity !== data.nRows) {
+      grower = new TreeGrower(data, data.nRows, grower?.arena);
     }
-    return grower;
+    try {
+      return work(grower);
+    } finally {
+      TreeGrower.idle = new WeakRef(grower);
+    }
   }
 
-  constructor(data: BinnedDataset, capacity = data.nRows) {
+  /** `reuse`: memory to take over (its contents are cleared); by default a new one. */
+  constructor(data: BinnedDataset, capacity = data.nRows, reuse?: KernelArena) {
     this.data = data;
     this.capacity = capacity;
     this.nFeatures = data.features.length;
@@ -209,7 +217,7 @@ export class TreeGrower {
     // A node lists at most one entry per code: scratch lists need no more than the code count.
     this.scratchCap = this.primary >= 0 ? Math.min(capacity, data.features[this.primary].nBins) : 0;
     const fixedBytes = (packed ? 4 * (data.nRows + capacity) : 0) + 28 * capacity + 24 * listCap + 24 * this.scratchCap + 8;
-    this.arena = new KernelArena(fixedBytes + INITIAL_SLOTS * 8 * this.histSize + 64 * 8);
+    this.arena = reuse?.reset() ?? new KernelArena(fixedBytes + INITIAL_SLOTS * 8 * this.histSize + 64 * 8);
     this.kernels = this.arena.kernels;
     const arena = this.arena;
     if (packed) {

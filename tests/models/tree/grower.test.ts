@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
 import type { DenseMatrix, FeatureColumns } from '../../../src/features/matrix.js';
 import { RandomForestRegressor } from '../../../src/models/ensemble/forest.js';
+import { GradientBoostingRegressor } from '../../../src/models/ensemble/gbdt.js';
 import { naiveCartPredict } from '../../../src/models/tree/reference.js';
 
 /** A small taxi-like problem: a categorical with a few levels and a numeric column. */
@@ -110,5 +111,29 @@ describe('tree grower', () => {
         expect(Array.from(a[key]), key).toEqual(Array.from(b[key]));
       }
     }
+  });
+
+  it('fits on alternating datasets, and a fit nested in another fit\'s callback, give the models of fits on their own', () => {
+    const a = problem(5, 2000, 60);
+    const b = problem(6, 1500, 30);
+    const Xa = a.columns(a.codes, a.x);
+    const Xb = b.columns(b.codes, b.x);
+    const forest = () => new RandomForestRegressor({ nEstimators: 4, maxDepth: 8, seed: 2 });
+    const boost = () => new GradientBoostingRegressor({ nEstimators: 6, maxDepth: 5, learningRate: 0.3 });
+    const aloneA = forest().fit(Xa, a.y).predict(Xa);
+    const aloneB = boost().fit(Xb, b.y).predict(Xb);
+    // Boosting on B; after each round a forest on A runs in the same thread.
+    const nested: Float64Array[] = [];
+    const outer = boost().fit(Xb, b.y, {
+      validation: { X: Xb, y: b.y },
+      onIteration: () => {
+        nested.push(forest().fit(Xa, a.y).predict(Xa));
+        return true;
+      },
+    });
+    expect(Array.from(outer.predict(Xb))).toEqual(Array.from(aloneB));
+    expect(nested).toHaveLength(6);
+    for (const p of nested) expect(Array.from(p)).toEqual(Array.from(aloneA));
+    expect(Array.from(forest().fit(Xa, a.y).predict(Xa))).toEqual(Array.from(aloneA));
   });
 });
