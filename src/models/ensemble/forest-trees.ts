@@ -62,22 +62,26 @@ function mulberryOutput(s: number): number {
 }
 
 /**
- * Grow trees `indices` of a forest. Random forest statistics: g = -count * y, h = count, so a
- * leaf's value is the in-bag mean and the gain is the squared-error impurity decrease.
+ * Grow trees `indices` of a forest (in that order; an iterable, so worker threads can take the
+ * next index from a shared counter as they go). Random forest statistics: g = -count * y,
+ * h = count, so a leaf's value is the in-bag mean and the gain is the squared-error impurity
+ * decrease.
  */
-export function growForestTrees(data: BinnedDataset, y: Float64Array, plan: ForestPlan, indices: readonly number[]): TreeArrays[] {
+export function growForestTrees(data: BinnedDataset, y: Float64Array, plan: ForestPlan, indices: Iterable<number>): TreeArrays[] {
   const n = data.nRows;
   const counts = new Int32Array(n);
   const order = data.order;
   const yOrdered = new Float64Array(n);
   for (let k = 0; k < n; k++) yOrdered[k] = y[order[k]];
-  return TreeGrower.run(data, (grower) =>
-    indices.map((t) => {
+  return TreeGrower.run(data, (grower) => {
+    const trees: TreeArrays[] = [];
+    for (const t of indices) {
       const rng = bootstrapCounts(plan, n, t, counts);
       // The grower's views are valid until its next tree.
-      return grower.grow(compactInBag(counts, yOrdered, grower.ibPos, grower.ibG, grower.ibH), plan.grow, rng);
-    }),
-  );
+      trees.push(grower.grow(compactInBag(counts, yOrdered, grower.ibPos, grower.ibG, grower.ibH), plan.grow, rng));
+    }
+    return trees;
+  });
 }
 
 /**

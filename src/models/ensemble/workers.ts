@@ -26,8 +26,13 @@ function workerEntry(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
+interface Grown {
+  indices: number[];
+  trees: TreeArrays[];
+}
+
 interface Pending {
-  resolve(trees: TreeArrays[]): void;
+  resolve(grown: Grown): void;
   reject(err: Error): void;
 }
 
@@ -40,13 +45,13 @@ class PooledWorker {
   constructor() {
     this.worker = new Worker(workerEntry());
     this.worker.unref();
-    this.worker.on('message', (msg: { id: number; trees?: TreeArrays[]; error?: string }) => {
+    this.worker.on('message', (msg: { id: number; indices?: number[]; trees?: TreeArrays[]; error?: string }) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
       if (this.pending.size === 0) this.worker.unref();
       if (msg.error !== undefined) p.reject(new TunekitError('WORKER_FAILED', `forest worker: ${msg.error}`));
-      else p.resolve(msg.trees ?? []);
+      else p.resolve({ indices: msg.indices ?? [], trees: msg.trees ?? [] });
     });
     const fail = (err: Error): void => {
       this.dead = true;
@@ -57,12 +62,12 @@ class PooledWorker {
     this.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
   }
 
-  run(data: BinnedDataset, y: Float64Array, plan: ForestPlan, indices: number[]): Promise<TreeArrays[]> {
+  run(data: BinnedDataset, y: Float64Array, plan: ForestPlan, nTrees: number, next: Int32Array): Promise<Grown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ id, data, y, plan, indices });
+      this.worker.postMessage({ id, data, y, plan, nTrees, next });
     });
   }
 }
@@ -75,22 +80,21 @@ function workers(n: number): PooledWorker[] {
   return pool.slice(0, n);
 }
 
-/** Grow trees 0..nTrees-1 on nJobs workers (tree t on worker t mod nJobs); results in tree order. */
+/**
+ * Grow trees 0..nTrees-1 on nJobs workers; results in tree order. Each worker takes the next tree
+ * index from a shared counter when it is free, so a worker slowed down (by another process, say)
+ * takes fewer trees and both finish together; tree t is the same whoever grows it.
+ */
 export async function growTreesOnWorkers(data: BinnedDataset, y: Float64Array, plan: ForestPlan, nTrees: number, nJobs: number): Promise<TreeArrays[]> {
   const ys = toShared(y);
-  const chosen = workers(nJobs);
-  const parts = chosen.map((_, k) => {
-    const indices: number[] = [];
-    for (let t = k; t < nTrees; t += nJobs) indices.push(t);
-    return indices;
-  });
-  const results = await Promise.all(chosen.map((w, k) => w.run(data, ys, plan, parts[k])));
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const results = await Promise.all(workers(nJobs).map((w) => w.run(data, ys, plan, nTrees, next)));
   const trees: TreeArrays[] = new Array(nTrees);
-  parts.forEach((indices, k) => {
+  for (const { indices, trees: grown } of results) {
     indices.forEach((t, i) => {
-      trees[t] = results[k][i];
+      trees[t] = grown[i];
     });
-  });
+  }
   return trees;
 }
 

@@ -70,13 +70,14 @@ describe('RandomForestRegressor / ExtraTreesRegressor', () => {
     expect(rmse(val.y, pa)).toBeLessThan(0.6 * baseline);
   });
 
-  it('fitAsync on 2 worker threads builds exactly the model of fit', async () => {
-    const est = new RandomForestRegressor({ nEstimators: 6, maxDepth: 8, seed: 3, nJobs: 2 });
-    const sync = est.fit(train.X, train.y);
-    const par = await est.fitAsync(train.X, train.y);
-    expect(Array.from(par.trees.value)).toEqual(Array.from(sync.trees.value));
-    expect(Array.from(par.trees.feature)).toEqual(Array.from(sync.trees.feature));
-    expect(Array.from(par.predict(val.X))).toEqual(Array.from(sync.predict(val.X)));
+  it('fitAsync on 2 or 3 worker threads builds exactly the model of fit (trees taken from a shared counter)', async () => {
+    const sync = new RandomForestRegressor({ nEstimators: 7, maxDepth: 8, seed: 3 }).fit(train.X, train.y);
+    for (const nJobs of [2, 3]) {
+      const par = await new RandomForestRegressor({ nEstimators: 7, maxDepth: 8, seed: 3, nJobs }).fitAsync(train.X, train.y);
+      expect(Array.from(par.trees.value)).toEqual(Array.from(sync.trees.value));
+      expect(Array.from(par.trees.feature)).toEqual(Array.from(sync.trees.feature));
+      expect(Array.from(par.predict(val.X))).toEqual(Array.from(sync.predict(val.X)));
+    }
   });
 
   it('accepts data binned once and reused across fits', () => {
