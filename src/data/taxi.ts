@@ -173,17 +173,24 @@ function emptyTrips(n: number): TaxiTrips {
 }
 
 function prepareChunks(chunks: readonly TripChunk[], { lo, hi }: Bounds): TaxiTrips {
-  // Pass 1: durations of all rows, and how many are kept.
+  // Pass 1: durations of all rows, which are kept, and how many.
   const total = chunks.reduce((s, c) => s + c.length, 0);
   const duration = new Float64Array(total);
+  const keep = new Uint8Array(total);
   let kept = 0;
   let at = 0;
   for (const c of chunks) {
-    kept += durations(c.pickup, c.dropoff, c.length, duration, at, lo, hi);
+    kept += durations(c.pickup, c.dropoff, c.length, duration, keep, at, lo, hi);
     at += c.length;
   }
-  // Pass 2: copy the kept rows.
+  // Pass 2: copy the kept rows. Doubles move as their two int32 halves: code not yet optimised
+  // then makes no heap number per value (which would cost garbage collections in a fresh process).
   const out = emptyTrips(kept);
+  const durationBits = halves(duration);
+  const outDuration = halves(out.duration);
+  const outDistance = halves(out.tripDistance);
+  const outPu = out.puLocationId;
+  const outDo = out.doLocationId;
   let w = 0;
   at = 0;
   for (const c of chunks) {
@@ -192,20 +199,26 @@ function prepareChunks(chunks: readonly TripChunk[], { lo, hi }: Bounds): TaxiTr
     const dof = zoneIds(c.dof, n);
     const puStep = pu.length === n ? 1 : 2;
     const doStep = dof.length === n ? 1 : 2;
-    const dist = asNumbers(c.distance, n);
+    const dist = halves(asNumbers(c.distance, n));
     for (let i = 0; i < n; i++) {
-      const m = duration[at + i];
-      if (m >= lo && m <= hi) {
-        out.duration[w] = m;
-        out.tripDistance[w] = dist[i];
-        out.puLocationId[w] = pu[puStep * i];
-        out.doLocationId[w] = dof[doStep * i];
-        w++;
-      }
+      if (keep[at + i] === 0) continue;
+      const r = 2 * (at + i);
+      outDuration[2 * w] = durationBits[r];
+      outDuration[2 * w + 1] = durationBits[r + 1];
+      outDistance[2 * w] = dist[2 * i];
+      outDistance[2 * w + 1] = dist[2 * i + 1];
+      outPu[w] = pu[puStep * i];
+      outDo[w] = dof[doStep * i];
+      w++;
     }
     at += n;
   }
   return out;
+}
+
+/** The bits of a Float64Array as int32 pairs (low half first). */
+function halves(a: Float64Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, 2 * a.length);
 }
 
 /**
@@ -230,12 +243,12 @@ function isValid(c: RawColumn, i: number): boolean {
 }
 
 /**
- * Writes the duration in minutes of each row of one chunk into out[at..]; NaN for a null end.
- * Returns how many are within bounds. Timestamps are int64 ticks read as two int32 halves, so the
- * difference is exact without a BigInt per row; minutes = (ticks / ticks-per-second) / 60, the
- * same arithmetic as pandas' `total_seconds() / 60`.
+ * Writes the duration in minutes of each row of one chunk into out[at..] (NaN for a null end) and
+ * marks in keep[at..] the rows within bounds; returns how many. Timestamps are int64 ticks read as
+ * two int32 halves, so the difference is exact without a BigInt per row; minutes =
+ * (ticks / ticks-per-second) / 60, the same arithmetic as pandas' `total_seconds() / 60`.
  */
-function durations(p: RawColumn, d: RawColumn, n: number, out: Float64Array, at: number, lo: number, hi: number): number {
+function durations(p: RawColumn, d: RawColumn, n: number, out: Float64Array, keep: Uint8Array, at: number, lo: number, hi: number): number {
   const perSecond = formatTicksPerSecond(p.format);
   const perSecondD = formatTicksPerSecond(d.format);
   const pv = p.values as BigInt64Array;
@@ -245,10 +258,18 @@ function durations(p: RawColumn, d: RawColumn, n: number, out: Float64Array, at:
   let kept = 0;
   if (perSecond === perSecondD) {
     for (let i = 0; i < n; i++) {
-      const ticks = (dh[2 * i + 1] - ph[2 * i + 1]) * 4294967296 + ((dh[2 * i] >>> 0) - (ph[2 * i] >>> 0));
+      // Difference of the signed low halves plus the high halves' difference corrected for the
+      // low halves' signs: the same ticks as (hi * 2^32 + unsigned lo), in small integers mostly.
+      const dl = dh[2 * i];
+      const pl = ph[2 * i];
+      const high = dh[2 * i + 1] - ph[2 * i + 1] + (dl < 0 ? 1 : 0) - (pl < 0 ? 1 : 0);
+      const ticks = high === 0 ? dl - pl : high * 4294967296 + (dl - pl);
       const m = ticks / perSecond / 60;
       out[at + i] = m;
-      if (m >= lo && m <= hi) kept++;
+      if (m >= lo && m <= hi) {
+        keep[at + i] = 1;
+        kept++;
+      }
     }
   } else {
     for (let i = 0; i < n; i++) {
@@ -256,13 +277,17 @@ function durations(p: RawColumn, d: RawColumn, n: number, out: Float64Array, at:
       const b = (dh[2 * i + 1] * 4294967296 + (dh[2 * i] >>> 0)) / perSecondD;
       const m = (b - a) / 60;
       out[at + i] = m;
-      if (m >= lo && m <= hi) kept++;
+      if (m >= lo && m <= hi) {
+        keep[at + i] = 1;
+        kept++;
+      }
     }
   }
   if (p.nullCount > 0 || d.nullCount > 0) {
     for (let i = 0; i < n; i++) {
       if (!isValid(p, i) || !isValid(d, i)) {
-        if (out[at + i] >= lo && out[at + i] <= hi) kept--;
+        kept -= keep[at + i];
+        keep[at + i] = 0;
         out[at + i] = Number.NaN;
       }
     }

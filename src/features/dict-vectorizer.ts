@@ -209,13 +209,13 @@ function fitSortedDictionaries(params: DictVectorizerParams, frame: FeatureFrame
   const names = Object.keys(frame.columns);
   const n = frame.nRows;
   // One run of feature names per column, each sorted; `entry` is the dictionary entry of each name.
-  const runs: { readonly names: string[]; readonly entry: Int32Array | undefined; readonly feature: Int32Array }[] = [];
+  const runs: { readonly names: string[]; readonly categories: string[]; readonly entry: Int32Array | undefined; readonly feature: Int32Array }[] = [];
   for (const name of names) {
     const c = frame.columns[name];
     if (c.kind === 'numeric') {
       checkColumnLength(name, c.values.length, n);
       // As the general fit: a numeric column names a feature once it has a row.
-      runs.push({ names: n > 0 ? [name] : [], entry: undefined, feature: new Int32Array(1) });
+      runs.push({ names: n > 0 ? [name] : [], categories: [], entry: undefined, feature: new Int32Array(1) });
       continue;
     }
     checkColumnLength(name, c.codes.length, n);
@@ -232,14 +232,16 @@ function fitSortedDictionaries(params: DictVectorizerParams, frame: FeatureFrame
     let count = 0;
     for (let d = 0; d < size; d++) count += used[d];
     const entry = new Int32Array(count);
+    const categories = new Array<string>(count);
     const featureNames = new Array<string>(count);
     const prefix = name + params.separator;
     for (let d = 0, k = 0; d < size; d++) {
       if (used[d] === 0) continue;
       entry[k] = d;
+      categories[k] = dictionary[d];
       featureNames[k++] = prefix + dictionary[d];
     }
-    runs.push({ names: featureNames, entry, feature: new Int32Array(count) });
+    runs.push({ names: featureNames, categories, entry, feature: new Int32Array(count) });
   }
   // Merge the runs: take from the run with the smallest head everything below the next head.
   const featureNames: string[] = [];
@@ -272,9 +274,7 @@ function fitSortedDictionaries(params: DictVectorizerParams, frame: FeatureFrame
   }
   const keys: VectorizerKey[] = [];
   for (const name of [...names].sort(compareStrings)) {
-    const c = frame.columns[name];
-    const categories = c.kind === 'numeric' ? [] : Array.from(runs[names.indexOf(name)].entry!, (d) => c.dictionary[d]);
-    keys.push({ name, numeric: c.kind === 'numeric', categories });
+    keys.push({ name, numeric: frame.columns[name].kind === 'numeric', categories: runs[names.indexOf(name)].categories });
   }
   const fitted = new FittedDictVectorizer(params, featureNames, keys);
   for (let j = 0; j < names.length; j++) {
@@ -561,11 +561,16 @@ export class FittedDictVectorizer {
           values[w] = 1;
         }
       } else {
+        // Values move as their two int32 halves: code not yet optimised then makes no heap number
+        // per value (the same bits, NaN payloads included).
         const f = numF[c - catCodes.length];
         const src = numValues[c - catCodes.length];
+        const from = new Int32Array(src.buffer, src.byteOffset, 2 * n);
+        const to = new Int32Array(values.buffer, values.byteOffset, 2 * n * k);
         for (let i = 0, w = s; i < n; i++, w += k) {
           indices[w] = f;
-          values[w] = src[i];
+          to[2 * w] = from[2 * i];
+          to[2 * w + 1] = from[2 * i + 1];
         }
       }
     }

@@ -112,6 +112,29 @@ describe('prepareTaxi on built tables', () => {
     }
   });
 
+  it('computes minutes exactly across the int64 halves (low half wrapping, signs, negative spans)', () => {
+    const starts: bigint[] = [];
+    const ends: bigint[] = [];
+    for (const low of [0x7fff_fff0n, 0xffff_fff0n, 0x8000_0000n, 0n, 0x1234_5678n]) {
+      for (const span of [1n, 59n * minute + 17n, 60n * minute, 36n * minute, 3n * 60n * minute, -minute, 2n ** 33n + 5n]) {
+        const start = (t0 & ~0xffff_ffffn) + low;
+        starts.push(start);
+        ends.push(start + span);
+      }
+    }
+    const n = starts.length;
+    const table = new arrow.Table({
+      lpep_pickup_datetime: arrow.makeVector({ type: new arrow.Timestamp(arrow.TimeUnit.MICROSECOND), data: BigInt64Array.from(starts) }),
+      lpep_dropoff_datetime: arrow.makeVector({ type: new arrow.Timestamp(arrow.TimeUnit.MICROSECOND), data: BigInt64Array.from(ends) }),
+      PULocationID: arrow.makeVector(Int32Array.from({ length: n }, (_, i) => i)),
+      DOLocationID: arrow.makeVector(Int32Array.from({ length: n }, (_, i) => i)),
+      trip_distance: arrow.makeVector(Float64Array.from({ length: n }, (_, i) => i / 7)),
+    });
+    const trips = prepareTaxi(table, { minDuration: -1e9, maxDuration: 1e9 });
+    expect(Array.from(trips.duration)).toEqual(starts.map((s, i) => Number(ends[i] - s) / 1e6 / 60));
+    expect(Array.from(trips.tripDistance)).toEqual(Array.from({ length: n }, (_, i) => i / 7));
+  });
+
   it('rejects bad bounds and tables without the needed columns', () => {
     const table = build(arrow.TimeUnit.MICROSECOND, 1000n);
     expect(() => prepareTaxi(table, { minDuration: 10, maxDuration: 5 })).toThrow(InvalidParameterError);
