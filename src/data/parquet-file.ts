@@ -171,7 +171,26 @@ function describeFormat(format: string): string {
  * Reads fixed-width columns (numbers, timestamps, NULL) of some row groups, copying each buffer
  * out of wasm memory once (no IPC round trip). Other formats throw UNSUPPORTED_TYPE.
  */
-export async function readRawBatches(opened: OpenedParquet, columns: readonly string[], rowGroups?: number[]): Promise<RawBatch[]> {
+export function readRawBatches(opened: OpenedParquet, columns: readonly string[], rowGroups?: number[]): Promise<RawBatch[]> {
+  return withRawBatches(opened, columns, rowGroups, true, (batches) => batches);
+}
+
+/**
+ * As `readRawBatches`, but hands `consume` the columns' values as views into wasm memory where
+ * they are aligned (no copy: memory a fresh process touches for the first time costs more than
+ * the copy itself). The views are valid only while `consume` runs.
+ */
+export function consumeRawBatches<T>(opened: OpenedParquet, columns: readonly string[], rowGroups: number[] | undefined, consume: (batches: RawBatch[]) => T): Promise<T> {
+  return withRawBatches(opened, columns, rowGroups, false, consume);
+}
+
+async function withRawBatches<T>(
+  opened: OpenedParquet,
+  columns: readonly string[],
+  rowGroups: number[] | undefined,
+  copy: boolean,
+  consume: (batches: RawBatch[]) => T,
+): Promise<T> {
   checkColumnsExist(opened, columns);
   for (const c of columns) {
     const kind = formatKind(opened.fields.find((f) => f.name === c)!.format);
@@ -204,11 +223,11 @@ export async function readRawBatches(opened: OpenedParquet, columns: readonly st
       const children = view.getUint32(array + 44, true);
       const cols: Record<string, RawColumn> = {};
       for (let c = 0; c < names.length; c++) {
-        cols[names[c].name] = copyColumn(view, bytes, view.getUint32(children + 4 * c, true), names[c].format, parentOffset);
+        cols[names[c].name] = rawColumn(view, bytes, view.getUint32(children + 4 * c, true), names[c].format, parentOffset, copy);
       }
       out.push({ length, columns: cols });
     }
-    return out;
+    return consume(out);
   } finally {
     stream.free();
   }
@@ -250,7 +269,7 @@ function schemaFields(file: ParquetFile): ParquetField[] {
   }
 }
 
-const WIDTH: Record<string, [number, new (b: ArrayBuffer) => NonNullable<RawColumn['values']>]> = {
+const WIDTH: Record<string, [number, new (b: ArrayBufferLike, byteOffset?: number, length?: number) => NonNullable<RawColumn['values']>]> = {
   c: [1, Int8Array],
   C: [1, Uint8Array],
   s: [2, Int16Array],
@@ -263,7 +282,8 @@ const WIDTH: Record<string, [number, new (b: ArrayBuffer) => NonNullable<RawColu
   g: [8, Float64Array],
 };
 
-function copyColumn(view: DataView, bytes: Uint8Array, array: number, format: string, parentOffset: number): RawColumn {
+/** One column of a batch: its values copied out of wasm memory, or viewed in place when aligned. */
+function rawColumn(view: DataView, bytes: Uint8Array, array: number, format: string, parentOffset: number, copy: boolean): RawColumn {
   const length = i64(view, array);
   const nullCount = i64(view, array + 8);
   const offset = i64(view, array + 16) + parentOffset;
@@ -272,8 +292,11 @@ function copyColumn(view: DataView, bytes: Uint8Array, array: number, format: st
   const validityPtr = view.getUint32(buffers, true);
   const valuesPtr = view.getUint32(buffers + 4, true);
   const [width, Ctor] = format.startsWith('ts') ? WIDTH.l : WIDTH[format];
-  const copy = bytes.slice(valuesPtr + offset * width, valuesPtr + (offset + length) * width);
-  const values = new Ctor(copy.buffer);
+  const start = valuesPtr + offset * width;
+  const values =
+    !copy && (bytes.byteOffset + start) % width === 0
+      ? new Ctor(bytes.buffer, bytes.byteOffset + start, length)
+      : new Ctor(bytes.slice(start, start + length * width).buffer);
   let validity: Uint8Array | undefined;
   let validityOffset = 0;
   if (nullCount > 0 && validityPtr !== 0) {

@@ -17,8 +17,8 @@ import {
   checkColumnsExist,
   closeParquet,
   formatTicksPerSecond,
+  consumeRawBatches,
   openParquet,
-  readRawBatches,
   sourcesOf,
 } from './parquet-file.js';
 
@@ -70,25 +70,29 @@ export async function readTaxiTrips(source: ParquetSource, options: PrepareTaxiO
         trip_distance: 'number',
       });
       for (let g = 0; g < opened.rowGroups; g++) {
-        // The timestamps, then the other three: parquet-wasm's memory peaks at two or three decoded
-        // columns rather than five, the second read reusing what the first freed (memory touched
-        // for the first time is what costs most in a fresh process).
-        const times = await readRawBatches(opened, columns.slice(0, 2), [g]);
-        const rest = await readRawBatches(opened, columns.slice(2), [g]);
-        const chunks = times.map((b, k) => {
-          const col = (c: number) => {
-            const batch = (c < 2 ? times : rest)[k];
-            if (batch?.length !== b.length) {
-              throw new DataSourceError(opened.name, `row group ${g}: column '${columns[c]}' was read in batches of other lengths than '${columns[0]}'`, {
-                code: ParquetErrorCode.readFailed,
-              });
-            }
-            return batch.columns[columns[c]];
-          };
-          return { length: b.length, pickup: col(0), dropoff: col(1), pu: col(2), dof: col(3), distance: col(4) };
-        });
+        // The timestamps, then the other three, each used in place in wasm memory: parquet-wasm's
+        // memory peaks at two or three decoded columns rather than five, the second read reusing
+        // what the first freed, and nothing is copied out (memory touched for the first time is
+        // what costs most in a fresh process).
         try {
-          parts.push(prepareChunks(chunks, bounds));
+          const rows = await consumeRawBatches(opened, columns.slice(0, 2), [g], (batches) =>
+            keptDurations(
+              batches.map((b) => ({ length: b.length, pickup: b.columns[columns[0]], dropoff: b.columns[columns[1]] })),
+              bounds,
+            ),
+          );
+          parts.push(
+            await consumeRawBatches(opened, columns.slice(2), [g], (batches) => {
+              const length = batches.reduce((s, b) => s + b.length, 0);
+              if (length !== rows.keep.length) {
+                throw new DataSourceError(opened.name, `row group ${g}: ${length} rows of zone ids and distances for ${rows.keep.length} of timestamps`, {
+                  code: ParquetErrorCode.readFailed,
+                });
+              }
+              const chunks = batches.map((b) => ({ length: b.length, pu: b.columns.PULocationID, dof: b.columns.DOLocationID, distance: b.columns.trip_distance }));
+              return copyKept(chunks, rows);
+            }),
+          );
         } catch (err) {
           if (err instanceof InvalidInputError) throw new DataSourceError(opened.name, err.message, { code: ParquetErrorCode.unsupportedType, cause: err });
           throw err;
@@ -144,14 +148,29 @@ interface Bounds {
   readonly hi: number;
 }
 
-/** The five columns of one batch. Timestamps carry a C data interface format ('tsu:', 'tsn:', ...). */
-interface TripChunk {
+/** The timestamps of one batch, in their C data interface format ('tsu:', 'tsn:', ...). */
+interface TimeChunk {
   readonly length: number;
   readonly pickup: RawColumn;
   readonly dropoff: RawColumn;
+}
+
+/** The zone ids and distance of one batch. */
+interface PlaceChunk {
+  readonly length: number;
   readonly pu: RawColumn;
   readonly dof: RawColumn;
   readonly distance: RawColumn;
+}
+
+/** The five columns of one batch. */
+type TripChunk = TimeChunk & PlaceChunk;
+
+/** Every row's duration, which rows are kept, and how many. */
+interface KeptRows {
+  readonly duration: Float64Array;
+  readonly keep: Uint8Array;
+  readonly kept: number;
 }
 
 function checkBounds(options: PrepareTaxiOptions): Bounds {
@@ -172,8 +191,12 @@ function emptyTrips(n: number): TaxiTrips {
   };
 }
 
-function prepareChunks(chunks: readonly TripChunk[], { lo, hi }: Bounds): TaxiTrips {
-  // Pass 1: durations of all rows, which are kept, and how many.
+function prepareChunks(chunks: readonly TripChunk[], bounds: Bounds): TaxiTrips {
+  return copyKept(chunks, keptDurations(chunks, bounds));
+}
+
+/** Pass 1: durations of all rows, which are kept, and how many. */
+function keptDurations(chunks: readonly TimeChunk[], { lo, hi }: Bounds): KeptRows {
   const total = chunks.reduce((s, c) => s + c.length, 0);
   const duration = new Float64Array(total);
   const keep = new Uint8Array(total);
@@ -183,8 +206,14 @@ function prepareChunks(chunks: readonly TripChunk[], { lo, hi }: Bounds): TaxiTr
     kept += durations(c.pickup, c.dropoff, c.length, duration, keep, at, lo, hi);
     at += c.length;
   }
-  // Pass 2: copy the kept rows. Doubles move as their two int32 halves: code not yet optimised
-  // then makes no heap number per value (which would cost garbage collections in a fresh process).
+  return { duration, keep, kept };
+}
+
+/**
+ * Pass 2: copy the kept rows. Doubles move as their two int32 halves: code not yet optimised then
+ * makes no heap number per value (which would cost garbage collections in a fresh process).
+ */
+function copyKept(chunks: readonly PlaceChunk[], { duration, keep, kept }: KeptRows): TaxiTrips {
   const out = emptyTrips(kept);
   const durationBits = halves(duration);
   const outDuration = halves(out.duration);
@@ -192,7 +221,7 @@ function prepareChunks(chunks: readonly TripChunk[], { lo, hi }: Bounds): TaxiTr
   const outPu = out.puLocationId;
   const outDo = out.doLocationId;
   let w = 0;
-  at = 0;
+  let at = 0;
   for (const c of chunks) {
     const n = c.length;
     const pu = zoneIds(c.pu, n);
