@@ -124,9 +124,9 @@ function countingSort(codes: Int32Array, nCodes: number, out: Int32Array): void 
 }
 
 function binNumeric(name: string, values: Float64Array, maxBins: number, sampleSize: number): BinnedNumericFeature {
-  const cuts = findCuts(values, maxBins, sampleSize);
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
+  let nonNaN = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY) {
@@ -134,17 +134,34 @@ function binNumeric(name: string, values: Float64Array, maxBins: number, sampleS
     }
     if (v < min) min = v;
     if (v > max) max = v;
+    if (!Number.isNaN(v)) nonNaN++;
   }
   const bins = sharedArray(Uint8Array, values.length);
-  binValues(values, cuts, bins);
+  // Every value in the sample and few distinct ones (the common case): bin through the table of
+  // distinct values, with no sort of the rows and no search per row.
+  const table = nonNaN <= sampleSize ? DistinctTable.of(values, Math.max(1024, nonNaN >> 3)) : undefined;
+  const distinct = table ? table.distinct : sortedDistinct(sampleOf(values, nonNaN, sampleSize));
+  const cuts = cutsOf(distinct, maxBins);
   const binMin = new Float64Array(cuts.length + 1).fill(Number.NaN);
   const binMax = new Float64Array(cuts.length + 1).fill(Number.NaN);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) continue;
-    const b = bins[i];
-    if (!(binMin[b] <= v)) binMin[b] = v;
-    if (!(binMax[b] >= v)) binMax[b] = v;
+  if (table) {
+    table.binRows(cuts, bins);
+    // Distinct values ascend: each bin's first and last are its extremes.
+    for (let k = 0, b = 0; k < distinct.values.length; k++) {
+      const v = distinct.values[k];
+      while (b < cuts.length && v > cuts[b]) b++;
+      if (Number.isNaN(binMin[b])) binMin[b] = v;
+      binMax[b] = v;
+    }
+  } else {
+    binValues(values, cuts, bins);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (Number.isNaN(v)) continue;
+      const b = bins[i];
+      if (!(binMin[b] <= v)) binMin[b] = v;
+      if (!(binMax[b] >= v)) binMax[b] = v;
+    }
   }
   return { kind: 'numeric', name, cuts, nBins: cuts.length + 2, min, max, binMin, binMax, bins };
 }
@@ -169,49 +186,69 @@ export function binValues(values: Float64Array, cuts: Float64Array, out: Uint8Ar
   }
 }
 
+/** Distinct non-NaN values, ascending (-0 counted as 0), and how many times each occurs. */
+export interface DistinctValues {
+  readonly values: Float64Array;
+  readonly counts: Int32Array;
+}
+
 /**
  * Cut points for one numeric column. With at most `maxBins` distinct values every distinct value
  * gets its own bin (cuts at midpoints, exactly scikit-learn's thresholds). Otherwise a greedy
  * pass: a value that alone holds at least an average bin's share of rows gets a bin of its own
  * (cut on both sides), and the remaining values are grouped into equal-frequency bins. Cuts sit
- * midway between adjacent distinct values, so outliers cannot stretch any bin.
+ * midway between adjacent distinct values, so outliers cannot stretch any bin. Columns with more
+ * than `sampleSize` values are cut on a fixed-seed sample of them.
  */
 export function findCuts(values: Float64Array, maxBins: number, sampleSize = 400_000): Float64Array {
-  let sample: Float64Array;
   let nonNaN = 0;
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) nonNaN++;
+  return cutsOf(sortedDistinct(sampleOf(values, nonNaN, sampleSize)), maxBins);
+}
+
+/** The non-NaN values, or a fixed-seed sample of `sampleSize` of them (cuts stay a pure function of the data). */
+function sampleOf(values: Float64Array, nonNaN: number, sampleSize: number): Float64Array {
   if (nonNaN <= sampleSize) {
-    sample = new Float64Array(nonNaN);
+    const sample = new Float64Array(nonNaN);
     let k = 0;
     for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) sample[k++] = values[i];
-  } else {
-    // A fixed-seed sample keeps the cuts a pure function of the data.
-    const rng = new Rng(0x5eed);
-    sample = new Float64Array(sampleSize);
-    let k = 0;
-    while (k < sampleSize) {
-      const v = values[rng.below(values.length)];
-      if (!Number.isNaN(v)) sample[k++] = v;
-    }
+    return sample;
   }
+  const rng = new Rng(0x5eed);
+  const sample = new Float64Array(sampleSize);
+  let k = 0;
+  while (k < sampleSize) {
+    const v = values[rng.below(values.length)];
+    if (!Number.isNaN(v)) sample[k++] = v;
+  }
+  return sample;
+}
+
+/** Distinct values by sorting (any number of them; the sample is sorted in place). */
+export function sortedDistinct(sample: Float64Array): DistinctValues {
   sample.sort();
   const n = sample.length;
-  if (n === 0) return new Float64Array(0);
-  // Distinct values and their counts.
-  const distinct: number[] = [];
+  const values: number[] = [];
   const counts: number[] = [];
   for (let i = 0; i < n; ) {
     const v = sample[i];
     let j = i + 1;
     while (j < n && sample[j] === v) j++;
-    distinct.push(v);
+    values.push(v === 0 ? 0 : v);
     counts.push(j - i);
     i = j;
   }
-  const m = distinct.length;
+  return { values: Float64Array.from(values), counts: Int32Array.from(counts) };
+}
+
+function cutsOf(distinct: DistinctValues, maxBins: number): Float64Array {
+  const { values, counts } = distinct;
+  const m = values.length;
+  let n = 0;
+  for (let i = 0; i < m; i++) n += counts[i];
   const cuts: number[] = [];
   if (m <= maxBins) {
-    for (let i = 0; i + 1 < m; i++) cuts.push(midpoint(distinct[i], distinct[i + 1]));
+    for (let i = 0; i + 1 < m; i++) cuts.push(midpoint(values[i], values[i + 1]));
     return Float64Array.from(cuts);
   }
   const average = n / maxBins;
@@ -235,7 +272,7 @@ export function findCuts(values: Float64Array, maxBins: number, sampleSize = 400
       restRows -= counts[i];
     }
     if (big[i] || big[i + 1] || current >= target) {
-      cuts.push(midpoint(distinct[i], distinct[i + 1]));
+      cuts.push(midpoint(values[i], values[i + 1]));
       if (!big[i] && current > 0) {
         restBins = Math.max(1, restBins - 1);
         target = restRows / restBins;
@@ -244,6 +281,85 @@ export function findCuts(values: Float64Array, maxBins: number, sampleSize = 400
     }
   }
   return Float64Array.from(cuts);
+}
+
+/**
+ * The distinct values of a column, found with an open-addressing hash table on their bits, and
+ * the rank of every row's value among them: O(rows) where sorting the rows is O(rows log rows)
+ * (only the distinct values are sorted), and each row is then binned by one lookup.
+ */
+export class DistinctTable {
+  private constructor(
+    readonly distinct: DistinctValues,
+    /** Rank in `distinct` of each row's value; -1 for NaN. */
+    private readonly rowRank: Int32Array,
+  ) {}
+
+  /** The table of a column's values, or undefined when it has more than `limit` distinct ones. */
+  static of(column: Float64Array, limit: number): DistinctTable | undefined {
+    let size = 16;
+    while (size < 2 * limit) size *= 2;
+    const mask = size - 1;
+    const slots = new Int32Array(size);
+    const firstSeen = new Float64Array(limit);
+    const seenCounts = new Int32Array(limit);
+    const rowRank = new Int32Array(column.length);
+    const words = new Uint32Array(column.buffer, column.byteOffset, 2 * column.length);
+    const slotOf = (v: number, lo: number, hi: number): number => {
+      let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+      h ^= h >>> 15;
+      let slot = h & mask;
+      while (slots[slot] !== 0 && firstSeen[slots[slot] - 1] !== v) slot = (slot + 1) & mask;
+      return slot;
+    };
+    let n = 0;
+    for (let i = 0; i < column.length; i++) {
+      const v = column[i];
+      if (Number.isNaN(v)) {
+        rowRank[i] = -1;
+        continue;
+      }
+      // -0 and 0 are one value (===): both hash as 0.
+      const slot = v === 0 ? slotOf(0, 0, 0) : slotOf(v, words[2 * i], words[2 * i + 1]);
+      let d = slots[slot] - 1;
+      if (d < 0) {
+        if (n === limit) return undefined;
+        d = n++;
+        slots[slot] = d + 1;
+        firstSeen[d] = v === 0 ? 0 : v;
+      }
+      seenCounts[d]++;
+      rowRank[i] = d;
+    }
+    // Rank the distinct values: sort them, then find each one's slot again.
+    const values = firstSeen.slice(0, n).sort();
+    const counts = new Int32Array(n);
+    const rankOf = new Int32Array(n);
+    const bits = new Uint32Array(values.buffer);
+    for (let k = 0; k < n; k++) {
+      const d = slots[slotOf(values[k], bits[2 * k], bits[2 * k + 1])] - 1;
+      rankOf[d] = k;
+      counts[k] = seenCounts[d];
+    }
+    for (let i = 0; i < rowRank.length; i++) if (rowRank[i] >= 0) rowRank[i] = rankOf[rowRank[i]];
+    return new DistinctTable({ values, counts }, rowRank);
+  }
+
+  /** Each row's bin for `cuts`: first b with v <= cuts[b], cuts.length above all, NaN -> cuts.length + 1. */
+  binRows(cuts: Float64Array, out: Uint8Array): void {
+    const values = this.distinct.values;
+    const nCuts = cuts.length;
+    const binOfRank = new Uint8Array(values.length);
+    for (let k = 0, b = 0; k < values.length; k++) {
+      while (b < nCuts && values[k] > cuts[b]) b++;
+      binOfRank[k] = b;
+    }
+    const rowRank = this.rowRank;
+    for (let i = 0; i < out.length; i++) {
+      const r = rowRank[i];
+      out[i] = r < 0 ? nCuts + 1 : binOfRank[r];
+    }
+  }
 }
 
 function midpoint(a: number, b: number): number {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
 import { KERNELS_WAT, assembleWat } from '../../../scripts/build-kernels.js';
 import { KernelArena } from '../../../src/models/tree/arena.js';
-import { binColumns, binValues, findCuts } from '../../../src/models/tree/binning.js';
+import { type BinnedNumericFeature, DistinctTable, binColumns, binValues, findCuts, sortedDistinct } from '../../../src/models/tree/binning.js';
 import { buildCodeList, buildCodeListAndHistogram, buildHistogram, subtractHistogram } from '../../../src/models/tree/histogram.js';
 import { moveBlock, partitionByCode, partitionByThreshold } from '../../../src/models/tree/partition.js';
 import { KERNELS_WASM_BASE64 } from '../../../src/models/tree/kernels-wasm.js';
@@ -318,6 +318,42 @@ describe('binning', () => {
     const out = new Uint8Array(4);
     binValues(Float64Array.from([1, 2.5, 11, Number.NaN]), cuts, out);
     expect(Array.from(out)).toEqual([0, 1, 3, 4]);
+  });
+
+  it('binning through the table of distinct values equals sorting and searching: cuts, bins, bin extremes', () => {
+    const rng = new Rng(12);
+    for (const [n, nValues] of [[5000, 40], [20_000, 900], [3000, 2]] as const) {
+      const pool = Float64Array.from({ length: nValues }, () => Math.round(rng.normal(5, 20) * 100) / 100);
+      pool[0] = 0;
+      pool[1 % nValues] = -0;
+      const v = Float64Array.from({ length: n }, () => (rng.float() < 0.03 ? Number.NaN : pool[rng.below(nValues)]));
+      v[7] = 244_152;
+      const table = DistinctTable.of(v, 1024);
+      expect(table).toBeDefined();
+      const sorted = sortedDistinct(v.filter((x) => !Number.isNaN(x)));
+      expect(Array.from(table!.distinct.values)).toEqual(Array.from(sorted.values));
+      expect(Array.from(table!.distinct.counts)).toEqual(Array.from(sorted.counts));
+      for (const maxBins of [255, 16]) {
+        const data = binColumns({ format: 'columns', nRows: n, columns: [{ kind: 'numeric', name: 'x', values: v }] }, { maxBins });
+        const f = data.features[0] as BinnedNumericFeature;
+        const cuts = findCuts(v, maxBins);
+        expect(Array.from(f.cuts)).toEqual(Array.from(cuts));
+        const bins = new Uint8Array(n);
+        binValues(v, cuts, bins);
+        expect(Array.from(f.bins)).toEqual(Array.from(bins));
+        const lo = new Float64Array(cuts.length + 1).fill(Number.NaN);
+        const hi = new Float64Array(cuts.length + 1).fill(Number.NaN);
+        v.forEach((x, i) => {
+          if (Number.isNaN(x)) return;
+          lo[bins[i]] = Math.min(x + 0, Number.isNaN(lo[bins[i]]) ? x + 0 : lo[bins[i]]);
+          hi[bins[i]] = Math.max(x + 0, Number.isNaN(hi[bins[i]]) ? x + 0 : hi[bins[i]]);
+        });
+        expect(Array.from(f.binMin)).toEqual(Array.from(lo));
+        expect(Array.from(f.binMax)).toEqual(Array.from(hi));
+      }
+    }
+    // More distinct values than the limit: no table (binning sorts instead).
+    expect(DistinctTable.of(Float64Array.from({ length: 3000 }, (_, i) => i / 7), 1024)).toBeUndefined();
   });
 
   it('many distinct values: at most maxBins bins, heavy values isolated, outliers harmless', () => {
