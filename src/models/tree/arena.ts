@@ -117,7 +117,9 @@ export class KernelArena {
     if (need > pages) {
       // At least double: growth (and remaking views) stays rare.
       const want = Math.min(MAX_PAGES, Math.max(need, 2 * pages));
-      if (need > MAX_PAGES) throw new InvalidInputError(`the tree learner needs ${end} bytes of working memory per thread; the limit is 4 GiB (about 60 million rows)`);
+      if (need > MAX_PAGES) {
+        throw new InvalidInputError(`the tree learner needs ${end} bytes of working memory in one thread; a WebAssembly memory holds at most 4 GiB (about 65 million rows)`);
+      }
       try {
         this.memory.grow(want - pages);
       } catch (cause) {

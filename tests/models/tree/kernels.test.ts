@@ -207,6 +207,10 @@ describe('WebAssembly kernels over packed keys (code << 8 | bin)', () => {
     arena.alloc(200_000);
     expect(arena.buffer).not.toBe(before);
     expect(Array.from(arena.int32(a, 10))).toEqual(Array.from({ length: 10 }, (_, i) => i * i));
+    // Beyond what a 32-bit WebAssembly memory can hold: a typed error, the arena left as it was.
+    expect(() => arena.alloc(2 ** 32)).toThrow(/4 GiB/);
+    expect(Array.from(arena.int32(a, 10))).toEqual(Array.from({ length: 10 }, (_, i) => i * i));
+    expect(arena.alloc(8)).toBe(40 + 200_000);
   });
 });
 
