@@ -484,8 +484,9 @@ export class FittedDictVectorizer {
     const nCat = catCodes.length;
     const nNum = numValues.length;
     const numF = Int32Array.from(numFeature);
-    const order = sharedColumnOrder(catCodes, catFeature, numF, n);
-    if (order !== undefined) return this.fillByColumn(order, catCodes, catFeature, numValues, numF, n);
+    const order = disjointColumnOrder(catFeature, numF);
+    const filled = order === undefined ? undefined : this.fillByColumn(order, catCodes, catFeature, numValues, numF, n);
+    if (filled !== undefined) return filled;
     // Pass 1: entries per row.
     const indptr = sharedArray(Int32Array, n + 1);
     let nnz = 0;
@@ -537,7 +538,10 @@ export class FittedDictVectorizer {
     return { format: 'csr', nRows: n, nCols: this.featureNames.length, indptr, indices, values, featureNames: this.featureNames };
   }
 
-  /** CSR of rows that all hold one entry per column, in `order` (see `sharedColumnOrder`). */
+  /**
+   * CSR filled column by column, each row's entries in `order` (see `disjointColumnOrder`);
+   * undefined as soon as a row has no feature in some column (a missing or unseen code).
+   */
   private fillByColumn(
     order: Int32Array,
     catCodes: readonly Int32Array[],
@@ -545,7 +549,7 @@ export class FittedDictVectorizer {
     numValues: readonly Float64Array[],
     numF: Int32Array,
     n: number,
-  ): CsrMatrix {
+  ): CsrMatrix | undefined {
     const k = order.length;
     const indptr = sharedArray(Int32Array, n + 1);
     for (let i = 1; i <= n; i++) indptr[i] = i * k;
@@ -557,7 +561,10 @@ export class FittedDictVectorizer {
         const src = catCodes[c];
         const feature = catFeature[c];
         for (let i = 0, w = s; i < n; i++, w += k) {
-          indices[w] = feature[src[i]];
+          const f = feature[src[i]];
+          // An out-of-range code reads undefined, which fails the test as -1 does.
+          if (!(f >= 0)) return undefined;
+          indices[w] = f;
           values[w] = 1;
         }
       } else {
@@ -654,19 +661,16 @@ export class FittedDictVectorizer {
 }
 
 /**
- * When every row has a feature in every column (no missing or unseen code) and the columns'
- * feature ranges do not overlap, every row lists its entries in the same column order: that
- * order (categorical columns first by index, then numeric ones), else undefined.
+ * When the columns' feature ranges do not overlap, a row holding one entry per column lists them
+ * in the same column order whatever its values: that order (categorical columns first by index,
+ * then numeric ones), else undefined.
  */
-function sharedColumnOrder(catCodes: readonly Int32Array[], catFeature: readonly Int32Array[], numF: Int32Array, n: number): Int32Array | undefined {
-  const k = catCodes.length + numF.length;
+function disjointColumnOrder(catFeature: readonly Int32Array[], numF: Int32Array): Int32Array | undefined {
+  const k = catFeature.length + numF.length;
   const lo = new Float64Array(k);
   const hi = new Float64Array(k);
-  for (let c = 0; c < catCodes.length; c++) {
-    const src = catCodes[c];
+  for (let c = 0; c < catFeature.length; c++) {
     const feature = catFeature[c];
-    // An out-of-range code reads undefined, which fails the test as -1 does.
-    for (let i = 0; i < n; i++) if (!(feature[src[i]] >= 0)) return undefined;
     let min = Number.POSITIVE_INFINITY;
     let max = -1;
     for (let d = 0; d < feature.length; d++) {
@@ -679,8 +683,8 @@ function sharedColumnOrder(catCodes: readonly Int32Array[], catFeature: readonly
     hi[c] = max;
   }
   for (let c = 0; c < numF.length; c++) {
-    lo[catCodes.length + c] = numF[c];
-    hi[catCodes.length + c] = numF[c];
+    lo[catFeature.length + c] = numF[c];
+    hi[catFeature.length + c] = numF[c];
   }
   const order = Int32Array.from({ length: k }, (_, c) => c).sort((a, b) => lo[a] - lo[b]);
   for (let s = 1; s < k; s++) if (lo[order[s]] <= hi[order[s - 1]]) return undefined;
