@@ -43,7 +43,7 @@ export interface OpenedParquet {
   readonly fields: readonly ParquetField[];
 }
 
-/** One batch of fixed-width columns copied out of wasm memory. */
+/** One batch of fixed-width columns, as `consumeRawBatches` hands it over. */
 export interface RawBatch {
   readonly length: number;
   readonly columns: Readonly<Record<string, RawColumn>>;
@@ -168,29 +168,12 @@ function describeFormat(format: string): string {
 }
 
 /**
- * Reads fixed-width columns (numbers, timestamps, NULL) of some row groups, copying each buffer
- * out of wasm memory once (no IPC round trip). Other formats throw UNSUPPORTED_TYPE.
+ * Reads fixed-width columns (numbers, timestamps, NULL) of some row groups and hands `consume`
+ * their values as views into wasm memory where they are aligned, copies otherwise (no IPC round
+ * trip, and no copy: memory a fresh process touches for the first time costs more than the copy
+ * itself). The views are valid only while `consume` runs. Other formats throw UNSUPPORTED_TYPE.
  */
-export function readRawBatches(opened: OpenedParquet, columns: readonly string[], rowGroups?: number[]): Promise<RawBatch[]> {
-  return withRawBatches(opened, columns, rowGroups, true, (batches) => batches);
-}
-
-/**
- * As `readRawBatches`, but hands `consume` the columns' values as views into wasm memory where
- * they are aligned (no copy: memory a fresh process touches for the first time costs more than
- * the copy itself). The views are valid only while `consume` runs.
- */
-export function consumeRawBatches<T>(opened: OpenedParquet, columns: readonly string[], rowGroups: number[] | undefined, consume: (batches: RawBatch[]) => T): Promise<T> {
-  return withRawBatches(opened, columns, rowGroups, false, consume);
-}
-
-async function withRawBatches<T>(
-  opened: OpenedParquet,
-  columns: readonly string[],
-  rowGroups: number[] | undefined,
-  copy: boolean,
-  consume: (batches: RawBatch[]) => T,
-): Promise<T> {
+export async function consumeRawBatches<T>(opened: OpenedParquet, columns: readonly string[], rowGroups: number[] | undefined, consume: (batches: RawBatch[]) => T): Promise<T> {
   checkColumnsExist(opened, columns);
   for (const c of columns) {
     const kind = formatKind(opened.fields.find((f) => f.name === c)!.format);
@@ -223,7 +206,7 @@ async function withRawBatches<T>(
       const children = view.getUint32(array + 44, true);
       const cols: Record<string, RawColumn> = {};
       for (let c = 0; c < names.length; c++) {
-        cols[names[c].name] = rawColumn(view, bytes, view.getUint32(children + 4 * c, true), names[c].format, parentOffset, copy);
+        cols[names[c].name] = rawColumn(view, bytes, view.getUint32(children + 4 * c, true), names[c].format, parentOffset);
       }
       out.push({ length, columns: cols });
     }
@@ -282,8 +265,8 @@ const WIDTH: Record<string, [number, new (b: ArrayBufferLike, byteOffset?: numbe
   g: [8, Float64Array],
 };
 
-/** One column of a batch: its values copied out of wasm memory, or viewed in place when aligned. */
-function rawColumn(view: DataView, bytes: Uint8Array, array: number, format: string, parentOffset: number, copy: boolean): RawColumn {
+/** One column of a batch: its values viewed in place in wasm memory when aligned, else copied out. */
+function rawColumn(view: DataView, bytes: Uint8Array, array: number, format: string, parentOffset: number): RawColumn {
   const length = i64(view, array);
   const nullCount = i64(view, array + 8);
   const offset = i64(view, array + 16) + parentOffset;
@@ -294,7 +277,7 @@ function rawColumn(view: DataView, bytes: Uint8Array, array: number, format: str
   const [width, Ctor] = format.startsWith('ts') ? WIDTH.l : WIDTH[format];
   const start = valuesPtr + offset * width;
   const values =
-    !copy && (bytes.byteOffset + start) % width === 0
+    (bytes.byteOffset + start) % width === 0
       ? new Ctor(bytes.buffer, bytes.byteOffset + start, length)
       : new Ctor(bytes.slice(start, start + length * width).buffer);
   let validity: Uint8Array | undefined;
