@@ -46,6 +46,14 @@ function naiveCsr(rows: readonly FeatureRecord[], featureNames: readonly string[
   return { indptr, indices, values };
 }
 
+/** X equals the naive row-by-row CSR of `rows` over X's columns. */
+function expectNaiveCsr(X: CsrMatrix, rows: readonly FeatureRecord[], featureNames: readonly string[]): void {
+  const ref = naiveCsr(rows, featureNames);
+  expect(Array.from(X.indptr)).toEqual(ref.indptr);
+  expect(Array.from(X.indices)).toEqual(ref.indices);
+  expect(Array.from(X.values)).toEqual(ref.values);
+}
+
 describe('DictVectorizer on lists of dicts (scikit-learn examples, outputs computed by hand)', () => {
   it('numbers pass through, names sorted, unseen names ignored', () => {
     const v = new DictVectorizer().fit([
@@ -134,11 +142,7 @@ describe('DictVectorizer on columnar frames', () => {
     const b = new DictVectorizer().fit(records);
     expect(a.featureNames).toEqual(['PU_DO=100_1', 'PU_DO=10_1', 'PU_DO=7_8', 'trip_distance']);
     expect(a.toJSON()).toEqual(b.toJSON());
-    const X = a.transform(frame);
-    const ref = naiveCsr(records, a.featureNames);
-    expect(Array.from(X.indptr)).toEqual(ref.indptr);
-    expect(Array.from(X.indices)).toEqual(ref.indices);
-    expect(Array.from(X.values)).toEqual(ref.values);
+    expectNaiveCsr(a.transform(frame), records, a.featureNames);
   });
 
   it('gives the tree view: codes in sorted category order, unknown and missing -> categories.length', () => {
@@ -232,11 +236,7 @@ describe('DictVectorizer on frames with sorted dictionaries (fit without sorting
       const v = new DictVectorizer().fit(frame);
       const ref = new DictVectorizer().fit(records);
       expect(v.toJSON()).toEqual(ref.toJSON());
-      const X = v.transform(frame);
-      const naive = naiveCsr(records, v.featureNames);
-      expect(Array.from(X.indptr)).toEqual(naive.indptr);
-      expect(Array.from(X.indices)).toEqual(naive.indices);
-      expect(Array.from(X.values)).toEqual(naive.values);
+      expectNaiveCsr(v.transform(frame), records, v.featureNames);
       const cols = v.transformColumns(frame);
       const fromRecords = ref.transformColumns(records);
       for (let c = 0; c < cols.columns.length; c++) {
@@ -263,10 +263,7 @@ describe('DictVectorizer on frames with sorted dictionaries (fit without sorting
     ];
     const v = new DictVectorizer().fit(frame);
     expect(v.toJSON()).toEqual(new DictVectorizer().fit(records).toJSON());
-    const X = v.transform(frame);
-    const naive = naiveCsr(records, v.featureNames);
-    expect(Array.from(X.indices)).toEqual(naive.indices);
-    expect(Array.from(X.values)).toEqual(naive.values);
+    expectNaiveCsr(v.transform(frame), records, v.featureNames);
   });
 
   it('taxiFeatures gives a strictly ascending PU_DO dictionary, nulls as "nan"', () => {
