@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/rng.js';
 import type { BinnedDataset, BinnedNumericFeature } from './binning.js';
 import { KernelArena, type TreeKernels } from './arena.js';
-import { buildCodeList, buildCodeListAndHistogram, buildHistogram, clearHistogram, subtractHistogram } from './histogram.js';
+import { buildCodeList, buildHistogram, clearHistogram, subtractHistogram } from './histogram.js';
 import { moveBlock, partitionByCode, partitionByThreshold } from './partition.js';
 import {
   BEST_AUX,
@@ -83,14 +83,9 @@ export class TreeGrower {
   private readonly atIbH: number;
   private readonly atIdx: number;
   private readonly atScratch: number;
-  private readonly atLCode: number;
-  private readonly atLCount: number;
-  private readonly atLG: number;
-  private readonly atLH: number;
-  private readonly atSCode: number;
-  private readonly atSCount: number;
-  private readonly atSG: number;
-  private readonly atSH: number;
+  /** Addresses of the list arena's and the scratch list's four arrays. */
+  private readonly listAt: ListAddresses;
+  private readonly scratchAt: ListAddresses;
   private readonly atRange: number;
   private readonly slotAt: number[] = [];
   private readonly ibBins: BinArray[];
@@ -112,18 +107,10 @@ export class TreeGrower {
   private readonly primary: number;
   private readonly histOffset: Int32Array;
   private readonly histSize: number;
-  // Per-code lists: the arena (node regions) and a scratch list for a smaller child's list
-  // when its region still holds the parent's list.
-  private lCode!: Int32Array;
-  private lCount!: Int32Array;
-  private lG!: Float64Array;
-  private lH!: Float64Array;
-  private sCode!: Int32Array;
-  private sCount!: Int32Array;
-  private sG!: Float64Array;
-  private sH!: Float64Array;
-  /** The list arrays as the split scan reads them. */
+  /** The list arena and the scratch list, as addresses and views. */
   private lists!: CodeLists;
+  private scratchLists!: CodeLists;
+  private readonly listCap: number;
   private readonly scratchCap: number;
   // Histogram buffers (a pool, at slotAt) with per-feature bin spans.
   private slots: Float64Array[] = [];
@@ -214,6 +201,7 @@ export class TreeGrower {
     const numeric = data.features.findIndex((f) => f.kind === 'numeric');
     const packed = this.primary >= 0 && data.features.length === 2 && numeric >= 0 && data.features[this.primary].nBins <= 1 << 23;
     const listCap = this.primary >= 0 ? capacity : 0;
+    this.listCap = listCap;
     // A node lists at most one entry per code: scratch lists need no more than the code count.
     this.scratchCap = this.primary >= 0 ? Math.min(capacity, data.features[this.primary].nBins) : 0;
     const fixedBytes = (packed ? 4 * (data.nRows + capacity) : 0) + 28 * capacity + 24 * listCap + 24 * this.scratchCap + 8;
@@ -229,14 +217,8 @@ export class TreeGrower {
     this.atIbH = arena.alloc(8 * capacity);
     this.atIdx = arena.alloc(4 * capacity);
     this.atScratch = arena.alloc(4 * capacity);
-    this.atLCode = arena.alloc(4 * listCap);
-    this.atLCount = arena.alloc(4 * listCap);
-    this.atLG = arena.alloc(8 * listCap);
-    this.atLH = arena.alloc(8 * listCap);
-    this.atSCode = arena.alloc(4 * this.scratchCap);
-    this.atSCount = arena.alloc(4 * this.scratchCap);
-    this.atSG = arena.alloc(8 * this.scratchCap);
-    this.atSH = arena.alloc(8 * this.scratchCap);
+    this.listAt = allocLists(arena, listCap);
+    this.scratchAt = allocLists(arena, this.scratchCap);
     this.atRange = arena.alloc(8);
     this.remap();
     if (packed) {
@@ -298,25 +280,8 @@ export class TreeGrower {
       // (Acquiring a slot can grow the memory: views are read from `this` after it.)
       const slot = this.acquireSlot();
       this.nSlot[0] = slot;
-      let fused = -1;
-      if (this.listActive) {
-        const codes = this.treeBins[this.primary] as Int32Array;
-        const { lCode, lCount, lG, lH } = this;
-        if (this.treeKeys >= 0) {
-          fused = this.histActive[0];
-          const hist = this.slotAt[slot] + 8 * this.histOffset[fused];
-          this.nListLen[0] = this.kernels.listAndHistogram(this.atIdx, 0, nInBag, this.treeKeys, this.atIbG, this.atIbH, this.atLCode, this.atLCount, this.atLG, this.atLH, 0, hist, this.atRange);
-          this.spans[slot][2 * fused] = this.range[0];
-          this.spans[slot][2 * fused + 1] = this.range[1];
-        } else if (this.nHistActive > 0) {
-          fused = this.histActive[0];
-          this.nListLen[0] = buildCodeListAndHistogram(this.idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lCount, lG, lH, 0, this.slots[slot], this.histOffset[fused], this.treeBins[fused], this.range);
-          this.spans[slot][2 * fused] = this.range[0];
-          this.spans[slot][2 * fused + 1] = this.range[1];
-        } else {
-          this.nListLen[0] = buildCodeList(this.idx, 0, nInBag, codes, this.ibG, this.ibH, lCode, lCount, lG, lH, 0);
-        }
-      }
+      if (this.listActive) this.nListLen[0] = this.buildList(this.lists, 0, 0, nInBag, slot);
+      const fused = this.fusedFeature();
       for (let h = 0; h < this.nHistActive; h++) if (this.histActive[h] !== fused) this.buildFeature(slot, this.histActive[h], 0, nInBag);
       if (this.findBest(0, params, rng)) open.push(0);
       else this.makeLeaf(0);
@@ -449,22 +414,14 @@ export class TreeGrower {
     }
     this.viewBuffer = arena.buffer;
     const cap = this.capacity;
-    const listCap = this.primary >= 0 ? cap : 0;
     this.ibPos = arena.int32(this.atIbPos, cap);
     this.ibG = arena.float64(this.atIbG, cap);
     this.ibH = arena.float64(this.atIbH, cap);
     this.idx = arena.int32(this.atIdx, cap);
     this.scratch = arena.int32(this.atScratch, cap);
-    this.lCode = arena.int32(this.atLCode, listCap);
-    this.lCount = arena.int32(this.atLCount, listCap);
-    this.lG = arena.float64(this.atLG, listCap);
-    this.lH = arena.float64(this.atLH, listCap);
-    this.sCode = arena.int32(this.atSCode, this.scratchCap);
-    this.sCount = arena.int32(this.atSCount, this.scratchCap);
-    this.sG = arena.float64(this.atSG, this.scratchCap);
-    this.sH = arena.float64(this.atSH, this.scratchCap);
+    this.lists = listViews(arena, this.listAt, this.listCap);
+    this.scratchLists = listViews(arena, this.scratchAt, this.scratchCap);
     this.range = arena.int32(this.atRange, 2);
-    this.lists = { atCode: this.atLCode, atCount: this.atLCount, atG: this.atLG, atH: this.atLH, code: this.lCode, count: this.lCount, g: this.lG, h: this.lH };
     this.slots = this.slotAt.map((at) => arena.float64(at, this.histSize));
   }
 
@@ -594,7 +551,7 @@ export class TreeGrower {
       }
     } else if (f === this.primary) {
       codeSplitOnPrimary = true;
-      const cnt = this.lCount[this.bAux[n]];
+      const cnt = this.lists.count[this.bAux[n]];
       const blockStart = this.codeBlockStart(n);
       const toFront = blockStart - s <= e - blockStart - cnt;
       moveBlock(this.idx, this.scratch, s, e, blockStart, blockStart + cnt, toFront);
@@ -617,16 +574,12 @@ export class TreeGrower {
     const parentSlot = this.nSlot[n];
     this.nSlot[n] = -1;
     const slot = (smallCan || largeCan) && this.nHistActive > 0 ? this.acquireSlot() : -1;
-    // Per-code lists of the children (before histograms: both read the parent's segment). The
-    // smaller child's list is built in the same pass as its histogram of the first feature.
-    let fused = -1;
-    if (this.listActive && (smallCan || largeCan)) {
-      if (codeSplitOnPrimary) this.splitListOnCode(n, a, b);
-      else {
-        if (slot >= 0) fused = this.histActive[0];
-        this.splitListByMerge(n, small, large, smallCan, largeCan, slot, fused);
-      }
-    }
+    // Per-code lists of the children (before histograms: both read the parent's segment). With
+    // packed keys the smaller child's list is built in the same pass as its numeric histogram.
+    const lists = this.listActive && (smallCan || largeCan);
+    if (lists && codeSplitOnPrimary) this.splitListOnCode(n, a, b);
+    else if (lists) this.splitListByMerge(n, small, large, smallCan, largeCan, slot);
+    const fused = lists && !codeSplitOnPrimary ? this.fusedFeature() : -1;
     // Histograms: scan the smaller child, subtract it from the parent for the larger.
     if (slot >= 0) {
       for (let h = 0; h < this.nHistActive; h++) {
@@ -693,7 +646,7 @@ export class TreeGrower {
     const at = this.nListAt[n];
     const k = this.bAux[n];
     const last = at + this.nListLen[n] - 1;
-    const count = this.lCount;
+    const count = this.lists.count;
     let rows = 0;
     if (k - at <= last - k) {
       for (let i = at; i < k; i++) rows += count[i];
@@ -711,7 +664,7 @@ export class TreeGrower {
     const at = this.nListAt[n];
     const len = this.nListLen[n];
     const k = this.bAux[n];
-    const { lCode, lCount, lG, lH } = this;
+    const { code: lCode, count: lCount, g: lG, h: lH } = this.lists;
     const code = lCode[k];
     const cnt = lCount[k];
     const g = lG[k];
@@ -732,58 +685,55 @@ export class TreeGrower {
   }
 
   /**
-   * Children lists after any other split: the smaller child's list is built from its rows (in
-   * the pass that builds its histogram of `histFeature`); the larger child's is the parent's
-   * minus it, merged in place (each entry written at or before the one read).
+   * Children lists after any other split: the smaller child's list is built from its rows; the
+   * larger child's is the parent's minus it, subtracted in place (each entry written at or
+   * before the one read).
    */
-  private splitListByMerge(n: number, small: number, large: number, smallCan: boolean, largeCan: boolean, slot: number, histFeature: number): void {
+  private splitListByMerge(n: number, small: number, large: number, smallCan: boolean, largeCan: boolean, slot: number): void {
     const at = this.nListAt[n];
     const len = this.nListLen[n];
     const smallAt = at + this.nEnd[large] - this.nStart[large];
     // The small list goes straight to its region unless that region still holds the parent's list.
     const direct = at + len <= smallAt;
+    const into = direct ? this.lists : this.scratchLists;
     const s0 = direct ? smallAt : 0;
-    const ss = this.nStart[small];
-    const se = this.nEnd[small];
-    let lenS: number;
-    if (histFeature >= 0 && this.treeKeys >= 0) {
-      const hist = this.slotAt[slot] + 8 * this.histOffset[histFeature];
-      lenS = direct
-        ? this.kernels.listAndHistogram(this.atIdx, ss, se, this.treeKeys, this.atIbG, this.atIbH, this.atLCode, this.atLCount, this.atLG, this.atLH, s0, hist, this.atRange)
-        : this.kernels.listAndHistogram(this.atIdx, ss, se, this.treeKeys, this.atIbG, this.atIbH, this.atSCode, this.atSCount, this.atSG, this.atSH, s0, hist, this.atRange);
-    } else {
-      const codes = this.treeBins[this.primary] as Int32Array;
-      const sCode = direct ? this.lCode : this.sCode;
-      const sCount = direct ? this.lCount : this.sCount;
-      const sG = direct ? this.lG : this.sG;
-      const sH = direct ? this.lH : this.sH;
-      lenS =
-        histFeature >= 0
-          ? buildCodeListAndHistogram(this.idx, ss, se, codes, this.ibG, this.ibH, sCode, sCount, sG, sH, s0, this.slots[slot], this.histOffset[histFeature], this.treeBins[histFeature], this.range)
-          : buildCodeList(this.idx, ss, se, codes, this.ibG, this.ibH, sCode, sCount, sG, sH, s0);
-    }
-    if (histFeature >= 0) {
-      const span = this.spans[slot];
-      span[2 * histFeature] = this.range[0];
-      span[2 * histFeature + 1] = this.range[1];
-    }
+    const lenS = this.buildList(into, s0, this.nStart[small], this.nEnd[small], slot);
     if (largeCan) {
-      const len2 = direct
-        ? this.kernels.subtractList(this.atLCode, this.atLCount, this.atLG, this.atLH, at, len, this.atLCode, this.atLCount, this.atLG, this.atLH, s0, lenS)
-        : this.kernels.subtractList(this.atLCode, this.atLCount, this.atLG, this.atLH, at, len, this.atSCode, this.atSCount, this.atSG, this.atSH, s0, lenS);
+      const l = this.lists;
       this.nListAt[large] = at;
-      this.nListLen[large] = len2;
+      this.nListLen[large] = this.kernels.subtractList(l.at.code, l.at.count, l.at.g, l.at.h, at, len, into.at.code, into.at.count, into.at.g, into.at.h, s0, lenS);
     }
     if (smallCan) {
       if (!direct) {
-        this.lCode.set(this.sCode.subarray(0, lenS), smallAt);
-        this.lCount.set(this.sCount.subarray(0, lenS), smallAt);
-        this.lG.set(this.sG.subarray(0, lenS), smallAt);
-        this.lH.set(this.sH.subarray(0, lenS), smallAt);
+        const l = this.lists;
+        l.code.set(into.code.subarray(0, lenS), smallAt);
+        l.count.set(into.count.subarray(0, lenS), smallAt);
+        l.g.set(into.g.subarray(0, lenS), smallAt);
+        l.h.set(into.h.subarray(0, lenS), smallAt);
       }
       this.nListAt[small] = smallAt;
       this.nListLen[small] = lenS;
     }
+  }
+
+  /**
+   * The per-code list of rows idx[start..end), written at entry `at` of `into`; returns its
+   * length. With packed keys the same WebAssembly pass builds the numeric feature's histogram in
+   * `slot` (the `fusedFeature`).
+   */
+  private buildList(into: CodeLists, at: number, start: number, end: number, slot: number): number {
+    const fused = this.fusedFeature();
+    if (fused < 0) return buildCodeList(this.idx, start, end, this.treeBins[this.primary] as Int32Array, this.ibG, this.ibH, into.code, into.count, into.g, into.h, at);
+    const hist = this.slotAt[slot] + 8 * this.histOffset[fused];
+    const len = this.kernels.listAndHistogram(this.atIdx, start, end, this.treeKeys, this.atIbG, this.atIbH, into.at.code, into.at.count, into.at.g, into.at.h, at, hist, this.atRange);
+    this.spans[slot][2 * fused] = this.range[0];
+    this.spans[slot][2 * fused + 1] = this.range[1];
+    return len;
+  }
+
+  /** The histogram feature `buildList` fills along with the list (packed keys), or -1. */
+  private fusedFeature(): number {
+    return this.treeKeys >= 0 ? this.histActive[0] : -1;
   }
 
   private output(): TreeArrays {
@@ -862,4 +812,21 @@ function prefix<T extends Int32Array | Float64Array>(a: T, n: number): T {
   const out = new (a.constructor as new (len: number) => T)(n);
   out.set(a.subarray(0, n) as never);
   return out;
+}
+
+type ListAddresses = CodeLists['at'];
+
+/** Per-code list arrays of `cap` entries in the arena. */
+function allocLists(arena: KernelArena, cap: number): ListAddresses {
+  return { code: arena.alloc(4 * cap), count: arena.alloc(4 * cap), g: arena.alloc(8 * cap), h: arena.alloc(8 * cap) };
+}
+
+function listViews(arena: KernelArena, at: ListAddresses, cap: number): CodeLists {
+  return {
+    at,
+    code: arena.int32(at.code, cap),
+    count: arena.int32(at.count, cap),
+    g: arena.float64(at.g, cap),
+    h: arena.float64(at.h, cap),
+  };
 }

@@ -142,12 +142,9 @@ export function scanCategoricalHistogram(
   }
 }
 
-/** Per-code list arrays in a KernelArena: addresses for the WebAssembly scan, views to read the winner. */
+/** Per-code list arrays in a KernelArena: their addresses for the WebAssembly kernels, and views. */
 export interface CodeLists {
-  readonly atCode: number;
-  readonly atCount: number;
-  readonly atG: number;
-  readonly atH: number;
+  readonly at: { readonly code: number; readonly count: number; readonly g: number; readonly h: number };
   readonly code: Int32Array;
   readonly count: Int32Array;
   readonly g: Float64Array;
@@ -177,7 +174,7 @@ export function scanCodeList(
   const minLeaf = Math.max(minSamplesLeaf, 1);
   // Score sum (left + right) to beat; a split must at least not lose against the parent.
   const target = Math.max(best[BEST_GAIN], 0) + parentScore;
-  const pick = kernels.scanCodeList(lists.atCode, lists.atCount, lists.atG, lists.atH, from, len, unknownCode, G, H, target, minLeaf, N - minLeaf, minChildWeight, lambda, alpha);
+  const pick = kernels.scanCodeList(lists.at.code, lists.at.count, lists.at.g, lists.at.h, from, len, unknownCode, G, H, target, minLeaf, N - minLeaf, minChildWeight, lambda, alpha);
   if (pick < 0) return;
   const gL = lists.g[pick];
   const hL = lists.h[pick];

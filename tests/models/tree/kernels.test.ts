@@ -3,7 +3,7 @@ import { Rng } from '../../../src/core/rng.js';
 import { KERNELS_WAT, assembleWat } from '../../../scripts/build-kernels.js';
 import { KernelArena } from '../../../src/models/tree/arena.js';
 import { type BinnedNumericFeature, DistinctTable, binColumns, binValues, findCuts, sortedDistinct } from '../../../src/models/tree/binning.js';
-import { buildCodeList, buildCodeListAndHistogram, buildHistogram, subtractHistogram } from '../../../src/models/tree/histogram.js';
+import { buildCodeList, buildHistogram, subtractHistogram } from '../../../src/models/tree/histogram.js';
 import { moveBlock, partitionByCode, partitionByThreshold } from '../../../src/models/tree/partition.js';
 import { KERNELS_WASM_BASE64 } from '../../../src/models/tree/kernels-wasm.js';
 import { naiveCodeSplit, naiveHistogram, naiveNumericSplit } from '../../../src/models/tree/reference.js';
@@ -82,30 +82,6 @@ describe('histogram kernels', () => {
       first += count[k];
     }
   });
-
-  it('the fused code-list + histogram pass equals the two separate kernels bit for bit', () => {
-    const { rng, bins, g, h } = randomProblem(4, 600, 30);
-    const codes = Int32Array.from({ length: 600 }, () => rng.below(70)).sort();
-    const idx = Int32Array.from({ length: 600 }, (_, i) => i).filter(() => rng.float() < 0.7);
-    const lists = () => [new Int32Array(600), new Int32Array(600), new Float64Array(600), new Float64Array(600)] as const;
-    const [c1, n1, g1, h1] = lists();
-    const [c2, n2, g2, h2] = lists();
-    const hist1 = new Float64Array(3 * 30 + 3);
-    const hist2 = new Float64Array(3 * 30 + 3);
-    const r1 = new Int32Array(2);
-    const r2 = new Int32Array(2);
-    const start = 7;
-    const end = idx.length - 5;
-    const len1 = buildCodeList(idx, start, end, codes, g, h, c1, n1, g1, h1, 2);
-    buildHistogram(hist1, 3, idx, start, end, bins, g, h, r1);
-    const len2 = buildCodeListAndHistogram(idx, start, end, codes, g, h, c2, n2, g2, h2, 2, hist2, 3, bins, r2);
-    expect(len2).toBe(len1);
-    expect(Array.from(r2)).toEqual(Array.from(r1));
-    expect(Array.from(hist2)).toEqual(Array.from(hist1));
-    for (const [a, b] of [[c1, c2], [n1, n2], [g1, g2], [h1, h2]] as const) {
-      expect(Array.from(b.subarray(0, 2 + len1))).toEqual(Array.from(a.subarray(0, 2 + len1)));
-    }
-  });
 });
 
 describe('WebAssembly kernels over packed keys (code << 8 | bin)', () => {
@@ -139,7 +115,8 @@ describe('WebAssembly kernels over packed keys (code << 8 | bin)', () => {
         const [c1, n1, g1, h1] = lists();
         const hist1 = new Float64Array(3 * 256 + 3);
         const r1 = new Int32Array(2);
-        const len1 = buildCodeListAndHistogram(p.idx, start, end, p.codes, p.g, p.h, c1, n1, g1, h1, 1, hist1, 1, p.bins, r1);
+        const len1 = buildCodeList(p.idx, start, end, p.codes, p.g, p.h, c1, n1, g1, h1, 1);
+        buildHistogram(hist1, 1, p.idx, start, end, p.bins, p.g, p.h, r1);
         const [c2, n2, g2, h2] = lists();
         const w = place({ idx: p.idx, keys: p.keys, g: p.g, h: p.h, c2, n2, g2, h2, hist: new Float64Array(3 * 256 + 3), range: new Int32Array(2) });
         const len2 = w.k.listAndHistogram(w.at.idx, start, end, w.at.keys, w.at.g, w.at.h, w.at.c2, w.at.n2, w.at.g2, w.at.h2, 1, w.at.hist + 8, w.at.range);
@@ -270,7 +247,7 @@ describe('split kernels', () => {
       resetBest(best);
       const arena = new KernelArena(1 << 16);
       const at = [4 * n, 4 * n, 8 * n, 8 * n].map((bytes) => arena.alloc(bytes));
-      const lists = { atCode: at[0], atCount: at[1], atG: at[2], atH: at[3], code: arena.int32(at[0], n), count: arena.int32(at[1], n), g: arena.float64(at[2], n), h: arena.float64(at[3], n) };
+      const lists = { at: { code: at[0], count: at[1], g: at[2], h: at[3] }, code: arena.int32(at[0], n), count: arena.int32(at[1], n), g: arena.float64(at[2], n), h: arena.float64(at[3], n) };
       lists.code.set(code);
       lists.count.set(count);
       lists.g.set(lg);
