@@ -15,17 +15,11 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import * as wasm from 'parquet-wasm/esm';
+import { type WasmModule, webAssembly } from '../core/wasm.js';
 
 export type ParquetWasm = typeof wasm;
 
-/** A compiled WebAssembly.Module (opaque here). */
-type WasmModule = object;
-/** The WebAssembly global: Node has it, the project's type libraries (no DOM) do not declare it. */
-const { compile, Module } = (
-  globalThis as unknown as {
-    WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule>; Module: new (bytes: Uint8Array) => WasmModule };
-  }
-).WebAssembly;
+const { compile, Module } = webAssembly;
 
 /**
  * V8 runs wasm functions in its baseline compiler (Liftoff) and recompiles hot ones with TurboFan

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../../core/errors.js';
+import { type WasmMemory, type WasmModule, webAssembly } from '../../core/wasm.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 /** The WebAssembly kernels of kernels.wat. Arrays are byte addresses in the arena, counts are elements. */
@@ -58,25 +59,12 @@ const PAGE = 65536;
 /** A 32-bit WebAssembly memory holds at most 65,536 pages (4 GiB). */
 const MAX_PAGES = 65536;
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-/** The parts of the WebAssembly global used here (the project's type libraries, without DOM, do not declare it). */
-const { Memory, Module, Instance } = (
-  globalThis as unknown as {
-    WebAssembly: {
-      Memory: new (descriptor: { initial: number }) => WasmMemory;
-      Module: new (bytes: Uint8Array) => object;
-      Instance: new (module: object, imports: { env: { memory: WasmMemory } }) => { exports: unknown };
-    };
-  }
-).WebAssembly;
+const { Memory, Module, Instance } = webAssembly;
 
-let compiled: object | undefined;
+let compiled: WasmModule | undefined;
 
 /** Compiled once per thread, on first use (about 1 KB: synchronous compilation is immediate). */
-function kernelsModule(): object {
+function kernelsModule(): WasmModule {
   compiled ??= new Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
   return compiled;
 }
