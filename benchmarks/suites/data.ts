@@ -161,6 +161,21 @@ function coldScore(state: ColdState): Record<string, number> {
   return out;
 }
 
+/** A cold-month benchmark: 15 fresh processes after an untimed one in setup. */
+function coldBenchmark(name: string, description: string, runs: string, setup: (ctx: BenchContext) => Promise<ColdState>): Benchmark<ColdState> {
+  return {
+    group: 'data',
+    name,
+    description: `${description} Those figures are the last run's; \`median*\` and \`min*\` are over every run after the untimed one in setup.`,
+    params: { month: '2021-01', runs },
+    warmup: 0,
+    repeat: 15,
+    setup,
+    run: coldRun,
+    score: coldScore,
+  };
+}
+
 /**
  * The package compiled as it is published (`tsconfig.build.json`), into a folder under
  * node_modules so that its imports of apache-arrow and parquet-wasm resolve as they do for a user.
@@ -221,32 +236,18 @@ export const benchmarks: Benchmark[] = [
       return { ...figures, generated: m.generated ? 1 : 0 };
     },
   },
-  {
-    group: 'data',
-    name: 'data/month-to-matrices-cold',
-    description:
-      'The same month in a fresh process running the TypeScript sources (`node --import tsx`, each .ts file transpiled on load): module imports, wasm compile and start, read, prepare, vectorise. `coldSeconds` = imports + work (goal <= 0.3 s); `cpuSeconds` = CPU of all threads over that span, `mainThreadCpuSeconds` that of the main thread (Linux), steadier than wall time on a busy machine; `sinceProcessStart` adds Node and tsx start; the timed wall also includes process spawn and exit. Those figures are the last run\'s; `median*` and `min*` are over every run after the untimed one in setup.',
-    params: { month: '2021-01', runs: 'sources under tsx' },
-    warmup: 0,
-    repeat: 15,
-    setup: (ctx) => coldSetup(ctx, ROOT, 'ts', 'cold-month.mjs'),
-    run: (state) => coldRun(state as ColdState),
-    score: (state) => coldScore(state as ColdState),
-  },
-  {
-    group: 'data',
-    name: 'data/month-to-matrices-cold-built',
-    description:
-      'The same cold month as a user of the published package runs it: plain `node` on the compiled JavaScript (built in setup with tsconfig.build.json, as `npm run build` does). Module imports, wasm compile and start, read, prepare, vectorise; `coldSeconds` = imports + work (goal <= 0.3 s), the last run\'s; `median*` and `min*` over every run after the untimed one in setup.',
-    params: { month: '2021-01', runs: 'compiled package, plain node' },
-    warmup: 0,
-    repeat: 15,
-    async setup(ctx) {
-      return coldSetup(ctx, await buildPackage(ctx), 'js', 'cold-month-built.mjs');
-    },
-    run: (state) => coldRun(state as ColdState),
-    score: (state) => coldScore(state as ColdState),
-  },
+  coldBenchmark(
+    'data/month-to-matrices-cold',
+    "The same month in a fresh process running the TypeScript sources (`node --import tsx`, each .ts file transpiled on load): module imports, wasm compile and start, read, prepare, vectorise. `coldSeconds` = imports + work (goal <= 0.3 s); `cpuSeconds` = CPU of all threads over that span, `mainThreadCpuSeconds` that of the main thread (Linux), steadier than wall time on a busy machine; `sinceProcessStart` adds Node and tsx start; the timed wall also includes process spawn and exit.",
+    'sources under tsx',
+    (ctx) => coldSetup(ctx, ROOT, 'ts', 'cold-month.mjs'),
+  ),
+  coldBenchmark(
+    'data/month-to-matrices-cold-built',
+    'The same cold month as a user of the published package runs it: plain `node` on the compiled JavaScript (built in setup with tsconfig.build.json, as `npm run build` does). Module imports, wasm compile and start, read, prepare, vectorise; `coldSeconds` = imports + work (goal <= 0.3 s).',
+    'compiled package, plain node',
+    async (ctx) => coldSetup(ctx, await buildPackage(ctx), 'js', 'cold-month-built.mjs'),
+  ),
   {
     group: 'data',
     name: 'data/end-to-end-three-months',
