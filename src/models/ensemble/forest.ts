@@ -5,8 +5,8 @@ import type { ModelKind } from '../registry.js';
 import type { Estimator, FitOptions, ModelInput } from '../types.js';
 import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
 import { CompiledForest } from '../tree/compiled.js';
-import { RowRouter } from '../tree/route.js';
-import { type ForestArrays, type TreeArrays, concatTrees, predictTrees } from '../tree/tree.js';
+import { TreeOutputs } from '../tree/outputs.js';
+import { type ForestArrays, type TreeArrays, concatTrees } from '../tree/tree.js';
 import { type ForestPlan, bootstrapCounts, growForestTrees } from './forest-trees.js';
 import { distinctRows } from './distinct-rows.js';
 import { checkTarget, predictionRows, primaryOf, schemaOf, toBinned } from './input.js';
@@ -184,18 +184,13 @@ function validateForest(kind: string, forest: ForestArrays, data: BinnedDataset,
   // Lookup tables when there are enough rows for the build to pay (one pass over the rows per
   // tree instead of one per split); trees whose table would be too large are routed or walked.
   const compiled = nDistinct >= TABLE_MIN_ROWS ? new CompiledForest(forest, lo, hi, F) : undefined;
-  const ranks = compiled?.ranks(x, nDistinct);
-  const primary = primaryOf(schema);
-  const someUntabled = !compiled || compiled.tables.some((table) => table === null);
-  const router = someUntabled && RowRouter.worthIt(nRows, primary) ? new RowRouter(x, nDistinct, F, primary) : undefined;
+  const outputs = new TreeOutputs(forest, lo, hi, x, nDistinct, F, primaryOf(schema), compiled);
   const sum = new Float64Array(nDistinct);
   const avg = new Float64Array(nRows);
   const nTrees = forest.roots.length;
   let kept = nTrees;
   for (let t = 0; t < nTrees; t++) {
-    if (compiled && ranks && compiled.tables[t] !== null) compiled.addTrees(ranks, nDistinct, t, t + 1, sum);
-    else if (router) router.addTrees(forest.feature, lo, hi, forest.child, forest.value, forest.roots, t, t + 1, 1, sum);
-    else predictTrees(forest.feature, lo, hi, forest.child, forest.value, forest.roots, t, t + 1, x, nDistinct, F, 1, sum);
+    outputs.add(t, t + 1, sum);
     if (!options.onIteration) continue;
     const k = t + 1;
     if (distinctOf) for (let i = 0; i < nRows; i++) avg[i] = sum[distinctOf[i]] / k;

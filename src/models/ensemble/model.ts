@@ -3,8 +3,9 @@ import { type JsonValue, type ModelArtifact, checkHeader, makeHeader, requireArr
 import type { Model, ModelInput } from '../types.js';
 import type { BinnedDataset } from '../tree/binning.js';
 import { CompiledForest } from '../tree/compiled.js';
+import { TreeOutputs } from '../tree/outputs.js';
 import { RowRouter } from '../tree/route.js';
-import { type ForestArrays, predictTrees } from '../tree/tree.js';
+import type { ForestArrays } from '../tree/tree.js';
 import { type FeatureSchema, predictionRows, primaryOf } from './input.js';
 
 /** Importance of one feature: how often it splits and the total gain of its splits. */
@@ -69,22 +70,9 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     const { x, nRows, binned } = predictionRows(this.kind, X, this.schema);
     const out = new Float64Array(nRows);
     const k = Math.max(0, Math.min(nTrees, this.nTrees));
+    const t = this.trees;
     const compiled = this.compiledFor(binned, nRows);
-    if (compiled?.tables.some((table) => table !== null)) {
-      const ranks = compiled.ranks(x, nRows);
-      let router: RowRouter | undefined;
-      // Runs of trees with tables and runs of trees without (routed or walked), in tree order.
-      for (let t = 0; t < k; ) {
-        const tabled = compiled.tables[t] !== null;
-        let end = t + 1;
-        while (end < k && (compiled.tables[end] !== null) === tabled) end++;
-        if (tabled) compiled.addTrees(ranks, nRows, t, end, out);
-        else router = this.walkTrees(x, nRows, binned, t, end, out, router);
-        t = end;
-      }
-    } else {
-      this.walkTrees(x, nRows, binned, 0, k, out, undefined);
-    }
+    new TreeOutputs(t, binned ? t.binLo : t.lo, binned ? t.binHi : t.hi, x, nRows, this.nFeatures, primaryOf(this.schema), compiled).add(0, k, out);
     for (let i = 0; i < nRows; i++) out[i] = this.base + this.scale * out[i];
     return out;
   }
@@ -109,21 +97,6 @@ export class TreeEnsembleModel implements Model<ModelInput> {
       this.compiled[key] = new CompiledForest(t, lo, hi, this.nFeatures, { trees });
     }
     return this.compiled[key];
-  }
-
-  /** out += outputs of trees [from, to) by routing rows (when it pays) or walking them. */
-  private walkTrees(x: Float64Array, nRows: number, binned: boolean, from: number, to: number, out: Float64Array, router: RowRouter | undefined): RowRouter | undefined {
-    const t = this.trees;
-    const lo = binned ? t.binLo : t.lo;
-    const hi = binned ? t.binHi : t.hi;
-    const primary = primaryOf(this.schema);
-    if (RowRouter.worthIt(nRows, primary)) {
-      const r = router ?? new RowRouter(x, nRows, this.nFeatures, primary);
-      r.addTrees(t.feature, lo, hi, t.child, t.value, t.roots, from, to, 1, out);
-      return r;
-    }
-    predictTrees(t.feature, lo, hi, t.child, t.value, t.roots, from, to, x, nRows, this.nFeatures, 1, out);
-    return router;
   }
 
   /** Split count and gain per feature, in feature order. */
