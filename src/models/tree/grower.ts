@@ -2,7 +2,7 @@ import type { Rng } from '../../core/rng.js';
 import type { BinnedDataset, BinnedNumericFeature } from './binning.js';
 import { KernelArena, type TreeKernels } from './arena.js';
 import { buildCodeList, buildHistogram, clearHistogram, subtractHistogram } from './histogram.js';
-import { moveBlock, partitionByCode, partitionByThreshold } from './partition.js';
+import { copyRun, moveBlock, partitionByCode, partitionByThreshold } from './partition.js';
 import {
   BEST_AUX,
   BEST_BIN,
@@ -118,6 +118,8 @@ export class TreeGrower {
   private readonly freeSlots: number[] = [];
   private range!: Int32Array;
   private readonly best = new Float64Array(BEST_SIZE);
+  /** Set by exactThreshold: the last bin entirely at or below the threshold it returned. */
+  private thresholdBin = 0;
   // Per-tree feature sets.
   private readonly active: Int32Array;
   private nActive = 0;
@@ -454,7 +456,7 @@ export class TreeGrower {
     const parentScore = leafScore(G, H, p.lambda, p.alpha);
     const cand = this.candidates;
     let nCand = this.nActive;
-    cand.set(this.active.subarray(0, nCand));
+    for (let i = 0; i < nCand; i++) cand[i] = this.active[i];
     if (p.maxFeatures < nCand) {
       for (let i = 0; i < p.maxFeatures; i++) {
         const j = i + rng.below(nCand - i);
@@ -538,7 +540,10 @@ export class TreeGrower {
           : partitionByThreshold(this.idx, this.scratch, s, e, this.treeBins[f], thr, nCuts + 1, missingLeft);
       let cut = thr < nCuts ? feat.cuts[thr] : Number.POSITIVE_INFINITY;
       let binThr = thr;
-      if (!p.randomThresholds) [cut, binThr] = this.exactThreshold(n, f, feat, thr);
+      if (!p.randomThresholds) {
+        cut = this.exactThreshold(n, f, feat, thr);
+        binThr = this.thresholdBin;
+      }
       if (missingLeft) {
         // Child A = values above the cut; NaN follows child B (left).
         [aStart, aEnd, bStart, bEnd] = [m, e, s, m];
@@ -611,26 +616,32 @@ export class TreeGrower {
   /**
    * The threshold an exact splitter would use: midway between the largest value left of the
    * split and the smallest value right of it. Per-bin value ranges stand in for the node's
-   * values (exact when each bin holds one distinct value). Returns [threshold, bin threshold]
-   * (the last bin entirely at or below the threshold, for bin-space prediction).
+   * values (exact when each bin holds one distinct value). Returns the threshold and sets
+   * `thresholdBin` (the last bin entirely at or below it, for bin-space prediction): no pair
+   * allocated per split.
    */
-  private exactThreshold(n: number, f: number, feat: BinnedNumericFeature, bin: number): [number, number] {
+  private exactThreshold(n: number, f: number, feat: BinnedNumericFeature, bin: number): number {
     const slot = this.nSlot[n];
     const nCuts = feat.cuts.length;
-    if (slot < 0) return [bin < nCuts ? feat.cuts[bin] : Number.POSITIVE_INFINITY, bin];
+    this.thresholdBin = bin;
+    if (slot < 0) return bin < nCuts ? feat.cuts[bin] : Number.POSITIVE_INFINITY;
     const hist = this.slots[slot];
     const off = this.histOffset[f];
     const hi = Math.min(this.spans[slot][2 * f + 1], nCuts);
     let next = bin + 1;
     while (next <= hi && hist[off + 3 * next + 2] === 0) next++;
-    if (next > hi) return [Number.POSITIVE_INFINITY, nCuts];
+    if (next > hi) {
+      this.thresholdBin = nCuts;
+      return Number.POSITIVE_INFINITY;
+    }
     const a = feat.binMax[bin];
     const b = feat.binMin[next];
     let t = a / 2 + b / 2;
     if (t >= b) t = a;
     let binThr = bin;
     while (binThr + 1 < next && feat.binMax[binThr + 1] <= t) binThr++;
-    return [t, binThr];
+    this.thresholdBin = binThr;
+    return t;
   }
 
   private setInterval(n: number, f: number, lo: number, hi: number, binLo: number, binHi: number): void {
@@ -706,10 +717,10 @@ export class TreeGrower {
     if (smallCan) {
       if (!direct) {
         const l = this.lists;
-        l.code.set(into.code.subarray(0, lenS), smallAt);
-        l.count.set(into.count.subarray(0, lenS), smallAt);
-        l.g.set(into.g.subarray(0, lenS), smallAt);
-        l.h.set(into.h.subarray(0, lenS), smallAt);
+        copyRun(l.code, smallAt, into.code, 0, lenS);
+        copyRun(l.count, smallAt, into.count, 0, lenS);
+        copyRun(l.g, smallAt, into.g, 0, lenS);
+        copyRun(l.h, smallAt, into.h, 0, lenS);
       }
       this.nListAt[small] = smallAt;
       this.nListLen[small] = lenS;
@@ -753,7 +764,11 @@ export class TreeGrower {
   }
 
   private ensureNodes(need: number): void {
-    if (need <= this.cap) return;
+    if (need > this.cap) this.growNodes(need);
+  }
+
+  /** Separate from the check: its closures would allocate a context on every call. */
+  private growNodes(need: number): void {
     let cap = Math.max(256, this.cap);
     while (cap < need) cap *= 2;
     const grow = <T extends Int32Array | Float64Array | Uint8Array>(old: T, make: (len: number) => T): T => {

@@ -3,6 +3,18 @@
  * side, so a node's rows stay ordered by the primary categorical code all the way down.
  */
 
+/** Below this many elements a loop copies without allocating a view (these run once per node). */
+const SHORT_COPY = 64;
+
+/** dst[at..at+n) = src[from..from+n) (distinct arrays): a loop for short runs, memcpy otherwise. */
+export function copyRun<T extends Int32Array | Float64Array>(dst: T, at: number, src: T, from: number, n: number): void {
+  if (n < SHORT_COPY) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[from + i];
+  } else {
+    dst.set(src.subarray(from, from + n) as never, at);
+  }
+}
+
 /**
  * Stable partition of idx[start..end): rows whose bin is <= threshold (or is the missing bin
  * when missingLeft) first. Returns the first position of the right side.
@@ -30,7 +42,7 @@ export function partitionByThreshold(
     w += left;
     r += 1 - left;
   }
-  idx.set(scratch.subarray(0, r), w);
+  copyRun(idx, w, scratch, 0, r);
   return w;
 }
 
@@ -43,7 +55,7 @@ export function partitionByCode(idx: Int32Array, scratch: Int32Array, start: num
     if (bins[j] === code) idx[w++] = j;
     else scratch[r++] = j;
   }
-  idx.set(scratch.subarray(0, r), w);
+  copyRun(idx, w, scratch, 0, r);
   return w;
 }
 
@@ -53,12 +65,12 @@ export function partitionByCode(idx: Int32Array, scratch: Int32Array, start: num
  */
 export function moveBlock(idx: Int32Array, scratch: Int32Array, start: number, end: number, a: number, b: number, toFront: boolean): void {
   const n = b - a;
-  scratch.set(idx.subarray(a, b), 0);
+  copyRun(scratch, 0, idx, a, n);
   if (toFront) {
     idx.copyWithin(start + n, start, a);
-    idx.set(scratch.subarray(0, n), start);
+    copyRun(idx, start, scratch, 0, n);
   } else {
     idx.copyWithin(a, b, end);
-    idx.set(scratch.subarray(0, n), end - n);
+    copyRun(idx, end - n, scratch, 0, n);
   }
 }

@@ -1,4 +1,4 @@
-import { moveBlock } from './partition.js';
+import { copyRun, moveBlock } from './partition.js';
 
 /**
  * Batch prediction by routing rows through each tree the way the learner partitions them,
@@ -180,7 +180,7 @@ export class RowRouter {
           w += inside;
           q += 1 - inside;
         }
-        idx.set(scratch.subarray(0, q), w);
+        copyRun(idx, w, scratch, 0, q);
         [aS, aE, bS, bE] = [s, w, w, e];
       }
       if (top + 6 > stack.length) {
