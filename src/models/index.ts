@@ -8,3 +8,4 @@ export * from './pipeline.js';
 export * from './registry.js';
 export * from './tree/index.js';
 export * from './types.js';
+export * from './validation-cache.js';

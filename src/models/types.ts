@@ -1,5 +1,7 @@
 import type { FeatureColumns, Matrix } from '../features/matrix.js';
 import type { ModelArtifact } from './artifact.js';
+import type { TreeArrays } from './tree/tree.js';
+import type { ValidationCache } from './validation-cache.js';
 
 /** What a model consumes: a matrix (linear models) or the column view (trees). */
 export type ModelInput = Matrix | FeatureColumns;
@@ -24,14 +26,33 @@ export interface FitOutput {
 }
 
 export interface FitOptions<X = ModelInput> {
-  /** Validation data: early stopping and per-iteration reports are computed on it. */
-  readonly validation?: { readonly X: X; readonly y: Float64Array };
+  /**
+   * Validation data: early stopping and per-iteration reports are computed on it. With a `cache`,
+   * what a fit derives from X is kept there for the next fit on the same X (which must not change).
+   */
+  readonly validation?: { readonly X: X; readonly y: Float64Array; readonly cache?: ValidationCache };
   /** Metric for reports and early stopping (a name from the metrics registry); default 'rmse'. */
   readonly metric?: string;
   /** Called after each iteration; return false to stop training now (pruning). */
   readonly onIteration?: (report: IterationReport) => boolean | undefined;
   /** Filled in by the fit (see `FitOutput`). */
   readonly output?: FitOutput;
+  /** Lets other threads grow some of a forest's trees during this fit (other kinds ignore it). */
+  readonly treeHelp?: TreeHelp;
+}
+
+/**
+ * How a forest's fit shares its trees with helper threads: all take tree indices from `board`
+ * (see `tree-board.ts`); what the helpers grew arrives through `receive`. The model is the same
+ * as without help, tree for tree.
+ */
+export interface TreeHelp {
+  /** Shared slots: next tree index, trees in the fit, helpers at work. */
+  readonly board: Int32Array;
+  /** Called once the fit has put its tree count on the board: helpers may start. */
+  announce(): void;
+  /** The next batch of trees a helper grew, or undefined when none has arrived. */
+  receive(): { readonly indices: readonly number[]; readonly trees: readonly TreeArrays[] } | undefined;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { InvalidParameterError, TunekitError } from '../core/errors.js';
 import { sharedArray } from '../core/typed.js';
 import { isSourceModule, workerExecArgv } from '../core/workers.js';
+import { BOARD_HELPERS, BOARD_NEXT, BOARD_TOTAL, type GrownTrees, newTreeBoard, treeBuffers } from '../models/ensemble/tree-board.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
 import { type ModelKind, modelKinds } from '../models/registry.js';
@@ -11,7 +12,7 @@ import { type TrialCost, nearestCost } from './cost.js';
 import { type Space, spaceFromParams } from './space.js';
 import type { TrialOutcome, TrialRunner } from './study.js';
 import type { Direction, Trial } from './trial.js';
-import type { TrialTask, TrialTaskResult } from './worker.js';
+import type { HelpTask, TrialTask, TrialTaskResult } from './worker.js';
 
 // From TypeScript sources (tests, tsx) the worker needs the tsx loader; from dist it is plain JS.
 const fromSource = isSourceModule(import.meta.url);
@@ -32,13 +33,13 @@ export interface TrialPoolOptions {
 export class TrialPool {
   readonly nWorkers: number;
   readonly kindModules: readonly string[];
-  private readonly piscina: Piscina<TrialTask, TrialTaskResult>;
+  private readonly piscina: Piscina<TrialTask | HelpTask, TrialTaskResult | GrownTrees>;
 
   constructor(options: TrialPoolOptions = {}) {
     this.nWorkers = options.nWorkers ?? 1;
     if (!Number.isInteger(this.nWorkers) || this.nWorkers < 1) throw new InvalidParameterError('TrialPool', 'nWorkers', this.nWorkers, 'must be an integer >= 1');
     this.kindModules = (options.kindModules ?? []).map((m) => (m instanceof URL ? m.href : m));
-    this.piscina = new Piscina<TrialTask, TrialTaskResult>({
+    this.piscina = new Piscina<TrialTask | HelpTask, TrialTaskResult | GrownTrees>({
       filename: workerFile,
       minThreads: this.nWorkers,
       maxThreads: this.nWorkers,
@@ -52,7 +53,12 @@ export class TrialPool {
 
   run(task: TrialTask, signal?: AbortSignal): Promise<TrialTaskResult> {
     const options = { transferList: [task.port], ...(signal ? { signal } : {}) } as unknown as Parameters<Piscina['run']>[1];
-    return this.piscina.run(task, options);
+    return this.piscina.run(task, options) as Promise<TrialTaskResult>;
+  }
+
+  /** Grow trees of a running trial's forest on a free thread (see `HelpTask`). */
+  help(task: HelpTask): Promise<GrownTrees> {
+    return this.piscina.run(task) as Promise<GrownTrees>;
   }
 
   /**
@@ -103,7 +109,23 @@ export interface ModelSearchOptions<S extends Space = Space> {
   readonly pool?: TrialPool;
   /** Modules workers import to register extra model kinds (when this search makes its pool). */
   readonly kindModules?: readonly (string | URL)[];
+  /**
+   * Threads with no trial to run (the last trials, or trials waiting for earlier ones to finish)
+   * grow trees of the forests still fitting (default true). Models and results are unchanged.
+   */
+  readonly helpIdle?: boolean;
 }
+
+/** A trial in flight, as idle threads see it. */
+interface RunningTrial {
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly board: Int32Array;
+  /** Main-thread end of the trial's channel: helpers' trees go to the trial through it. */
+  readonly port: MessagePort;
+}
+
+/** Help a fit only while at least this many of its trees are left to take. */
+const MIN_TREES_TO_HELP = 2;
 
 /**
  * A trial runner that fits a model kind on worker threads: the main thread samples the params,
@@ -128,6 +150,15 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
   private readonly estimatorParams = new Map<number, Record<string, unknown>>();
   /** Fit times of this search's completed trials, for `cost`. */
   private readonly fitTimes: TrialCost[] = [];
+  private readonly helpIdle: boolean;
+  /** Threads this search may use (the study's workers). */
+  private threads = 1;
+  private readonly running = new Map<number, RunningTrial>();
+  private helpers = 0;
+  private helpQueued = false;
+  /** waiting[0]: trials handed to the pool that no thread has started yet; helpers give way. */
+  private readonly waiting = sharedArray(Int32Array, 1);
+  private grownByHelpers = 0;
 
   constructor(options: ModelSearchOptions<S>) {
     this.kind = modelKinds.get(options.kind);
@@ -142,6 +173,7 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
     this.seedParam =
       seedName !== null && seedName in this.kind.paramsSpec && !(seedName in this.fixed) && !spaceKeys.includes(seedName) ? seedName : null;
     this.keepModel = options.keepModel ?? true;
+    this.helpIdle = options.helpIdle ?? true;
     this.kindModules = options.kindModules ?? [];
     this.pool = options.pool;
     this.data = isSharedSearchData(options.data) ? options.data : shareSearchData(options.data);
@@ -157,7 +189,13 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
     return this.bestModelBytes ? { trialNumber: this.bestModelBytes.number, bytes: this.bestModelBytes.bytes } : undefined;
   }
 
+  /** Trees that idle threads grew for other trials' forests so far. */
+  get treesGrownByHelpers(): number {
+    return this.grownByHelpers;
+  }
+
   open(nWorkers: number): void {
+    this.threads = nWorkers;
     if (this.pool) {
       if (this.pool.nWorkers < nWorkers) {
         throw new InvalidParameterError('ModelSearch', 'nWorkers', nWorkers, `must be <= the pool's ${this.pool.nWorkers} workers`);
@@ -190,6 +228,7 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
     if (!params) throw new TunekitError('NOT_PREPARED', `trial ${trial.number} was not prepared`);
     const control = sharedArray(Int32Array, 1);
     const channel = new MessageChannel();
+    const board = newTreeBoard();
     // Reports are fed to the pruner in step order; after a prune decision later ones are ignored,
     // so the outcome does not depend on how soon the worker noticed.
     let prunedAt: number | undefined;
@@ -203,9 +242,20 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
         Atomics.store(control, 0, 1);
       }
     };
-    channel.port1.on('message', (m: [number, number] | 'start') => {
-      if (m === 'start') started();
-      else feed(m[0], m[1]);
+    let waiting = true;
+    const nowRunning = (): void => {
+      if (waiting) Atomics.sub(this.waiting, 0, 1);
+      waiting = false;
+    };
+    channel.port1.on('message', (m: [number, number] | 'start' | 'grow') => {
+      if (m === 'start') {
+        nowRunning();
+        started();
+      } else if (m === 'grow') {
+        this.queueHelp();
+      } else {
+        feed(m[0], m[1]);
+      }
     });
     const task: TrialTask = {
       kind: this.kind.kind,
@@ -217,8 +267,11 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       best: this.best,
       keepModel: this.keepModel,
       port: channel.port2,
+      board,
       kindModules: pool.kindModules.length > 0 ? pool.kindModules : this.kindModules.map(String),
     };
+    this.running.set(trial.number, { params, board, port: channel.port1 });
+    Atomics.add(this.waiting, 0, 1);
     try {
       const result = await pool.run(task, signal);
       for (let i = 0; i < result.reports.length; i += 2) feed(result.reports[i], result.reports[i + 1]);
@@ -228,7 +281,66 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       if (result.model && Number.isFinite(result.value)) this.keepBest(trial.number, result.value, result.model);
       return { value: result.value, metrics: { ...result.metrics, ...fit }, ...(result.model ? { model: result.model } : {}) };
     } finally {
+      nowRunning();
+      // A fit that ended early (timeout, crash) leaves no index to take: its helpers stop.
+      Atomics.store(board, BOARD_NEXT, Atomics.load(board, BOARD_TOTAL));
+      this.running.delete(trial.number);
       channel.port1.close();
+      this.queueHelp();
+    }
+  }
+
+  /** Look for idle threads once the current turn is over (the study may start a trial first). */
+  private queueHelp(): void {
+    if (!this.helpIdle || this.helpQueued) return;
+    this.helpQueued = true;
+    setImmediate(() => {
+      this.helpQueued = false;
+      this.startHelpers();
+    });
+  }
+
+  /** Put each idle thread on the running fit with the most trees left to take. */
+  private startHelpers(): void {
+    const pool = this.pool;
+    while (pool && this.running.size + this.helpers < this.threads && Atomics.load(this.waiting, 0) === 0) {
+      let pick: RunningTrial | undefined;
+      let most = MIN_TREES_TO_HELP - 1;
+      for (const r of this.running.values()) {
+        const left = Atomics.load(r.board, BOARD_TOTAL) - Atomics.load(r.board, BOARD_NEXT);
+        if (left > most) {
+          most = left;
+          pick = r;
+        }
+      }
+      if (!pick) return;
+      const { board, port, params } = pick;
+      this.helpers++;
+      Atomics.add(board, BOARD_HELPERS, 1);
+      const task: HelpTask = {
+        help: true,
+        kind: this.kind.kind,
+        params,
+        data: this.data,
+        kindModules: pool.kindModules.length > 0 ? pool.kindModules : this.kindModules.map(String),
+        board,
+        waiting: this.waiting,
+      };
+      pool
+        .help(task)
+        .then((grown) => {
+          // On to the trial before the helper counts itself out: the trial waits for both.
+          if (grown.indices.length === 0) return;
+          this.grownByHelpers += grown.indices.length;
+          port.postMessage(grown, treeBuffers(grown.trees));
+        })
+        .catch(() => undefined) // the trial grows what a failed helper took
+        .finally(() => {
+          Atomics.sub(board, BOARD_HELPERS, 1);
+          Atomics.notify(board, BOARD_HELPERS);
+          this.helpers--;
+          this.queueHelp();
+        });
     }
   }
 

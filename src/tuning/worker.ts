@@ -5,13 +5,15 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { type MessagePort, threadId } from 'node:worker_threads';
+import { type MessagePort, receiveMessageOnPort, threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { encodeArtifact } from '../models/artifact.js';
+import { type GrownTrees, isTreeHelper, treeBuffers } from '../models/ensemble/tree-board.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
 import { modelKinds } from '../models/registry.js';
-import type { FitOutput, ModelInput } from '../models/types.js';
+import type { FitOutput, ModelInput, TreeHelp } from '../models/types.js';
+import { ValidationCache } from '../models/validation-cache.js';
 import { type SearchData, type SharedSearchData, openSearchData, splitView } from './dataset.js';
 
 export interface TrialTask {
@@ -27,12 +29,29 @@ export interface TrialTask {
   /** best[0] = the best value so far: a model is returned only when this trial is at least as good. */
   readonly best: Float64Array;
   readonly keepModel: boolean;
-  /** Receives 'start', then [iteration, value] per report. */
+  /**
+   * Sends 'start', 'grow' (the fit's trees are on `board`: idle threads may help) and
+   * [iteration, value] per report; receives the trees helpers grew.
+   */
   readonly port: MessagePort;
+  /** The tree board of the fit (forests), shared with helper tasks. */
+  readonly board?: Int32Array;
   /** Modules to import first (they register extra model kinds). */
   readonly kindModules: readonly string[];
   /** Only load modules (and open `data` when given): pool warm-up, one task per thread. */
   readonly warm?: WarmUp;
+}
+
+/** Grow trees of a running trial's forest on this thread (see `TreeHelp`). */
+export interface HelpTask {
+  readonly help: true;
+  readonly kind: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly data: SharedSearchData;
+  readonly kindModules: readonly string[];
+  readonly board: Int32Array;
+  /** waiting[0] > 0: a trial waits for a thread, so the helper stops after its current tree. */
+  readonly waiting: Int32Array;
 }
 
 export interface WarmUp {
@@ -74,29 +93,54 @@ async function loadModule(specifier: string): Promise<unknown> {
     return createRequire(path)(path);
   }
 }
-const datasets = new Map<string, SearchData>();
+interface OpenDataset {
+  readonly data: SearchData;
+  /** One per validation view (matrix, columns): what fits derive from it, kept across trials. */
+  readonly validation: Map<string, ValidationCache>;
+}
+
+const datasets = new Map<string, OpenDataset>();
 const MAX_CACHED = 4;
 
-function dataFor(shared: SharedSearchData): SearchData {
+function datasetFor(shared: SharedSearchData): OpenDataset {
   let d = datasets.get(shared.id);
   if (!d) {
-    d = openSearchData(shared);
+    d = { data: openSearchData(shared), validation: new Map() };
     if (datasets.size >= MAX_CACHED) datasets.delete(datasets.keys().next().value as string);
     datasets.set(shared.id, d);
   }
   return d;
 }
 
-export default async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
+async function loadKindModules(modules: readonly string[]): Promise<void> {
+  for (const m of modules) {
+    if (!loaded.has(m)) loaded.set(m, loadModule(m));
+    await loaded.get(m);
+  }
+}
+
+export default function run(task: TrialTask | HelpTask): Promise<TrialTaskResult | GrownTrees> {
+  return 'help' in task ? runHelp(task) : runTrial(task);
+}
+
+async function runHelp(task: HelpTask): Promise<GrownTrees> {
+  await loadKindModules(task.kindModules);
+  const { data } = datasetFor(task.data);
+  const kind = modelKinds.get(task.kind);
+  const estimator = kind.create(task.params);
+  if (!isTreeHelper(estimator)) return { indices: [], trees: [] };
+  const trainX = splitView(data.train, kind.input, task.kind, 'train') as ModelInput;
+  const grown = estimator.helpGrow(trainX, data.train.y, task.board, () => Atomics.load(task.waiting, 0) > 0);
+  return move({ [transferableSymbol]: treeBuffers(grown.trees), [valueSymbol]: grown }) as unknown as GrownTrees;
+}
+
+async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
   const { port } = task;
   try {
     port.postMessage('start');
-    for (const m of task.kindModules) {
-      if (!loaded.has(m)) loaded.set(m, loadModule(m));
-      await loaded.get(m);
-    }
+    await loadKindModules(task.kindModules);
     if (task.warm) {
-      if (task.data) dataFor(task.data);
+      if (task.data) datasetFor(task.data);
       const { threads, arrived } = task.warm;
       Atomics.add(arrived, 0, 1);
       Atomics.notify(arrived, 0);
@@ -106,18 +150,27 @@ export default async function runTrial(task: TrialTask): Promise<TrialTaskResult
       }
       return { value: 0, metrics: {}, reports: [], fitSeconds: 0, iterations: 0, thread: threadId };
     }
-    const data = dataFor(task.data);
+    const dataset = datasetFor(task.data);
+    const { data } = dataset;
     const kind = modelKinds.get(task.kind);
     const metric = metrics.get(task.metric);
     const trainX = splitView(data.train, kind.input, task.kind, 'train') as ModelInput;
     const valX = splitView(data.val, kind.input, task.kind, 'val') as ModelInput;
+    let cache = dataset.validation.get(kind.input);
+    if (!cache) dataset.validation.set(kind.input, (cache = new ValidationCache()));
     const estimator = kind.create(task.params);
     const reports: number[] = [];
     let iterations = 0;
     const output: FitOutput = {};
+    const treeHelp: TreeHelp | undefined = task.board && {
+      board: task.board,
+      announce: () => port.postMessage('grow'),
+      receive: () => receiveMessageOnPort(port)?.message as GrownTrees | undefined,
+    };
     const t0 = performance.now();
     const model = estimator.fit(trainX, data.train.y, {
-      validation: { X: valX, y: data.val.y },
+      ...(treeHelp ? { treeHelp } : {}),
+      validation: { X: valX, y: data.val.y, cache },
       metric: task.metric,
       output,
       onIteration: (r) => {

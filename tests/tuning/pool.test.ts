@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/rng.js';
 import type { FeatureColumns } from '../../src/features/matrix.js';
 import { decodeArtifact } from '../../src/models/artifact.js';
 import { type BinnedDataset, binColumns, binLike } from '../../src/models/tree/binning.js';
@@ -144,6 +145,39 @@ describe('model search on the trial pool', () => {
     }
     expect([...seen].sort()).toEqual(['exit', 'hang', 'nan', 'ok', 'throw']);
     expect(res.bestTrial?.state).toBe('COMPLETE');
+  });
+
+  it('idle threads grow trees of a running forest trial: same value and model as without help', async () => {
+    const rng = new Rng(8);
+    const columns = (n: number): { columns: FeatureColumns; y: Float64Array } => {
+      const codes = Int32Array.from({ length: n }, () => rng.below(30));
+      const dist = Float64Array.from({ length: n }, () => rng.float() * 20);
+      const y = Float64Array.from({ length: n }, (_, i) => (codes[i] % 5) + dist[i] + rng.normal(0, 1));
+      return {
+        columns: {
+          format: 'columns',
+          nRows: n,
+          columns: [
+            { kind: 'categorical', name: 'zone', codes, categories: Array.from({ length: 30 }, (_, k) => `z${k}`) },
+            { kind: 'numeric', name: 'dist', values: dist },
+          ],
+        },
+        y,
+      };
+    };
+    const forestData = shareSearchData({ train: columns(4000), val: columns(1000) });
+    // One trial on two threads: the second has nothing to run but the first trial's trees.
+    const run = async (helpIdle: boolean) => {
+      const search = new ModelSearch({ kind: 'random_forest', data: forestData, space: { maxDepth: hp.quniform('maxDepth', 8, 8, 1) }, fixed: { nEstimators: 300 }, pool, helpIdle });
+      const res = await new Study({ seed: 2 }).optimize(search, { nTrials: 1, nWorkers: 2, progress: false });
+      return { value: res.bestTrial?.value, model: decodeArtifact(search.bestModel!.bytes), helped: search.treesGrownByHelpers };
+    };
+    const alone = await run(false);
+    const helped = await run(true);
+    expect(alone.helped).toBe(0);
+    expect(helped.helped).toBeGreaterThan(0);
+    expect(helped.value).toBe(alone.value);
+    for (const [name, arr] of Object.entries(alone.model.arrays)) expect(Buffer.from(helped.model.arrays[name].buffer).equals(Buffer.from(arr.buffer)), name).toBe(true);
   });
 
   it('checks the metric direction and the pool size', async () => {

@@ -6,10 +6,12 @@ import type { Estimator, FitOptions, ModelInput } from '../types.js';
 import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
 import { CompiledForest } from '../tree/compiled.js';
 import { TreeOutputs } from '../tree/outputs.js';
+import { RowRouter } from '../tree/route.js';
 import { type ForestArrays, type TreeArrays, concatTrees } from '../tree/tree.js';
 import { type ForestPlan, bootstrapCounts, growForestTrees } from './forest-trees.js';
 import { distinctRows } from './distinct-rows.js';
-import { checkTarget, predictionRows, primaryOf, schemaOf, toBinned } from './input.js';
+import { type GrownTrees, fromBoard, growWithHelp } from './tree-board.js';
+import { checkTarget, fromValidation, primaryOf, schemaKey, schemaOf, toBinned, validationRows } from './input.js';
 import { TreeEnsembleModel } from './model.js';
 import { growTreesOnWorkers } from './workers.js';
 
@@ -94,11 +96,24 @@ abstract class ForestEstimator<P extends ForestParams> implements Estimator<Mode
     }
   }
 
-  /** Single-threaded fit. */
+  /** Single-threaded fit (with `options.treeHelp`, other threads may grow some of the trees). */
   fit(X: ModelInput | BinnedDataset, y: Float64Array, options?: FitOptions<ModelInput>): TreeEnsembleModel {
     const { data, plan } = this.prepare(X, y);
-    const trees = growForestTrees(data, y, plan, range(this.params.nEstimators));
+    const n = this.params.nEstimators;
+    const help = options?.treeHelp;
+    const trees = help ? growWithHelp(n, help, (indices) => growForestTrees(data, y, plan, indices)) : growForestTrees(data, y, plan, range(n));
     return this.finish(data, y, plan, trees, options);
+  }
+
+  /**
+   * Grow trees of another thread's fit of these params on the same data (see `TreeHelp`): take
+   * indices from `board` until none is left or `stop()` says so.
+   */
+  helpGrow(X: ModelInput | BinnedDataset, y: Float64Array, board: Int32Array, stop: () => boolean): GrownTrees {
+    const { data, plan } = this.prepare(X, y);
+    const indices: number[] = [];
+    const trees = growForestTrees(data, y, plan, fromBoard(board, this.params.nEstimators, indices, stop));
+    return { indices, trees };
   }
 
   /** Same model as `fit` (tree t always uses the stream of (seed, t)); trees grow on nJobs worker threads. */
@@ -172,19 +187,21 @@ function validateForest(kind: string, forest: ForestArrays, data: BinnedDataset,
   const name = options.metric ?? 'rmse';
   const metric = metrics.get(name);
   const schema = schemaOf(data);
-  const rows = predictionRows(kind, validation.X, schema);
+  const rows = validationRows(kind, validation, schema);
   const { nRows, binned } = rows;
-  if (nRows !== validation.y.length) throw new InvalidInputError(`${kind}: validation X has ${nRows} rows but y has ${validation.y.length}`);
   const F = schema.names.length;
+  const primary = primaryOf(schema);
+  const key = schemaKey(schema);
   // Every kernel (table, router, walk) adds each tree's leaf value to a row's running sum, tree
   // after tree, as predict does: the same sums bit for bit. Rows with equal features go once.
-  const { x, nDistinct, distinctOf } = distinctRows(rows.x, nRows, F);
+  const { x, nDistinct, distinctOf } = fromValidation(validation, `distinct ${key}`, () => distinctRows(rows.x, nRows, F));
   const lo = binned ? forest.binLo : forest.lo;
   const hi = binned ? forest.binHi : forest.hi;
   // Lookup tables when there are enough rows for the build to pay (one pass over the rows per
   // tree instead of one per split); trees whose table would be too large are routed or walked.
   const compiled = nDistinct >= TABLE_MIN_ROWS ? new CompiledForest(forest, lo, hi, F) : undefined;
-  const outputs = new TreeOutputs(forest, lo, hi, x, nDistinct, F, primaryOf(schema), compiled);
+  const router = () => fromValidation(validation, `router ${key}`, () => new RowRouter(x, nDistinct, F, primary));
+  const outputs = new TreeOutputs(forest, lo, hi, x, nDistinct, F, primary, compiled, router);
   const sum = new Float64Array(nDistinct);
   const avg = new Float64Array(nRows);
   const nTrees = forest.roots.length;

@@ -8,7 +8,7 @@ import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
 import { type GrowParams, TreeGrower } from '../tree/grower.js';
 import { RowRouter } from '../tree/route.js';
 import { type TreeArrays, concatTrees, predictTrees } from '../tree/tree.js';
-import { checkTarget, predictionRows, primaryOf, schemaOf, toBinned } from './input.js';
+import { checkTarget, primaryOf, schemaOf, toBinned, validationRows } from './input.js';
 import { distinctRows } from './distinct-rows.js';
 import { TreeEnsembleModel } from './model.js';
 
@@ -109,10 +109,7 @@ export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnse
     const metric = metrics.get(metricName);
     let boostVal: BoostValidation | undefined;
     if (validation) {
-      const rows = predictionRows(this.kind, validation.X, schema);
-      if (rows.nRows !== validation.y.length) {
-        throw new InvalidInputError(`${this.kind}: validation X has ${rows.nRows} rows but y has ${validation.y.length}`);
-      }
+      const rows = validationRows(this.kind, validation, schema);
       boostVal = new BoostValidation(rows, nFeatures, primaryOf(schema), base, options?.output ? { keepBest: p.earlyStoppingRounds !== null } : undefined);
     }
     const trees: TreeArrays[] = [];

@@ -5,6 +5,7 @@ import { isSourceModule, tsxRegisterApiUrl } from '../../core/workers.js';
 import type { BinnedDataset } from '../tree/binning.js';
 import type { TreeArrays } from '../tree/tree.js';
 import type { ForestPlan } from './forest-trees.js';
+import { type GrownTrees, newTreeBoard } from './tree-board.js';
 
 /**
  * A small persistent pool of forest workers. Workers read the binned data and targets through
@@ -26,13 +27,8 @@ function workerEntry(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
-interface Grown {
-  indices: number[];
-  trees: TreeArrays[];
-}
-
 interface Pending {
-  resolve(grown: Grown): void;
+  resolve(grown: GrownTrees): void;
   reject(err: Error): void;
 }
 
@@ -62,12 +58,12 @@ class PooledWorker {
     this.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
   }
 
-  run(data: BinnedDataset, y: Float64Array, plan: ForestPlan, nTrees: number, next: Int32Array): Promise<Grown> {
+  run(data: BinnedDataset, y: Float64Array, plan: ForestPlan, nTrees: number, board: Int32Array): Promise<GrownTrees> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ id, data, y, plan, nTrees, next });
+      this.worker.postMessage({ id, data, y, plan, nTrees, board });
     });
   }
 }
@@ -87,8 +83,8 @@ function workers(n: number): PooledWorker[] {
  */
 export async function growTreesOnWorkers(data: BinnedDataset, y: Float64Array, plan: ForestPlan, nTrees: number, nJobs: number): Promise<TreeArrays[]> {
   const ys = toShared(y);
-  const next = new Int32Array(new SharedArrayBuffer(4));
-  const results = await Promise.all(workers(nJobs).map((w) => w.run(data, ys, plan, nTrees, next)));
+  const board = newTreeBoard();
+  const results = await Promise.all(workers(nJobs).map((w) => w.run(data, ys, plan, nTrees, board)));
   const trees: TreeArrays[] = new Array(nTrees);
   for (const { indices, trees: grown } of results) {
     indices.forEach((t, i) => {

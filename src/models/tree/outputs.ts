@@ -12,7 +12,10 @@ export class TreeOutputs {
   private readonly ranks: Int32Array[] | undefined;
   private router: RowRouter | undefined;
 
-  /** `x` row-major (nFeatures per row); `lo`/`hi` the forest's intervals for raw values or for bins. */
+  /**
+   * `x` row-major (nFeatures per row); `lo`/`hi` the forest's intervals for raw values or for bins;
+   * `routerOf` gives a router of these rows when one is kept elsewhere (else one is made here).
+   */
   constructor(
     private readonly forest: ForestArrays,
     private readonly lo: Float64Array,
@@ -22,6 +25,7 @@ export class TreeOutputs {
     private readonly nFeatures: number,
     private readonly primary: number,
     private readonly compiled?: CompiledForest,
+    private readonly routerOf?: () => RowRouter,
   ) {
     this.ranks = compiled?.tables.some((table) => table !== null) ? compiled.ranks(x, nRows) : undefined;
   }
@@ -38,7 +42,7 @@ export class TreeOutputs {
       if (withTables && compiled && ranks) {
         compiled.addTrees(ranks, nRows, t, end, out);
       } else if (RowRouter.worthIt(nRows, primary)) {
-        this.router ??= new RowRouter(x, nRows, nFeatures, primary);
+        this.router ??= this.routerOf ? this.routerOf() : new RowRouter(x, nRows, nFeatures, primary);
         this.router.addTrees(forest.feature, lo, hi, forest.child, forest.value, forest.roots, t, end, 1, out);
       } else {
         predictTrees(forest.feature, lo, hi, forest.child, forest.value, forest.roots, t, end, x, nRows, nFeatures, 1, out);
