@@ -12,6 +12,7 @@ import { type TrialCost, nearestCost } from './cost.js';
 import { type Space, spaceFromParams } from './space.js';
 import type { TrialOutcome, TrialRunner } from './study.js';
 import type { Direction, Trial } from './trial.js';
+import { leaveQueue } from './queue.js';
 import type { HelpTask, TrialTask, TrialTaskResult } from './worker.js';
 
 // From TypeScript sources (tests, tsx) the worker needs the tsx loader; from dist it is plain JS.
@@ -34,6 +35,8 @@ export class TrialPool {
   readonly nWorkers: number;
   readonly kindModules: readonly string[];
   private readonly piscina: Piscina<TrialTask | HelpTask, TrialTaskResult | GrownTrees>;
+  /** waiting[0]: trial tasks handed to piscina that no thread has started yet. */
+  private readonly waiting = sharedArray(Int32Array, 1);
 
   constructor(options: TrialPoolOptions = {}) {
     this.nWorkers = options.nWorkers ?? 1;
@@ -51,14 +54,25 @@ export class TrialPool {
     this.piscina.on('error', () => undefined);
   }
 
-  run(task: TrialTask, signal?: AbortSignal): Promise<TrialTaskResult> {
+  async run(task: TrialTask, signal?: AbortSignal): Promise<TrialTaskResult> {
     const options = { transferList: [task.port], ...(signal ? { signal } : {}) } as unknown as Parameters<Piscina['run']>[1];
-    return this.piscina.run(task, options) as Promise<TrialTaskResult>;
+    const queue = { waiting: this.waiting, left: sharedArray(Int32Array, 1) };
+    Atomics.add(this.waiting, 0, 1);
+    try {
+      return (await this.piscina.run({ ...task, queue }, options)) as TrialTaskResult;
+    } finally {
+      leaveQueue(queue);
+    }
   }
 
-  /** Grow trees of a running trial's forest on a free thread (see `HelpTask`). */
-  help(task: HelpTask): Promise<GrownTrees> {
-    return this.piscina.run(task) as Promise<GrownTrees>;
+  /** Trials handed to the pool and not started yet: helpers give way while there are any. */
+  get trialsWaiting(): number {
+    return Atomics.load(this.waiting, 0);
+  }
+
+  /** Grow trees of a running trial's forest on a free thread (see `HelpTask`; `waiting` is the pool's). */
+  help(task: Omit<HelpTask, 'waiting'>): Promise<GrownTrees> {
+    return this.piscina.run({ ...task, waiting: this.waiting }) as Promise<GrownTrees>;
   }
 
   /**
@@ -156,8 +170,6 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
   private readonly running = new Map<number, RunningTrial>();
   private helpers = 0;
   private helpQueued = false;
-  /** waiting[0]: trials handed to the pool that no thread has started yet; helpers give way. */
-  private readonly waiting = sharedArray(Int32Array, 1);
   private grownByHelpers = 0;
 
   constructor(options: ModelSearchOptions<S>) {
@@ -242,14 +254,8 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
         Atomics.store(control, 0, 1);
       }
     };
-    let waiting = true;
-    const nowRunning = (): void => {
-      if (waiting) Atomics.sub(this.waiting, 0, 1);
-      waiting = false;
-    };
     channel.port1.on('message', (m: [number, number] | 'start' | 'grow') => {
       if (m === 'start') {
-        nowRunning();
         started();
       } else if (m === 'grow') {
         this.queueHelp();
@@ -271,7 +277,6 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       kindModules: pool.kindModules.length > 0 ? pool.kindModules : this.kindModules.map(String),
     };
     this.running.set(trial.number, { params, board, port: channel.port1 });
-    Atomics.add(this.waiting, 0, 1);
     try {
       const result = await pool.run(task, signal);
       for (let i = 0; i < result.reports.length; i += 2) feed(result.reports[i], result.reports[i + 1]);
@@ -281,7 +286,6 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       if (result.model && Number.isFinite(result.value)) this.keepBest(trial.number, result.value, result.model);
       return { value: result.value, metrics: { ...result.metrics, ...fit }, ...(result.model ? { model: result.model } : {}) };
     } finally {
-      nowRunning();
       // A fit that ended early (timeout, crash) leaves no index to take: its helpers stop.
       Atomics.store(board, BOARD_NEXT, Atomics.load(board, BOARD_TOTAL));
       this.running.delete(trial.number);
@@ -303,7 +307,7 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
   /** Put each idle thread on the running fit with the most trees left to take. */
   private startHelpers(): void {
     const pool = this.pool;
-    while (pool && this.running.size + this.helpers < this.threads && Atomics.load(this.waiting, 0) === 0) {
+    while (pool && this.running.size + this.helpers < this.threads && pool.trialsWaiting === 0) {
       let pick: RunningTrial | undefined;
       let most = MIN_TREES_TO_HELP - 1;
       for (const r of this.running.values()) {
@@ -317,17 +321,15 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       const { board, port, params } = pick;
       this.helpers++;
       Atomics.add(board, BOARD_HELPERS, 1);
-      const task: HelpTask = {
-        help: true,
-        kind: this.kind.kind,
-        params,
-        data: this.data,
-        kindModules: pool.kindModules.length > 0 ? pool.kindModules : this.kindModules.map(String),
-        board,
-        waiting: this.waiting,
-      };
       pool
-        .help(task)
+        .help({
+          help: true,
+          kind: this.kind.kind,
+          params,
+          data: this.data,
+          kindModules: pool.kindModules.length > 0 ? pool.kindModules : this.kindModules.map(String),
+          board,
+        })
         .then((grown) => {
           // On to the trial before the helper counts itself out: the trial waits for both.
           if (grown.indices.length === 0) return;

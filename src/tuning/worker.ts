@@ -15,6 +15,7 @@ import { modelKinds } from '../models/registry.js';
 import type { FitOutput, ModelInput, TreeHelp } from '../models/types.js';
 import { ValidationCache } from '../models/validation-cache.js';
 import { type SearchData, type SharedSearchData, openSearchData, splitView } from './dataset.js';
+import { type QueueMark, leaveQueue } from './queue.js';
 
 export interface TrialTask {
   readonly kind: string;
@@ -40,6 +41,8 @@ export interface TrialTask {
   readonly kindModules: readonly string[];
   /** Only load modules (and open `data` when given): pool warm-up, one task per thread. */
   readonly warm?: WarmUp;
+  /** Set by the pool: see `QueueMark`. */
+  readonly queue?: QueueMark;
 }
 
 /** Grow trees of a running trial's forest on this thread (see `TreeHelp`). */
@@ -50,7 +53,7 @@ export interface HelpTask {
   readonly data: SharedSearchData;
   readonly kindModules: readonly string[];
   readonly board: Int32Array;
-  /** waiting[0] > 0: a trial waits for a thread, so the helper stops after its current tree. */
+  /** The pool's count of trials waiting for a thread: the helper stops after its current tree while one does. */
   readonly waiting: Int32Array;
 }
 
@@ -136,6 +139,7 @@ async function runHelp(task: HelpTask): Promise<GrownTrees> {
 
 async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
   const { port } = task;
+  if (task.queue) leaveQueue(task.queue);
   try {
     port.postMessage('start');
     await loadKindModules(task.kindModules);

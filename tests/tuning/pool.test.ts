@@ -177,6 +177,8 @@ describe('model search on the trial pool', () => {
     expect(alone.helped).toBe(0);
     expect(helped.helped).toBeGreaterThan(0);
     expect(helped.value).toBe(alone.value);
+    // every trial task left the pool's queue count (helpers give way while it is above 0)
+    expect(pool.trialsWaiting).toBe(0);
     for (const [name, arr] of Object.entries(alone.model.arrays)) expect(Buffer.from(helped.model.arrays[name].buffer).equals(Buffer.from(arr.buffer)), name).toBe(true);
   });
 
