@@ -254,13 +254,13 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
         Atomics.store(control, 0, 1);
       }
     };
-    channel.port1.on('message', (m: [number, number] | 'start' | 'grow') => {
+    channel.port1.on('message', (m: number[] | 'start' | 'grow') => {
       if (m === 'start') {
         started();
       } else if (m === 'grow') {
         this.queueHelp();
       } else {
-        feed(m[0], m[1]);
+        for (let i = 0; i + 1 < m.length; i += 2) feed(m[i], m[i + 1]);
       }
     });
     const task: TrialTask = {

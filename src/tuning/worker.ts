@@ -31,8 +31,8 @@ export interface TrialTask {
   readonly best: Float64Array;
   readonly keepModel: boolean;
   /**
-   * Sends 'start', 'grow' (the fit's trees are on `board`: idle threads may help) and
-   * [iteration, value] per report; receives the trees helpers grew.
+   * Sends 'start', 'grow' (the fit's trees are on `board`: idle threads may help) and reports as
+   * [iteration, value, iteration, value, ...] batches; receives the trees helpers grew.
    */
   readonly port: MessagePort;
   /** The tree board of the fit (forests), shared with helper tasks. */
@@ -63,6 +63,9 @@ export interface WarmUp {
   /** arrived[0]: warm-up tasks that reached a thread. */
   readonly arrived: Int32Array;
 }
+
+/** Reports sent to the main thread at most this often (the result carries every report anyway). */
+const REPORT_INTERVAL_MS = 5;
 
 /** A thread that gives up waiting for the other warm-up tasks (a thread failed to start). */
 const WARM_WAIT_MS = 30_000;
@@ -164,6 +167,8 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
     if (!cache) dataset.validation.set(kind.input, (cache = new ValidationCache()));
     const estimator = kind.create(task.params);
     const reports: number[] = [];
+    let sent = 0;
+    let sentAt = Number.NEGATIVE_INFINITY;
     let iterations = 0;
     const output: FitOutput = {};
     const treeHelp: TreeHelp | undefined = task.board && {
@@ -182,7 +187,14 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
         const v = r.metrics[task.metric];
         if (v !== undefined) {
           reports.push(r.iteration, v);
-          port.postMessage([r.iteration, v]);
+          // Reports go out in batches, at most one per interval: a forest reports every tree,
+          // a message per report would wake the main thread hundreds of times per trial.
+          const now = performance.now();
+          if (now - sentAt >= REPORT_INTERVAL_MS) {
+            port.postMessage(reports.slice(sent));
+            sent = reports.length;
+            sentAt = now;
+          }
         }
         return Atomics.load(task.control, 0) === 0;
       },
