@@ -29,7 +29,10 @@ export class TreeEnsembleModel implements Model<ModelInput> {
   readonly schema: FeatureSchema;
   readonly trees: ForestArrays;
   readonly base: number;
+  /** Prediction = base + scale x (sum of the tree outputs). */
   readonly scale: number;
+  /** The trees are averaged (forests): the first k trees predict with scale 1 / k. */
+  readonly averaged: boolean;
   /** Learned extras kept in the artifact (OOB score, best iteration, ...). */
   readonly info: Readonly<Record<string, JsonValue>>;
   /** Lookup-table form of the trees for raw values and for bins, built once enough rows ask. */
@@ -42,7 +45,8 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     schema: FeatureSchema,
     trees: ForestArrays,
     base: number,
-    scale: number,
+    /** A number, or 'mean' for the average of the trees (scale 1 / nTrees). */
+    scale: number | 'mean',
     info: Readonly<Record<string, JsonValue>> = {},
   ) {
     this.kind = kind;
@@ -52,7 +56,8 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     this.featureNames = schema.names;
     this.trees = trees;
     this.base = base;
-    this.scale = scale;
+    this.averaged = scale === 'mean';
+    this.scale = scale === 'mean' ? meanScale(trees.roots.length) : scale;
     this.info = info;
   }
 
@@ -73,7 +78,8 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     const t = this.trees;
     const compiled = this.compiledFor(binned, nRows);
     new TreeOutputs(t, binned ? t.binLo : t.lo, binned ? t.binHi : t.hi, x, nRows, this.nFeatures, primaryOf(this.schema), compiled).add(0, k, out);
-    for (let i = 0; i < nRows; i++) out[i] = this.base + this.scale * out[i];
+    const scale = this.averaged ? meanScale(k) : this.scale;
+    for (let i = 0; i < nRows; i++) out[i] = this.base + scale * out[i];
     return out;
   }
 
@@ -120,6 +126,7 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     const state: Record<string, JsonValue> = {
       base: this.base,
       scale: this.scale,
+      averaged: this.averaged,
       schema: { names: [...this.schema.names], kinds: [...this.schema.kinds], nCategories: [...this.schema.nCategories] },
       info: { ...this.info },
     };
@@ -172,8 +179,16 @@ export class TreeEnsembleModel implements Model<ModelInput> {
     };
     checkTrees(header.kind, trees, schema.names.length);
     const info = (state.info ?? {}) as Record<string, JsonValue>;
-    return new TreeEnsembleModel(header.kind, header.params, schema, trees, state.base, state.scale, info);
+    // Artifacts written before `averaged` was stored: forests kept scale = 1 / nTrees, boosting 1.
+    const nTrees = trees.roots.length;
+    const averaged = typeof state.averaged === 'boolean' ? state.averaged : nTrees > 1 && state.scale * nTrees === 1;
+    return new TreeEnsembleModel(header.kind, header.params, schema, trees, state.base, averaged ? 'mean' : state.scale, info);
   }
+}
+
+/** The scale of an average of `nTrees` trees: prediction = 0 + scale x (sum of their outputs). */
+export function meanScale(nTrees: number): number {
+  return nTrees > 0 ? 1 / nTrees : 0;
 }
 
 /** Rows a model predicts (over all calls) before it builds its lookup tables. */

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
 import type { FeatureColumns } from '../../../src/features/matrix.js';
-import { decodeArtifact, encodeArtifact } from '../../../src/models/artifact.js';
+import { type JsonValue, decodeArtifact, encodeArtifact } from '../../../src/models/artifact.js';
+import { TreeEnsembleModel } from '../../../src/models/ensemble/model.js';
 import { distinctRows } from '../../../src/models/ensemble/distinct-rows.js';
 import { ExtraTreesRegressor, RandomForestRegressor } from '../../../src/models/ensemble/forest.js';
 import '../../../src/models/kinds.js';
-import { rmse } from '../../../src/models/metrics/index.js';
+import { metrics, rmse } from '../../../src/models/metrics/index.js';
 import { loadModelArtifact } from '../../../src/models/registry.js';
 import { binColumns, binLike } from '../../../src/models/tree/binning.js';
 import type { FitOutput, ModelInput } from '../../../src/models/types.js';
@@ -127,6 +128,43 @@ describe('RandomForestRegressor / ExtraTreesRegressor', () => {
     expect(model.info.oobScore).toBeGreaterThan(0.5);
     expect(model.info.oobScore).toBeLessThan(1);
     expect(() => new RandomForestRegressor({ oobScore: true, bootstrap: false })).toThrow(/oobScore/);
+  });
+
+  it('each report is the metric of the first k trees (squared errors from per-distinct-row sums, others from the average)', () => {
+    // Validation rows that repeat, so distinct rows carry counts above 1.
+    const codes = val.X.columns[0].kind === 'categorical' ? val.X.columns[0].codes : new Int32Array(0);
+    const dist = val.X.columns[1].kind === 'numeric' ? val.X.columns[1].values : new Float64Array(0);
+    const n = val.y.length;
+    const rep: FeatureColumns = {
+      format: 'columns',
+      nRows: 2 * n,
+      columns: [
+        { ...(val.X.columns[0] as Extract<FeatureColumns['columns'][number], { kind: 'categorical' }>), codes: Int32Array.from({ length: 2 * n }, (_, i) => codes[i % n]) },
+        { kind: 'numeric', name: 'trip_distance', values: Float64Array.from({ length: 2 * n }, (_, i) => dist[i % n]) },
+      ],
+    };
+    const repY = Float64Array.from({ length: 2 * n }, (_, i) => val.y[i % n] + (i >= n ? 1 : 0));
+    for (const metric of ['rmse', 'mse', 'mae', 'r2']) {
+      const reports: number[] = [];
+      const model = new RandomForestRegressor({ nEstimators: 6, maxDepth: 8, seed: 3 }).fit(train.X, train.y, {
+        validation: { X: rep, y: repY },
+        metric,
+        onIteration: (r) => void reports.push(r.metrics[metric]),
+      });
+      expect(reports.length).toBe(6);
+      reports.forEach((value, t) => {
+        const exact = metrics.get(metric).fn(repY, model.predictFirst(rep, t + 1));
+        expect(Math.abs(value - exact), `${metric} after ${t + 1} trees`).toBeLessThan(1e-10 * Math.max(1, Math.abs(exact)));
+      });
+      // The first k trees of a forest average over k, also after a round trip through an
+      // artifact, and for artifacts written before the model stored that it averages.
+      const first3 = Array.from(model.predictFirst(rep, 3));
+      const art = decodeArtifact(encodeArtifact(model.toArtifact()));
+      expect(Array.from(TreeEnsembleModel.fromArtifact(art, 'random_forest').predictFirst(rep, 3))).toEqual(first3);
+      const { averaged: _, ...legacyState } = art.header.state as Record<string, JsonValue>;
+      const legacy = { ...art, header: { ...art.header, state: legacyState } };
+      expect(Array.from(TreeEnsembleModel.fromArtifact(legacy, 'random_forest').predictFirst(rep, 3))).toEqual(first3);
+    }
   });
 
   it('hands back the validation predictions of the returned model, bit for bit those of predict', () => {
