@@ -46,12 +46,8 @@ export interface TrialTask {
 }
 
 /** Grow trees of a running trial's forest on this thread (see `TreeHelp`). */
-export interface HelpTask {
+export interface HelpTask extends Pick<TrialTask, 'kind' | 'params' | 'data' | 'kindModules'> {
   readonly help: true;
-  readonly kind: string;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly data: SharedSearchData;
-  readonly kindModules: readonly string[];
   readonly board: Int32Array;
   /** The pool's count of trials waiting for a thread: the helper stops after its current tree while one does. */
   readonly waiting: Int32Array;
