@@ -1,6 +1,6 @@
 import type { FeatureColumns, Matrix } from '../features/matrix.js';
 import type { ModelArtifact } from './artifact.js';
-import type { TreeArrays } from './tree/tree.js';
+import type { ForestArrays, TreeArrays } from './tree/tree.js';
 import type { ValidationCache } from './validation-cache.js';
 
 /** What a model consumes: a matrix (linear models) or the column view (trees). */
@@ -42,18 +42,32 @@ export interface FitOptions<X = ModelInput> {
 }
 
 /**
- * How a forest's fit shares its trees with helper threads: all take tree indices from `board`
- * (see `tree-board.ts`); what the helpers grew arrives through `receive`. The model is the same
- * as without help, tree for tree.
+ * How a forest's fit shares its work with helper threads: all take tree indices from `board`
+ * (see `tree-board.ts`) to grow trees, then, when the fit scores its validation rows, from a
+ * scoring board to compute trees' outputs. What helpers did arrives through `receive`. The model,
+ * reports and predictions are the same as without help.
  */
 export interface TreeHelp {
   /** Shared slots: next tree index, trees in the fit, helpers at work. */
   readonly board: Int32Array;
   /** Called once the fit has put its tree count on the board: helpers may start. */
   announce(): void;
-  /** The next batch of trees a helper grew, or undefined when none has arrived. */
-  receive(): { readonly indices: readonly number[]; readonly trees: readonly TreeArrays[] } | undefined;
+  /** Called when the fit starts scoring validation rows: helpers may compute trees' outputs. */
+  announceScoring?(job: ScoringJob): void;
+  /** The next batch a helper finished, or undefined when none has arrived. */
+  receive(): HelpBatch | undefined;
 }
+
+/** A forest being scored: its arrays in shared memory and the board its trees are taken from. */
+export interface ScoringJob {
+  readonly forest: ForestArrays;
+  readonly board: Int32Array;
+}
+
+/** Trees a helper grew, or the outputs (one per distinct validation row) of trees it scored. */
+export type HelpBatch =
+  | { readonly indices: readonly number[]; readonly trees: readonly TreeArrays[] }
+  | { readonly indices: readonly number[]; readonly outputs: readonly Float64Array[] };
 
 /**
  * Parameters apart from learned state: an estimator holds validated, frozen params;

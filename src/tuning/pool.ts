@@ -3,7 +3,8 @@ import { Piscina } from 'piscina';
 import { InvalidParameterError, TunekitError } from '../core/errors.js';
 import { sharedArray } from '../core/typed.js';
 import { isSourceModule, workerExecArgv } from '../core/workers.js';
-import { BOARD_HELPERS, BOARD_NEXT, BOARD_TOTAL, type GrownTrees, newTreeBoard, treeBuffers } from '../models/ensemble/tree-board.js';
+import { BOARD_HELPERS, BOARD_NEXT, BOARD_TOTAL, type GrownTrees, type ScoredTrees, newTreeBoard, treeBuffers } from '../models/ensemble/tree-board.js';
+import type { ScoringJob } from '../models/types.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
 import { type ModelKind, modelKinds } from '../models/registry.js';
@@ -34,7 +35,7 @@ export interface TrialPoolOptions {
 export class TrialPool {
   readonly nWorkers: number;
   readonly kindModules: readonly string[];
-  private readonly piscina: Piscina<TrialTask | HelpTask, TrialTaskResult | GrownTrees>;
+  private readonly piscina: Piscina<TrialTask | HelpTask, TrialTaskResult | GrownTrees | ScoredTrees>;
   /** waiting[0]: trial tasks handed to piscina that no thread has started yet. */
   private readonly waiting = sharedArray(Int32Array, 1);
 
@@ -42,7 +43,7 @@ export class TrialPool {
     this.nWorkers = options.nWorkers ?? 1;
     if (!Number.isInteger(this.nWorkers) || this.nWorkers < 1) throw new InvalidParameterError('TrialPool', 'nWorkers', this.nWorkers, 'must be an integer >= 1');
     this.kindModules = (options.kindModules ?? []).map((m) => (m instanceof URL ? m.href : m));
-    this.piscina = new Piscina<TrialTask | HelpTask, TrialTaskResult | GrownTrees>({
+    this.piscina = new Piscina<TrialTask | HelpTask, TrialTaskResult | GrownTrees | ScoredTrees>({
       filename: workerFile,
       minThreads: this.nWorkers,
       maxThreads: this.nWorkers,
@@ -70,9 +71,9 @@ export class TrialPool {
     return Atomics.load(this.waiting, 0);
   }
 
-  /** Grow trees of a running trial's forest on a free thread (see `HelpTask`; `waiting` is the pool's). */
-  help(task: Omit<HelpTask, 'waiting'>): Promise<GrownTrees> {
-    return this.piscina.run({ ...task, waiting: this.waiting }) as Promise<GrownTrees>;
+  /** Grow or score trees of a running trial's forest on a free thread (see `HelpTask`; `waiting` is the pool's). */
+  help(task: Omit<HelpTask, 'waiting'>): Promise<GrownTrees | ScoredTrees> {
+    return this.piscina.run({ ...task, waiting: this.waiting }) as Promise<GrownTrees | ScoredTrees>;
   }
 
   /**
@@ -134,8 +135,10 @@ export interface ModelSearchOptions<S extends Space = Space> {
 interface RunningTrial {
   readonly params: Readonly<Record<string, unknown>>;
   readonly board: Int32Array;
-  /** Main-thread end of the trial's channel: helpers' trees go to the trial through it. */
+  /** Main-thread end of the trial's channel: what helpers did goes to the trial through it. */
   readonly port: MessagePort;
+  /** Set once the fit scores its validation rows and lets helpers score trees. */
+  scoring?: ScoringJob;
 }
 
 /** Help a fit only while at least this many of its trees are left to take. */
@@ -171,6 +174,7 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
   private helpers = 0;
   private helpQueued = false;
   private grownByHelpers = 0;
+  private scoredByHelpers = 0;
 
   constructor(options: ModelSearchOptions<S>) {
     this.kind = modelKinds.get(options.kind);
@@ -204,6 +208,11 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
   /** Trees that idle threads grew for other trials' forests so far. */
   get treesGrownByHelpers(): number {
     return this.grownByHelpers;
+  }
+
+  /** Trees whose validation outputs idle threads computed for other trials' forests so far. */
+  get treesScoredByHelpers(): number {
+    return this.scoredByHelpers;
   }
 
   open(nWorkers: number): void {
@@ -254,10 +263,14 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
         Atomics.store(control, 0, 1);
       }
     };
-    channel.port1.on('message', (m: number[] | 'start' | 'grow') => {
+    channel.port1.on('message', (m: number[] | 'start' | 'grow' | { scoring: ScoringJob }) => {
       if (m === 'start') {
         started();
       } else if (m === 'grow') {
+        this.queueHelp();
+      } else if ('scoring' in m) {
+        const r = this.running.get(trial.number);
+        if (r) r.scoring = m.scoring;
         this.queueHelp();
       } else {
         for (let i = 0; i + 1 < m.length; i += 2) feed(m[i], m[i + 1]);
@@ -287,7 +300,8 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       return { value: result.value, metrics: { ...result.metrics, ...fit }, ...(result.model ? { model: result.model } : {}) };
     } finally {
       // A fit that ended early (timeout, crash) leaves no index to take: its helpers stop.
-      Atomics.store(board, BOARD_NEXT, Atomics.load(board, BOARD_TOTAL));
+      const scoring = this.running.get(trial.number)?.scoring;
+      for (const b of scoring ? [board, scoring.board] : [board]) Atomics.store(b, BOARD_NEXT, Atomics.load(b, BOARD_TOTAL));
       this.running.delete(trial.number);
       channel.port1.close();
       this.queueHelp();
@@ -304,21 +318,26 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
     });
   }
 
-  /** Put each idle thread on the running fit with the most trees left to take. */
+  /** Put each idle thread on the running fit with the most trees left to grow or score. */
   private startHelpers(): void {
     const pool = this.pool;
     while (pool && this.running.size + this.helpers < this.threads && pool.trialsWaiting === 0) {
-      let pick: RunningTrial | undefined;
+      let pick: { trial: RunningTrial; job?: ScoringJob } | undefined;
       let most = MIN_TREES_TO_HELP - 1;
       for (const r of this.running.values()) {
-        const left = Atomics.load(r.board, BOARD_TOTAL) - Atomics.load(r.board, BOARD_NEXT);
-        if (left > most) {
-          most = left;
-          pick = r;
+        for (const job of r.scoring ? [r.scoring] : [undefined]) {
+          const board = job ? job.board : r.board;
+          const left = Atomics.load(board, BOARD_TOTAL) - Atomics.load(board, BOARD_NEXT);
+          if (left > most) {
+            most = left;
+            pick = { trial: r, job };
+          }
         }
       }
       if (!pick) return;
-      const { board, port, params } = pick;
+      const { port, params } = pick.trial;
+      const job = pick.job;
+      const board = job ? job.board : pick.trial.board;
       this.helpers++;
       Atomics.add(board, BOARD_HELPERS, 1);
       pool
@@ -329,14 +348,20 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
           data: this.data,
           kindModules: pool.kindModules.length > 0 ? pool.kindModules : this.kindModules.map(String),
           board,
+          ...(job ? { scoring: job } : {}),
         })
-        .then((grown) => {
+        .then((done) => {
           // On to the trial before the helper counts itself out: the trial waits for both.
-          if (grown.indices.length === 0) return;
-          this.grownByHelpers += grown.indices.length;
-          port.postMessage(grown, treeBuffers(grown.trees));
+          if (done.indices.length === 0) return;
+          if ('trees' in done) {
+            this.grownByHelpers += done.indices.length;
+            port.postMessage(done, treeBuffers(done.trees));
+          } else {
+            this.scoredByHelpers += done.indices.length;
+            port.postMessage(done, done.outputs.map((o) => o.buffer as ArrayBuffer));
+          }
         })
-        .catch(() => undefined) // the trial grows what a failed helper took
+        .catch(() => undefined) // the trial does what a failed helper took
         .finally(() => {
           Atomics.sub(board, BOARD_HELPERS, 1);
           Atomics.notify(board, BOARD_HELPERS);

@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { type MessagePort, receiveMessageOnPort, threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { encodeArtifact } from '../models/artifact.js';
-import { type GrownTrees, isTreeHelper, treeBuffers } from '../models/ensemble/tree-board.js';
+import { type GrownTrees, type ScoredTrees, isTreeHelper, treeBuffers } from '../models/ensemble/tree-board.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
 import { modelKinds } from '../models/registry.js';
-import type { FitOutput, ModelInput, TreeHelp } from '../models/types.js';
+import type { FitOutput, HelpBatch, ModelInput, ScoringJob, TreeHelp } from '../models/types.js';
 import { ValidationCache } from '../models/validation-cache.js';
 import { type SearchData, type SharedSearchData, openSearchData, splitView } from './dataset.js';
 import { type QueueMark, leaveQueue } from './queue.js';
@@ -31,8 +31,9 @@ export interface TrialTask {
   readonly best: Float64Array;
   readonly keepModel: boolean;
   /**
-   * Sends 'start', 'grow' (the fit's trees are on `board`: idle threads may help) and reports as
-   * [iteration, value, iteration, value, ...] batches; receives the trees helpers grew.
+   * Sends 'start', 'grow' (the fit's trees are on `board`: idle threads may help), { scoring }
+   * (its validation scoring may be shared too) and reports as [iteration, value, ...] batches;
+   * receives what helpers did.
    */
   readonly port: MessagePort;
   /** The tree board of the fit (forests), shared with helper tasks. */
@@ -48,7 +49,10 @@ export interface TrialTask {
 /** Grow trees of a running trial's forest on this thread (see `TreeHelp`). */
 export interface HelpTask extends Pick<TrialTask, 'kind' | 'params' | 'data' | 'kindModules'> {
   readonly help: true;
+  /** The board to take trees from: the fit's growth board, or its scoring job's. */
   readonly board: Int32Array;
+  /** Score the trees of this forest on the validation rows instead of growing trees. */
+  readonly scoring?: ScoringJob;
   /** The pool's count of trials waiting for a thread: the helper stops after its current tree while one does. */
   readonly waiting: Int32Array;
 }
@@ -121,19 +125,33 @@ async function loadKindModules(modules: readonly string[]): Promise<void> {
   }
 }
 
-export default function run(task: TrialTask | HelpTask): Promise<TrialTaskResult | GrownTrees> {
+export default function run(task: TrialTask | HelpTask): Promise<TrialTaskResult | GrownTrees | ScoredTrees> {
   return 'help' in task ? runHelp(task) : runTrial(task);
 }
 
-async function runHelp(task: HelpTask): Promise<GrownTrees> {
+async function runHelp(task: HelpTask): Promise<GrownTrees | ScoredTrees> {
   await loadKindModules(task.kindModules);
-  const { data } = datasetFor(task.data);
+  const dataset = datasetFor(task.data);
+  const { data } = dataset;
   const kind = modelKinds.get(task.kind);
   const estimator = kind.create(task.params);
   if (!isTreeHelper(estimator)) return { indices: [], trees: [] };
   const trainX = splitView(data.train, kind.input, task.kind, 'train') as ModelInput;
-  const grown = estimator.helpGrow(trainX, data.train.y, task.board, () => Atomics.load(task.waiting, 0) > 0);
+  const stop = () => Atomics.load(task.waiting, 0) > 0;
+  if (task.scoring) {
+    const valX = splitView(data.val, kind.input, task.kind, 'val') as ModelInput;
+    const scored = estimator.helpScore(trainX, { X: valX, y: data.val.y, cache: validationCache(dataset, kind.input) }, task.scoring, stop);
+    return move({ [transferableSymbol]: scored.outputs.map((o) => o.buffer as ArrayBuffer), [valueSymbol]: scored }) as unknown as ScoredTrees;
+  }
+  const grown = estimator.helpGrow(trainX, data.train.y, task.board, stop);
   return move({ [transferableSymbol]: treeBuffers(grown.trees), [valueSymbol]: grown }) as unknown as GrownTrees;
+}
+
+/** The cache of what fits derive from this dataset's validation view (one per view). */
+function validationCache(dataset: OpenDataset, view: string): ValidationCache {
+  let cache = dataset.validation.get(view);
+  if (!cache) dataset.validation.set(view, (cache = new ValidationCache()));
+  return cache;
 }
 
 async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
@@ -159,8 +177,7 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
     const metric = metrics.get(task.metric);
     const trainX = splitView(data.train, kind.input, task.kind, 'train') as ModelInput;
     const valX = splitView(data.val, kind.input, task.kind, 'val') as ModelInput;
-    let cache = dataset.validation.get(kind.input);
-    if (!cache) dataset.validation.set(kind.input, (cache = new ValidationCache()));
+    const cache = validationCache(dataset, kind.input);
     const estimator = kind.create(task.params);
     const reports: number[] = [];
     let sent = 0;
@@ -170,7 +187,8 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
     const treeHelp: TreeHelp | undefined = task.board && {
       board: task.board,
       announce: () => port.postMessage('grow'),
-      receive: () => receiveMessageOnPort(port)?.message as GrownTrees | undefined,
+      announceScoring: (job) => port.postMessage({ scoring: job }),
+      receive: () => receiveMessageOnPort(port)?.message as HelpBatch | undefined,
     };
     const t0 = performance.now();
     const model = estimator.fit(trainX, data.train.y, {

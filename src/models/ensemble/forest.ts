@@ -2,7 +2,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import { type ParamsOf, defineParams, resolveParams } from '../../core/params.js';
 import { metrics } from '../metrics/index.js';
 import type { ModelKind } from '../registry.js';
-import type { Estimator, FitOptions, ModelInput } from '../types.js';
+import type { Estimator, FitOptions, ModelInput, ScoringJob } from '../types.js';
 import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
 import { CompiledForest } from '../tree/compiled.js';
 import { TreeOutputs } from '../tree/outputs.js';
@@ -10,7 +10,7 @@ import { RowRouter } from '../tree/route.js';
 import { type ForestArrays, type TreeArrays, concatTrees } from '../tree/tree.js';
 import { type ForestPlan, bootstrapCounts, growForestTrees } from './forest-trees.js';
 import { distinctRows } from './distinct-rows.js';
-import { type GrownTrees, fromBoard, growWithHelp } from './tree-board.js';
+import { BOARD_TOTAL, type GrownTrees, type ScoredTrees, ScoringTurns, fromBoard, growWithHelp, newTreeBoard } from './tree-board.js';
 import { checkTarget, fromValidation, primaryOf, schemaKey, schemaOf, toBinned, validationRows } from './input.js';
 import { TreeEnsembleModel, meanScale } from './model.js';
 import { growTreesOnWorkers } from './workers.js';
@@ -106,6 +106,34 @@ abstract class ForestEstimator<P extends ForestParams> implements Estimator<Mode
   }
 
   /**
+   * Score trees of another thread's fit on the validation rows (see `TreeHelp`): take indices from
+   * the job's board until none is left or `stop()`; each tree's outputs are its leaf values per
+   * distinct row, computed by the routing or walking kernel (no tables: they pay for many trees).
+   */
+  helpScore(X: ModelInput | BinnedDataset, validation: NonNullable<FitOptions['validation']>, job: ScoringJob, stop: () => boolean): ScoredTrees {
+    const data = toBinned(this.kind, X, this.params.maxBins);
+    const schema = schemaOf(data);
+    const rows = validationRows(this.kind, validation, schema);
+    const F = schema.names.length;
+    const primary = primaryOf(schema);
+    const key = schemaKey(schema);
+    const { x, nDistinct } = fromValidation(validation, `distinct ${key}`, () => distinctRows(rows.x, rows.nRows, F));
+    const { forest } = job;
+    const lo = rows.binned ? forest.binLo : forest.lo;
+    const hi = rows.binned ? forest.binHi : forest.hi;
+    const router = () => fromValidation(validation, `router ${key}`, () => new RowRouter(x, nDistinct, F, primary));
+    const kernels = new TreeOutputs(forest, lo, hi, x, nDistinct, F, primary, undefined, router);
+    const indices: number[] = [];
+    const outputs: Float64Array[] = [];
+    for (const t of fromBoard(job.board, forest.roots.length, indices, stop)) {
+      const out = new Float64Array(nDistinct);
+      kernels.add(t, t + 1, out);
+      outputs.push(out);
+    }
+    return { indices, outputs };
+  }
+
+  /**
    * Grow trees of another thread's fit of these params on the same data (see `TreeHelp`): take
    * indices from `board` until none is left or `stop()` says so.
    */
@@ -131,9 +159,11 @@ abstract class ForestEstimator<P extends ForestParams> implements Estimator<Mode
   }
 
   private finish(data: BinnedDataset, y: Float64Array, plan: ForestPlan, trees: TreeArrays[], options?: FitOptions<ModelInput>): TreeEnsembleModel {
-    let forest = concatTrees(trees);
+    const validating = options?.validation !== undefined && (options.onIteration !== undefined || options.output !== undefined);
+    // Helpers read a forest they score from shared memory.
+    let forest = concatTrees(trees, validating && options?.treeHelp?.announceScoring !== undefined);
     let kept = trees;
-    if (options?.validation && (options.onIteration || options.output)) {
+    if (validating && options) {
       const nKept = validateForest(this.kind, forest, data, options);
       if (nKept < trees.length) {
         kept = trees.slice(0, nKept);
@@ -198,6 +228,15 @@ function validateForest(kind: string, forest: ForestArrays, data: BinnedDataset,
   const router = () => fromValidation(validation, `router ${key}`, () => new RowRouter(x, nDistinct, F, primary));
   const outputs = new TreeOutputs(forest, lo, hi, x, nDistinct, F, primary, compiled, router);
   const sum = new Float64Array(nDistinct);
+  // With helpers, trees are scored by whichever thread takes them and added here in tree order.
+  const help = options.treeHelp;
+  let turns: ScoringTurns | undefined;
+  if (help?.announceScoring) {
+    const job = { forest, board: newTreeBoard() };
+    Atomics.store(job.board, BOARD_TOTAL, forest.roots.length);
+    help.announceScoring(job);
+    turns = new ScoringTurns(job, help, nDistinct, (t, out) => outputs.add(t, t + 1, out));
+  }
   const avg = new Float64Array(nRows);
   const nTrees = forest.roots.length;
   // Squared-error metrics of the forest so far come from per-distinct-row sums, without
@@ -206,7 +245,8 @@ function validateForest(kind: string, forest: ForestArrays, data: BinnedDataset,
   const sse = fromSse && options.onIteration ? new RunningSquaredError(validation.y, distinctOf, nDistinct) : undefined;
   let kept = nTrees;
   for (let t = 0; t < nTrees; t++) {
-    outputs.add(t, t + 1, sum);
+    if (turns) turns.add(t, sum);
+    else outputs.add(t, t + 1, sum);
     if (!options.onIteration) continue;
     const k = t + 1;
     // The average of k trees as predict forms it (0 + scale x sum).
@@ -221,6 +261,7 @@ function validateForest(kind: string, forest: ForestArrays, data: BinnedDataset,
     }
     if (options.onIteration({ iteration: k, metrics: { [name]: value } }) === false) {
       kept = k;
+      turns?.stop();
       break;
     }
   }

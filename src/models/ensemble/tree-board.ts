@@ -1,5 +1,7 @@
 import { sharedArray } from '../../core/typed.js';
-import type { ModelInput, TreeHelp } from '../types.js';
+import type { FitOptions, ModelInput, ScoringJob, TreeHelp } from '../types.js';
+
+type Validation = NonNullable<FitOptions['validation']>;
 import type { BinnedDataset } from '../tree/binning.js';
 import { TREE_FIELDS, type TreeArrays } from '../tree/tree.js';
 
@@ -31,9 +33,17 @@ export function treeBuffers(trees: readonly TreeArrays[]): ArrayBuffer[] {
   return out;
 }
 
-/** An estimator whose fit can take help (forests): it grows trees of another thread's fit. */
+/** Outputs of trees a helper scored, by index (one value per distinct validation row). */
+export interface ScoredTrees {
+  readonly indices: number[];
+  readonly outputs: Float64Array[];
+}
+
+/** An estimator whose fit can take help (forests): it grows and scores trees of another thread's fit. */
 export interface TreeHelper {
   helpGrow(X: ModelInput | BinnedDataset, y: Float64Array, board: Int32Array, stop: () => boolean): GrownTrees;
+  /** Outputs of the job's trees on the validation rows, as the fitting thread would compute them. */
+  helpScore(X: ModelInput | BinnedDataset, validation: Validation, job: ScoringJob, stop: () => boolean): ScoredTrees;
 }
 
 export function isTreeHelper(estimator: object): estimator is TreeHelper {
@@ -72,6 +82,7 @@ export function growWithHelp(nTrees: number, help: TreeHelp, grow: (indices: Ite
   for (;;) {
     const helpers = Atomics.load(board, BOARD_HELPERS);
     for (let batch = help.receive(); batch !== undefined; batch = help.receive()) {
+      if (!('trees' in batch)) continue;
       batch.indices.forEach((t, i) => {
         trees[t] = batch.trees[i];
       });
@@ -87,4 +98,69 @@ export function growWithHelp(nTrees: number, help: TreeHelp, grow: (indices: Ite
     });
   }
   return trees as TreeArrays[];
+}
+
+/**
+ * Add tree t's outputs to `sum`, with help: trees are taken from the scoring board in order; a
+ * tree taken before its turn is scored into its own array and added when its turn comes, as are
+ * the trees helpers scored. Each tree's outputs are its leaf values, so `sum` gets the very terms,
+ * in the same order, as adding the trees one by one here.
+ */
+export class ScoringTurns {
+  private readonly ready = new Map<number, Float64Array>();
+
+  constructor(
+    private readonly job: ScoringJob,
+    private readonly help: TreeHelp,
+    private readonly nRows: number,
+    private readonly score: (t: number, out: Float64Array) => void,
+  ) {}
+
+  add(t: number, sum: Float64Array): void {
+    const { board } = this.job;
+    const nTrees = this.job.forest.roots.length;
+    for (;;) {
+      const done = this.ready.get(t);
+      if (done) {
+        for (let d = 0; d < this.nRows; d++) sum[d] += done[d];
+        this.ready.delete(t);
+        return;
+      }
+      const u = Atomics.add(board, BOARD_NEXT, 1);
+      if (u === t) {
+        this.score(t, sum);
+        return;
+      }
+      if (u < nTrees) {
+        const out = new Float64Array(this.nRows);
+        this.score(u, out);
+        this.ready.set(u, out);
+        continue;
+      }
+      // A helper has tree t: take what has arrived; if no helper is at work any more and t is
+      // still missing (a helper failed), score it here.
+      const helpers = Atomics.load(board, BOARD_HELPERS);
+      this.receive();
+      if (this.ready.has(t)) continue;
+      if (helpers === 0) {
+        this.score(t, sum);
+        return;
+      }
+      Atomics.wait(board, BOARD_HELPERS, helpers, HELPER_WAIT_MS);
+    }
+  }
+
+  /** No more trees are wanted (the fit stopped early): helpers stop after their current tree. */
+  stop(): void {
+    Atomics.store(this.job.board, BOARD_NEXT, this.job.forest.roots.length);
+  }
+
+  private receive(): void {
+    for (let batch = this.help.receive(); batch !== undefined; batch = this.help.receive()) {
+      if (!('outputs' in batch)) continue;
+      batch.indices.forEach((u, i) => {
+        this.ready.set(u, batch.outputs[i]);
+      });
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import { sharedArray } from '../../core/typed.js';
 /**
  * Flat tree arrays and prediction. A split node sends a row to child A (`child[n]`) when its value
  * lies in the closed interval [lo[n], hi[n]], otherwise to child B (`child[n] + 1`). That one test
@@ -29,22 +30,27 @@ export interface ForestArrays extends TreeArrays {
 
 export const TREE_FIELDS = ['feature', 'lo', 'hi', 'binLo', 'binHi', 'child', 'value', 'gain', 'count'] as const;
 
-/** Concatenate trees into forest arrays (child indices shifted to absolute). */
-export function concatTrees(trees: readonly TreeArrays[]): ForestArrays {
+/**
+ * Concatenate trees into forest arrays (child indices shifted to absolute); with `shared`, in
+ * shared memory, so other threads can read the forest without a copy.
+ */
+export function concatTrees(trees: readonly TreeArrays[], shared = false): ForestArrays {
   let total = 0;
   for (const t of trees) total += t.nNodes;
+  const i32 = (n: number) => (shared ? sharedArray(Int32Array, n) : new Int32Array(n));
+  const f64 = (n: number) => (shared ? sharedArray(Float64Array, n) : new Float64Array(n));
   const out = {
     nNodes: total,
-    feature: new Int32Array(total),
-    lo: new Float64Array(total),
-    hi: new Float64Array(total),
-    binLo: new Float64Array(total),
-    binHi: new Float64Array(total),
-    child: new Int32Array(total),
-    value: new Float64Array(total),
-    gain: new Float64Array(total),
-    count: new Int32Array(total),
-    roots: new Int32Array(trees.length),
+    feature: i32(total),
+    lo: f64(total),
+    hi: f64(total),
+    binLo: f64(total),
+    binHi: f64(total),
+    child: i32(total),
+    value: f64(total),
+    gain: f64(total),
+    count: i32(total),
+    roots: i32(trees.length),
   };
   let at = 0;
   trees.forEach((t, k) => {

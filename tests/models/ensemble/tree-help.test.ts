@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.js';
+import { isShared } from '../../../src/core/typed.js';
 import type { FeatureColumns } from '../../../src/features/matrix.js';
 import { GradientBoostingRegressor } from '../../../src/models/ensemble/gbdt.js';
 import { RandomForestRegressor } from '../../../src/models/ensemble/forest.js';
@@ -7,7 +8,7 @@ import type { TreeEnsembleModel } from '../../../src/models/ensemble/model.js';
 import { BOARD_HELPERS, BOARD_NEXT, BOARD_TOTAL, type GrownTrees, newTreeBoard } from '../../../src/models/ensemble/tree-board.js';
 import { binColumns } from '../../../src/models/tree/binning.js';
 import { TREE_FIELDS } from '../../../src/models/tree/tree.js';
-import type { FitOutput, IterationReport, TreeHelp } from '../../../src/models/types.js';
+import type { FitOutput, HelpBatch, IterationReport, ScoringJob, TreeHelp } from '../../../src/models/types.js';
 import { ValidationCache } from '../../../src/models/validation-cache.js';
 
 function data(seed: number, n: number): { X: FeatureColumns; y: Float64Array } {
@@ -103,6 +104,75 @@ describe('forest fits with helper threads (tree board)', () => {
     expect(new RandomForestRegressor(params).helpGrow(binned, train.y, board, () => true).indices).toEqual([]);
     Atomics.store(board, BOARD_NEXT, params.nEstimators);
     expect(new RandomForestRegressor(params).helpGrow(binned, train.y, board, () => false).indices).toEqual([]);
+  });
+});
+
+describe('forest validation scored with helper threads', () => {
+  // Enough distinct rows for the fitting thread to use lookup tables; helpers route rows instead.
+  const big = data(3, 6000);
+  const scoredFit = (help: TreeHelp | undefined, stopAt = Number.POSITIVE_INFINITY) => {
+    const reports: number[] = [];
+    const output: FitOutput = {};
+    const cache = new ValidationCache();
+    const model = new RandomForestRegressor(params).fit(binned, train.y, {
+      validation: { X: big.X, y: big.y, cache },
+      output,
+      onIteration: (r) => {
+        reports.push(r.metrics.rmse);
+        return r.iteration < stopAt;
+      },
+      ...(help ? { treeHelp: help } : {}),
+    });
+    return { model, reports, pred: Array.from(output.validationPrediction ?? []) };
+  };
+  /** A fit whose scoring job is handed to `onJob` when announced (a helper runs in between). */
+  const withScoring = (onJob: (job: ScoringJob, batches: HelpBatch[]) => void): TreeHelp => {
+    const batches: HelpBatch[] = [];
+    return {
+      board: newTreeBoard(),
+      announce: () => undefined,
+      announceScoring: (job) => onJob(job, batches),
+      receive: () => batches.shift(),
+    };
+  };
+  const plain = scoredFit(undefined);
+
+  it('trees scored by a helper are added in tree order: the same reports and predictions', () => {
+    let scored = 0;
+    const help = withScoring((job, batches) => {
+      expect(isShared(job.forest.value)).toBe(true);
+      let n = 0;
+      const done = new RandomForestRegressor(params).helpScore(binned, { X: big.X, y: big.y, cache: new ValidationCache() }, job, () => n++ >= 4);
+      scored = done.indices.length;
+      batches.push(done);
+    });
+    const helped = scoredFit(help);
+    expect(scored).toBe(4);
+    expect(helped.reports).toEqual(plain.reports);
+    expect(helped.pred).toEqual(plain.pred);
+    sameForest(plain.model, helped.model);
+  });
+
+  it('trees a failed helper took are scored by the fit itself', () => {
+    const help = withScoring((job) => {
+      Atomics.store(job.board, BOARD_NEXT, 3); // took 0..2, delivered nothing, gone
+    });
+    const helped = scoredFit(help);
+    expect(helped.reports).toEqual(plain.reports);
+    expect(helped.pred).toEqual(plain.pred);
+  });
+
+  it('a fit stopped by a report stops its helpers and keeps what it would keep alone', () => {
+    let board: Int32Array | undefined;
+    const help = withScoring((job) => {
+      board = job.board;
+    });
+    const alone = scoredFit(undefined, 5);
+    const helped = scoredFit(help, 5);
+    expect(helped.model.nTrees).toBe(5);
+    expect(helped.reports).toEqual(alone.reports);
+    expect(helped.pred).toEqual(alone.pred);
+    expect(board && Atomics.load(board, BOARD_NEXT)).toBeGreaterThanOrEqual(params.nEstimators);
   });
 });
 
