@@ -83,7 +83,7 @@ async function homeworkSearch(state: PoolState, nWorkers: number, nTrials: numbe
     trialSeconds += ((t.finishedAt ?? t.startedAt) - t.startedAt) / 1000;
   }
   const timing = { cpuSeconds: (cpu.user + cpu.system) / 1e6, fitSeconds, workerIdleShare: Math.max(0, 1 - trialSeconds / (nWorkers * seconds)) };
-  return { study, res, seconds, timing, treesGrownByHelpers: search.treesGrownByHelpers };
+  return { study, res, seconds, timing, treesGrownByHelpers: search.treesGrownByHelpers, treesScoredByHelpers: search.treesScoredByHelpers };
 }
 
 const homework: Benchmark<PoolState> = {
@@ -96,7 +96,7 @@ const homework: Benchmark<PoolState> = {
   peer: { tool: 'Optuna 3.1 TPE + scikit-learn', seconds: 89, note: 'best val RMSE 6.6255, test 6.5454 (15 trials, same machine)' },
   setup: (ctx) => poolSetup(ctx, 2),
   async run(state, ctx) {
-    const { res, seconds, timing, treesGrownByHelpers } = await homeworkSearch(state, 2, ctx.quick ? 3 : 15);
+    const { res, seconds, timing, treesGrownByHelpers, treesScoredByHelpers } = await homeworkSearch(state, 2, ctx.quick ? 3 : 15);
     return {
       bestValRmse: res.bestTrial?.value ?? Number.NaN,
       bestTrial: res.bestTrial?.number ?? -1,
@@ -104,6 +104,7 @@ const homework: Benchmark<PoolState> = {
       failed: res.trials.filter((t) => t.state !== 'COMPLETE').length,
       rows: state.data.rows,
       helperTrees: treesGrownByHelpers,
+      helperScoredTrees: treesScoredByHelpers,
       ...timing,
     };
   },
@@ -134,6 +135,7 @@ const speedup: Benchmark<{ one: PoolState; two: PoolState }> = {
     const seconds2: number[] = [];
     let same = true;
     let helped = 0;
+    let scored = 0;
     for (let pair = 0; pair < (ctx.quick ? 1 : SPEEDUP_PAIRS); pair++) {
       const a = await homeworkSearch(state.one, 1, n);
       const b = await homeworkSearch(state.two, 2, n);
@@ -143,6 +145,7 @@ const speedup: Benchmark<{ one: PoolState; two: PoolState }> = {
       seconds1.push(a.seconds);
       seconds2.push(b.seconds);
       helped += b.treesGrownByHelpers;
+      scored += b.treesScoredByHelpers;
     }
     return {
       seconds1: median(seconds1),
@@ -152,6 +155,7 @@ const speedup: Benchmark<{ one: PoolState; two: PoolState }> = {
       speedupMax: Math.max(...ratios),
       sameTrials: same ? 1 : 0,
       helperTreesPerSearch: helped / ratios.length,
+      helperScoredTreesPerSearch: scored / ratios.length,
     };
   },
   async teardown(state) {
