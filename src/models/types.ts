@@ -25,12 +25,19 @@ export interface FitOutput {
   validationPrediction?: Float64Array;
 }
 
+/** Validation data of a fit; `cache` keeps what fits derive from X for the next fit on it. */
+export interface ValidationSet<X = ModelInput> {
+  readonly X: X;
+  readonly y: Float64Array;
+  readonly cache?: ValidationCache;
+}
+
 export interface FitOptions<X = ModelInput> {
   /**
    * Validation data: early stopping and per-iteration reports are computed on it. With a `cache`,
    * what a fit derives from X is kept there for the next fit on the same X (which must not change).
    */
-  readonly validation?: { readonly X: X; readonly y: Float64Array; readonly cache?: ValidationCache };
+  readonly validation?: ValidationSet<X>;
   /** Metric for reports and early stopping (a name from the metrics registry); default 'rmse'. */
   readonly metric?: string;
   /** Called after each iteration; return false to stop training now (pruning). */

@@ -323,22 +323,20 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
   private startHelpers(): void {
     const pool = this.pool;
     while (pool && this.running.size + this.helpers < this.threads && pool.trialsWaiting === 0) {
-      let pick: { trial: RunningTrial; job?: ScoringJob } | undefined;
+      // A fit that scores has grown all its trees: its scoring board is the one with work left.
+      let pick: RunningTrial | undefined;
       let most = MIN_TREES_TO_HELP - 1;
       for (const r of this.running.values()) {
-        for (const job of r.scoring ? [r.scoring] : [undefined]) {
-          const board = job ? job.board : r.board;
-          const left = Atomics.load(board, BOARD_TOTAL) - Atomics.load(board, BOARD_NEXT);
-          if (left > most) {
-            most = left;
-            pick = { trial: r, job };
-          }
+        const board = r.scoring ? r.scoring.board : r.board;
+        const left = Atomics.load(board, BOARD_TOTAL) - Atomics.load(board, BOARD_NEXT);
+        if (left > most) {
+          most = left;
+          pick = r;
         }
       }
       if (!pick) return;
-      const { port, params } = pick.trial;
-      const job = pick.job;
-      const board = job ? job.board : pick.trial.board;
+      const { port, params, scoring: job } = pick;
+      const board = job ? job.board : pick.board;
       this.helpers++;
       Atomics.add(board, BOARD_HELPERS, 1);
       pool

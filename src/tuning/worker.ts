@@ -11,8 +11,8 @@ import { encodeArtifact } from '../models/artifact.js';
 import { type GrownTrees, type ScoredTrees, isTreeHelper, treeBuffers } from '../models/ensemble/tree-board.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
-import { modelKinds } from '../models/registry.js';
-import type { FitOutput, HelpBatch, ModelInput, ScoringJob, TreeHelp } from '../models/types.js';
+import { type ModelKind, modelKinds } from '../models/registry.js';
+import type { FitOutput, HelpBatch, ModelInput, ScoringJob, TreeHelp, ValidationSet } from '../models/types.js';
 import { ValidationCache } from '../models/validation-cache.js';
 import { type SearchData, type SharedSearchData, openSearchData, splitView } from './dataset.js';
 import { type QueueMark, leaveQueue } from './queue.js';
@@ -136,22 +136,28 @@ async function runHelp(task: HelpTask): Promise<GrownTrees | ScoredTrees> {
   const kind = modelKinds.get(task.kind);
   const estimator = kind.create(task.params);
   if (!isTreeHelper(estimator)) return { indices: [], trees: [] };
-  const trainX = splitView(data.train, kind.input, task.kind, 'train') as ModelInput;
+  const { trainX, validation } = splitsFor(dataset, kind, task.kind);
   const stop = () => Atomics.load(task.waiting, 0) > 0;
   if (task.scoring) {
-    const valX = splitView(data.val, kind.input, task.kind, 'val') as ModelInput;
-    const scored = estimator.helpScore(trainX, { X: valX, y: data.val.y, cache: validationCache(dataset, kind.input) }, task.scoring, stop);
+    const scored = estimator.helpScore(trainX, validation, task.scoring, stop);
     return move({ [transferableSymbol]: scored.outputs.map((o) => o.buffer as ArrayBuffer), [valueSymbol]: scored }) as unknown as ScoredTrees;
   }
   const grown = estimator.helpGrow(trainX, data.train.y, task.board, stop);
   return move({ [transferableSymbol]: treeBuffers(grown.trees), [valueSymbol]: grown }) as unknown as GrownTrees;
 }
 
-/** The cache of what fits derive from this dataset's validation view (one per view). */
-function validationCache(dataset: OpenDataset, view: string): ValidationCache {
-  let cache = dataset.validation.get(view);
-  if (!cache) dataset.validation.set(view, (cache = new ValidationCache()));
-  return cache;
+/**
+ * The training view and the validation set a kind fits on, with the cache of what fits derive
+ * from the validation view (one per view, kept with the dataset).
+ */
+function splitsFor(dataset: OpenDataset, kind: ModelKind, kindName: string): { trainX: ModelInput; validation: ValidationSet } {
+  const { data } = dataset;
+  let cache = dataset.validation.get(kind.input);
+  if (!cache) dataset.validation.set(kind.input, (cache = new ValidationCache()));
+  return {
+    trainX: splitView(data.train, kind.input, kindName, 'train') as ModelInput,
+    validation: { X: splitView(data.val, kind.input, kindName, 'val') as ModelInput, y: data.val.y, cache },
+  };
 }
 
 async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
@@ -175,9 +181,8 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
     const { data } = dataset;
     const kind = modelKinds.get(task.kind);
     const metric = metrics.get(task.metric);
-    const trainX = splitView(data.train, kind.input, task.kind, 'train') as ModelInput;
-    const valX = splitView(data.val, kind.input, task.kind, 'val') as ModelInput;
-    const cache = validationCache(dataset, kind.input);
+    const { trainX, validation } = splitsFor(dataset, kind, task.kind);
+    const valX = validation.X;
     const estimator = kind.create(task.params);
     const reports: number[] = [];
     let sent = 0;
@@ -193,7 +198,7 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
     const t0 = performance.now();
     const model = estimator.fit(trainX, data.train.y, {
       ...(treeHelp ? { treeHelp } : {}),
-      validation: { X: valX, y: data.val.y, cache },
+      validation,
       metric: task.metric,
       output,
       onIteration: (r) => {

@@ -2,7 +2,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import { type ParamsOf, defineParams, resolveParams } from '../../core/params.js';
 import { metrics } from '../metrics/index.js';
 import type { ModelKind } from '../registry.js';
-import type { Estimator, FitOptions, ModelInput, ScoringJob } from '../types.js';
+import type { Estimator, FitOptions, ModelInput, ScoringJob, ValidationSet } from '../types.js';
 import { type BinnedDataset, DEFAULT_MAX_BINS } from '../tree/binning.js';
 import { CompiledForest } from '../tree/compiled.js';
 import { TreeOutputs } from '../tree/outputs.js';
@@ -10,8 +10,8 @@ import { RowRouter } from '../tree/route.js';
 import { type ForestArrays, type TreeArrays, concatTrees } from '../tree/tree.js';
 import { type ForestPlan, bootstrapCounts, growForestTrees } from './forest-trees.js';
 import { distinctRows } from './distinct-rows.js';
-import { BOARD_TOTAL, type GrownTrees, type ScoredTrees, ScoringTurns, fromBoard, growWithHelp, newTreeBoard } from './tree-board.js';
-import { checkTarget, fromValidation, primaryOf, schemaKey, schemaOf, toBinned, validationRows } from './input.js';
+import { type GrownTrees, type ScoredTrees, ScoringTurns, fromBoard, growWithHelp } from './tree-board.js';
+import { type FeatureSchema, checkTarget, fromValidation, primaryOf, schemaKey, schemaOf, toBinned, validationRows } from './input.js';
 import { TreeEnsembleModel, meanScale } from './model.js';
 import { growTreesOnWorkers } from './workers.js';
 
@@ -110,22 +110,12 @@ abstract class ForestEstimator<P extends ForestParams> implements Estimator<Mode
    * the job's board until none is left or `stop()`; each tree's outputs are its leaf values per
    * distinct row, computed by the routing or walking kernel (no tables: they pay for many trees).
    */
-  helpScore(X: ModelInput | BinnedDataset, validation: NonNullable<FitOptions['validation']>, job: ScoringJob, stop: () => boolean): ScoredTrees {
-    const data = toBinned(this.kind, X, this.params.maxBins);
-    const schema = schemaOf(data);
-    const rows = validationRows(this.kind, validation, schema);
-    const F = schema.names.length;
-    const primary = primaryOf(schema);
-    const key = schemaKey(schema);
-    const { x, nDistinct } = fromValidation(validation, `distinct ${key}`, () => distinctRows(rows.x, rows.nRows, F));
-    const { forest } = job;
-    const lo = rows.binned ? forest.binLo : forest.lo;
-    const hi = rows.binned ? forest.binHi : forest.hi;
-    const router = () => fromValidation(validation, `router ${key}`, () => new RowRouter(x, nDistinct, F, primary));
-    const kernels = new TreeOutputs(forest, lo, hi, x, nDistinct, F, primary, undefined, router);
+  helpScore(X: ModelInput | BinnedDataset, validation: ValidationSet, job: ScoringJob, stop: () => boolean): ScoredTrees {
+    const schema = schemaOf(toBinned(this.kind, X, this.params.maxBins));
+    const { nDistinct, outputs: kernels } = scoringKernels(this.kind, job.forest, schema, validation, false);
     const indices: number[] = [];
     const outputs: Float64Array[] = [];
-    for (const t of fromBoard(job.board, forest.roots.length, indices, stop)) {
+    for (const t of fromBoard(job.board, job.forest.roots.length, indices, stop)) {
       const out = new Float64Array(nDistinct);
       kernels.add(t, t + 1, out);
       outputs.push(out);
@@ -211,37 +201,16 @@ function validateForest(kind: string, forest: ForestArrays, data: BinnedDataset,
   const validation = options.validation!;
   const name = options.metric ?? 'rmse';
   const metric = metrics.get(name);
-  const schema = schemaOf(data);
-  const rows = validationRows(kind, validation, schema);
-  const { nRows, binned } = rows;
-  const F = schema.names.length;
-  const primary = primaryOf(schema);
-  const key = schemaKey(schema);
-  // Every kernel (table, router, walk) adds each tree's leaf value to a row's running sum, tree
-  // after tree, as predict does: the same sums bit for bit. Rows with equal features go once.
-  const { x, nDistinct, distinctOf } = fromValidation(validation, `distinct ${key}`, () => distinctRows(rows.x, nRows, F));
-  const lo = binned ? forest.binLo : forest.lo;
-  const hi = binned ? forest.binHi : forest.hi;
-  // Lookup tables when there are enough rows for the build to pay (one pass over the rows per
-  // tree instead of one per split); trees whose table would be too large are routed or walked.
-  const compiled = nDistinct >= TABLE_MIN_ROWS ? new CompiledForest(forest, lo, hi, F) : undefined;
-  const router = () => fromValidation(validation, `router ${key}`, () => new RowRouter(x, nDistinct, F, primary));
-  const outputs = new TreeOutputs(forest, lo, hi, x, nDistinct, F, primary, compiled, router);
+  const { nRows, nDistinct, distinctOf, outputs } = scoringKernels(kind, forest, schemaOf(data), validation, true);
   const sum = new Float64Array(nDistinct);
   // With helpers, trees are scored by whichever thread takes them and added here in tree order.
   const help = options.treeHelp;
-  let turns: ScoringTurns | undefined;
-  if (help?.announceScoring) {
-    const job = { forest, board: newTreeBoard() };
-    Atomics.store(job.board, BOARD_TOTAL, forest.roots.length);
-    help.announceScoring(job);
-    turns = new ScoringTurns(job, help, nDistinct, (t, out) => outputs.add(t, t + 1, out));
-  }
+  const turns = help?.announceScoring ? new ScoringTurns(forest, help, nDistinct, (t, out) => outputs.add(t, t + 1, out)) : undefined;
   const avg = new Float64Array(nRows);
   const nTrees = forest.roots.length;
   // Squared-error metrics of the forest so far come from per-distinct-row sums, without
   // averaging every row after every tree.
-  const fromSse = SQUARED_ERROR_METRICS[name];
+  const fromSse = metric.ofSquaredError;
   const sse = fromSse && options.onIteration ? new RunningSquaredError(validation.y, distinctOf, nDistinct) : undefined;
   let kept = nTrees;
   for (let t = 0; t < nTrees; t++) {
@@ -274,12 +243,6 @@ function validateForest(kind: string, forest: ForestArrays, data: BinnedDataset,
   }
   return kept;
 }
-
-/** Metrics that are a function of the sum of squared errors and the row count. */
-const SQUARED_ERROR_METRICS: Readonly<Partial<Record<string, (sse: number, n: number) => number>>> = {
-  mse: (sse, n) => sse / n,
-  rmse: (sse, n) => Math.sqrt(sse / n),
-};
 
 /**
  * The sum of squared errors of predictions scale x s_d, where s_d is a per-distinct-row sum: the
@@ -314,6 +277,26 @@ class RunningSquaredError {
     }
     return Math.max(0, this.ySquares - cross);
   }
+}
+
+/**
+ * The kernels that add a forest's trees' outputs on the validation rows, each distinct row once
+ * (rows and router kept in the set's cache). Every kernel (table, router, walk) adds each tree's
+ * leaf value to a row's running sum, tree after tree, as predict does: the same sums bit for bit.
+ * Lookup tables (`withTables`) when there are enough rows for the build to pay (one pass over the
+ * rows per tree instead of one per split); trees whose table would be too large are routed or walked.
+ */
+function scoringKernels(kind: string, forest: ForestArrays, schema: FeatureSchema, validation: ValidationSet, withTables: boolean) {
+  const rows = validationRows(kind, validation, schema);
+  const F = schema.names.length;
+  const primary = primaryOf(schema);
+  const key = schemaKey(schema);
+  const { x, nDistinct, distinctOf } = fromValidation(validation, `distinct ${key}`, () => distinctRows(rows.x, rows.nRows, F));
+  const lo = rows.binned ? forest.binLo : forest.lo;
+  const hi = rows.binned ? forest.binHi : forest.hi;
+  const compiled = withTables && nDistinct >= TABLE_MIN_ROWS ? new CompiledForest(forest, lo, hi, F) : undefined;
+  const router = () => fromValidation(validation, `router ${key}`, () => new RowRouter(x, nDistinct, F, primary));
+  return { nRows: rows.nRows, nDistinct, distinctOf, outputs: new TreeOutputs(forest, lo, hi, x, nDistinct, F, primary, compiled, router) };
 }
 
 /** Validation rows (distinct) from which tables pay for their build. */

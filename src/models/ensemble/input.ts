@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../core/errors.js';
 import type { DenseMatrix, FeatureColumns } from '../../features/matrix.js';
-import type { FitOptions, ModelInput } from '../types.js';
+import type { ModelInput, ValidationSet } from '../types.js';
 import { type BinnedDataset, binColumns, isBinnedDataset } from '../tree/binning.js';
 
 /** What tree estimators train on: the column view, a dense numeric matrix, or pre-binned data. */
@@ -41,13 +41,11 @@ export function checkTarget(owner: string, y: Float64Array, nRows: number): void
   }
 }
 
-type Validation = NonNullable<FitOptions['validation']>;
-
 /**
  * What a fit derives from its validation set under `key` (which must name everything the value
  * depends on besides X): from the set's cache when it has one, else made now.
  */
-export function fromValidation<T>(validation: Validation, key: string, make: () => T): T {
+export function fromValidation<T>(validation: ValidationSet, key: string, make: () => T): T {
   return validation.cache ? validation.cache.get(validation.X, key, make) : make();
 }
 
@@ -57,7 +55,7 @@ export function schemaKey(schema: FeatureSchema): string {
 }
 
 /** The validation rows (as `predictionRows`), checked against the targets' length. */
-export function validationRows(owner: string, validation: Validation, schema: FeatureSchema): { x: Float64Array; nRows: number; binned: boolean } {
+export function validationRows(owner: string, validation: ValidationSet, schema: FeatureSchema): { x: Float64Array; nRows: number; binned: boolean } {
   const rows = fromValidation(validation, `rows ${schemaKey(schema)}`, () => predictionRows(owner, validation.X, schema));
   if (rows.nRows !== validation.y.length) throw new InvalidInputError(`${owner}: validation X has ${rows.nRows} rows but y has ${validation.y.length}`);
   return rows;

@@ -1,9 +1,7 @@
 import { sharedArray } from '../../core/typed.js';
-import type { FitOptions, ModelInput, ScoringJob, TreeHelp } from '../types.js';
-
-type Validation = NonNullable<FitOptions['validation']>;
 import type { BinnedDataset } from '../tree/binning.js';
-import { TREE_FIELDS, type TreeArrays } from '../tree/tree.js';
+import { type ForestArrays, TREE_FIELDS, type TreeArrays } from '../tree/tree.js';
+import type { ModelInput, ScoringJob, TreeHelp, ValidationSet } from '../types.js';
 
 /**
  * A tree board: the shared slots through which threads split a forest's trees. Each thread takes
@@ -43,7 +41,7 @@ export interface ScoredTrees {
 export interface TreeHelper {
   helpGrow(X: ModelInput | BinnedDataset, y: Float64Array, board: Int32Array, stop: () => boolean): GrownTrees;
   /** Outputs of the job's trees on the validation rows, as the fitting thread would compute them. */
-  helpScore(X: ModelInput | BinnedDataset, validation: Validation, job: ScoringJob, stop: () => boolean): ScoredTrees;
+  helpScore(X: ModelInput | BinnedDataset, validation: ValidationSet, job: ScoringJob, stop: () => boolean): ScoredTrees;
 }
 
 export function isTreeHelper(estimator: object): estimator is TreeHelper {
@@ -101,20 +99,27 @@ export function growWithHelp(nTrees: number, help: TreeHelp, grow: (indices: Ite
 }
 
 /**
- * Add tree t's outputs to `sum`, with help: trees are taken from the scoring board in order; a
- * tree taken before its turn is scored into its own array and added when its turn comes, as are
- * the trees helpers scored. Each tree's outputs are its leaf values, so `sum` gets the very terms,
- * in the same order, as adding the trees one by one here.
+ * Scoring a forest with help: made, it puts the forest's tree count on a new scoring board and
+ * announces the job (the forest must be in shared memory). `add(t)` adds tree t's outputs to
+ * `sum`: trees are taken from the board in order; a tree taken before its turn is scored into its
+ * own array and added when its turn comes, as are the trees helpers scored. Each tree's outputs
+ * are its leaf values, so `sum` gets the very terms, in the same order, as adding the trees one by
+ * one here.
  */
 export class ScoringTurns {
   private readonly ready = new Map<number, Float64Array>();
+  private readonly job: ScoringJob;
 
   constructor(
-    private readonly job: ScoringJob,
+    forest: ForestArrays,
     private readonly help: TreeHelp,
     private readonly nRows: number,
     private readonly score: (t: number, out: Float64Array) => void,
-  ) {}
+  ) {
+    this.job = { forest, board: newTreeBoard() };
+    Atomics.store(this.job.board, BOARD_TOTAL, forest.roots.length);
+    help.announceScoring?.(this.job);
+  }
 
   add(t: number, sum: Float64Array): void {
     const { board } = this.job;

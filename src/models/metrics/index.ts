@@ -12,6 +12,8 @@ export interface Metric {
   readonly direction: 'min' | 'max';
   readonly doc: string;
   readonly fn: MetricFn;
+  /** For metrics of the squared errors alone: the metric from their sum over `n` rows. */
+  readonly ofSquaredError?: (sse: number, n: number) => number;
 }
 
 function checkPair(name: string, yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
@@ -71,8 +73,8 @@ export function mape(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number
 }
 
 export const metrics = new Registry<Metric>('metric', [
-  ['rmse', { name: 'rmse', direction: 'min', doc: 'root mean squared error', fn: rmse }],
-  ['mse', { name: 'mse', direction: 'min', doc: 'mean squared error', fn: mse }],
+  ['rmse', { name: 'rmse', direction: 'min', doc: 'root mean squared error', fn: rmse, ofSquaredError: (sse, n) => Math.sqrt(sse / n) }],
+  ['mse', { name: 'mse', direction: 'min', doc: 'mean squared error', fn: mse, ofSquaredError: (sse, n) => sse / n }],
   ['mae', { name: 'mae', direction: 'min', doc: 'mean absolute error', fn: mae }],
   ['r2', { name: 'r2', direction: 'max', doc: 'coefficient of determination', fn: r2 }],
   ['mape', { name: 'mape', direction: 'min', doc: 'mean absolute percentage error (fraction)', fn: mape }],
