@@ -36,3 +36,13 @@ export function firstNonFinite(a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
   return -1;
 }
+
+/**
+ * Empty slots (0) of an open-addressing hash table for up to `capacity` keys: a power of two at
+ * least twice the capacity (at most half full), so `slots.length - 1` masks a hash to a slot.
+ */
+export function hashSlots(capacity: number): Int32Array {
+  let size = 16;
+  while (size < 2 * capacity) size *= 2;
+  return new Int32Array(size);
+}

@@ -1,3 +1,5 @@
+import { hashSlots } from '../../core/typed.js';
+
 /**
  * The distinct rows of row-major `x` (equal bit patterns; e.g. trips with the same zone pair and
  * distance) and the distinct row of each row. Rows that share features reach the same leaves, so
@@ -7,11 +9,9 @@
 export function distinctRows(x: Float64Array, nRows: number, F: number): { x: Float64Array; nDistinct: number; distinctOf: Int32Array | undefined } {
   const words = new Uint32Array(x.buffer, x.byteOffset, nRows * F * 2);
   const W = 2 * F;
-  let size = 16;
-  while (size < 2 * nRows) size *= 2;
-  const mask = size - 1;
   // Open addressing: slot -> distinct row + 1 (0 = empty).
-  const table = new Int32Array(size);
+  const table = hashSlots(nRows);
+  const mask = table.length - 1;
   const distinctOf = new Int32Array(nRows);
   const firstRow = new Int32Array(nRows);
   let nDistinct = 0;

@@ -1,6 +1,6 @@
 import { InvalidInputError, InvalidParameterError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { sharedArray, toShared } from '../../core/typed.js';
+import { hashSlots, sharedArray, toShared } from '../../core/typed.js';
 import type { DenseMatrix, FeatureColumns } from '../../features/matrix.js';
 
 /**
@@ -297,10 +297,8 @@ export class DistinctTable {
 
   /** The table of a column's values, or undefined when it has more than `limit` distinct ones. */
   static of(column: Float64Array, limit: number): DistinctTable | undefined {
-    let size = 16;
-    while (size < 2 * limit) size *= 2;
-    const mask = size - 1;
-    const slots = new Int32Array(size);
+    const slots = hashSlots(limit);
+    const mask = slots.length - 1;
     const firstSeen = new Float64Array(limit);
     const seenCounts = new Int32Array(limit);
     const rowRank = new Int32Array(column.length);
