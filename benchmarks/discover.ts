@@ -1,11 +1,12 @@
 /**
- * Finding the suites: every `*.ts` file of the suites folder exports `benchmarks: Benchmark[]`.
+ * Finding the suites: every `*.ts` file of the suites folder (`*.js` when the benchmarks run
+ * compiled) exports `benchmarks: Benchmark[]`.
  * A suite that fails to load is reported, and the others still run.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describeError } from './harness.js';
+import { describeError, MODULE_EXT } from './harness.js';
 import type { LoadError } from './record.js';
 import type { BenchGroup, Benchmark } from './types.js';
 
@@ -20,7 +21,7 @@ export interface Suite {
 
 export function suiteFiles(dir: string): string[] {
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('.'))
+    .filter((f) => f.endsWith(MODULE_EXT) && !f.endsWith('.d.ts') && !f.startsWith('.'))
     .sort()
     .map((f) => path.join(dir, f));
 }
@@ -39,7 +40,7 @@ function checkBenchmark(value: unknown, at: string): Benchmark {
 
 export async function loadSuite(file: string): Promise<Suite> {
   const mod = (await import(pathToFileURL(file).href)) as { benchmarks?: unknown };
-  const suite = path.basename(file, '.ts');
+  const suite = path.basename(file, path.extname(file));
   if (!Array.isArray(mod.benchmarks)) throw new TypeError(`${file} does not export 'benchmarks: Benchmark[]'`);
   const benchmarks = mod.benchmarks.map((b, i) => checkBenchmark(b, `${suite}.benchmarks[${i}]`));
   return { suite, file, benchmarks };
@@ -51,7 +52,7 @@ export async function loadSuites(dir: string): Promise<{ suites: Suite[]; errors
   const errors: Omit<LoadError, 'counted'>[] = [];
   const seen = new Map<string, string>();
   for (const file of suiteFiles(dir)) {
-    const stem = path.basename(file, '.ts');
+    const stem = path.basename(file, path.extname(file));
     try {
       const suite = await loadSuite(file);
       for (const b of suite.benchmarks) {

@@ -4,9 +4,13 @@
  * and failures recorded instead of thrown. Also the machine description.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { isSourceModule } from '../src/core/workers.js';
 import { referencePeer } from './peer-figures.js';
 import type { BenchRecord, MachineInfo, ResolvedPeer, RssSummary } from './record.js';
 import type { Benchmark, BenchContext } from './types.js';
@@ -17,6 +21,21 @@ export interface RepeatOptions {
   readonly warmup?: number;
   readonly repeat?: number;
 }
+
+/**
+ * Whether the benchmarks run from the TypeScript sources (under tsx) or compiled (`npm run bench`
+ * compiles the library and the benchmarks with tsc and measures the JavaScript a user of the
+ * package runs). Suites, the child entry and the pool's workers follow the same form.
+ */
+export const FROM_SOURCE = isSourceModule(import.meta.url);
+export const MODULE_EXT = FROM_SOURCE ? '.ts' : '.js';
+
+/** The project folder (the first one up with a package.json: the compiled tree sits below it). */
+export const PROJECT_ROOT = ((): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
 export const DEFAULT_WARMUP = 1;
 export const DEFAULT_REPEAT = 5;

@@ -1,10 +1,12 @@
 /** Starts `child.ts` for one benchmark and collects its record, its crash or its timeout. */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tsxLoaderUrl } from '../src/core/workers.js';
 import type { ChildMessage, ChildTask } from './child.js';
+import { FROM_SOURCE, MODULE_EXT } from './harness.js';
 import type { BenchRecord } from './record.js';
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL(`./child${MODULE_EXT}`, import.meta.url));
 const STDERR_TAIL = 2000;
 
 export type IsolatedOutcome = { readonly record: BenchRecord } | { readonly error: string };
@@ -13,7 +15,7 @@ export function runIsolated(task: ChildTask, options: { readonly cwd: string; re
   return new Promise((resolve) => {
     const child = fork(CHILD, [JSON.stringify(task)], {
       cwd: options.cwd,
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+      execArgv: [...(FROM_SOURCE ? ['--import', tsxLoaderUrl()] : []), '--expose-gc'],
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     let stderrTail = '';

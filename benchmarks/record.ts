@@ -102,6 +102,8 @@ export interface RunRecord {
   /** The --only filter, or null for the whole suite. */
   readonly only: readonly string[] | null;
   readonly isolated: boolean;
+  /** What ran: the compiled library under plain node (`npm run bench`), or the sources under tsx (absent in older records). */
+  readonly code?: 'compiled' | 'sources';
   readonly machine: MachineInfo;
   readonly git: { readonly commit: string; readonly dirty: boolean } | null;
   readonly realDataDir: string | null;

@@ -136,6 +136,7 @@ export function summaryMarkdown(run: RunRecord): string {
     `- Machine: ${machineLine(run.machine)}`,
     `- Commit: ${run.git ? `${run.git.commit.slice(0, 12)}${run.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown'}`,
     `- Scope: ${scope.join(', ')}; ${run.isolated ? 'one process per benchmark' : 'all in one process'}; total ${formatSeconds(run.totalSeconds)} s`,
+    ...(run.code ? [`- Code: ${run.code === 'compiled' ? 'the library compiled by tsc, under plain node (as the published package runs)' : 'TypeScript sources under tsx'}`] : []),
     `- Real data: ${run.realDataDir ?? 'absent (generated data of the same shape)'}`,
     `- Wall time per suite (process start, setup, warm-up and runs): ${suiteTimes(run)}`,
     '',

@@ -10,13 +10,14 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BENCH_GROUPS, loadSuites, selected } from './discover.js';
-import { describeError, failedRecord, gitInfo, linkPeers, machineInfo, measure, RssSampler, repetitions } from './harness.js';
+import { describeError, FROM_SOURCE, failedRecord, gitInfo, linkPeers, machineInfo, measure, PROJECT_ROOT, RssSampler, repetitions } from './harness.js';
 import { runIsolated } from './isolate.js';
 import { type BenchRecord, checkRunRecord, type LoadError, RESULT_SCHEMA, type RunRecord } from './record.js';
 import { compareMarkdown, formatMiB, formatNumber, formatSeconds, readmeFigures, replaceFigures, summaryMarkdown } from './report.js';
 import type { BenchContext } from './types.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** This runner's folder: its suites sit beside it (sources, or the compiled copy). */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -102,10 +103,10 @@ function parseOptions(argv: string[]): Options | 'help' {
     quick: values.quick ?? false,
     compare: values.compare ? fromCwd(values.compare) : undefined,
     current: values.current ? fromCwd(values.current) : undefined,
-    out: values.out ? fromCwd(values.out) : path.join(ROOT, 'benchmarks', 'results'),
+    out: values.out ? fromCwd(values.out) : path.join(PROJECT_ROOT, 'benchmarks', 'results'),
     writeReadme: values['write-readme'] ?? false,
-    readme: values.readme ? fromCwd(values.readme) : path.join(ROOT, 'benchmarks', 'README.md'),
-    suites: values.suites ? fromCwd(values.suites) : path.join(ROOT, 'benchmarks', 'suites'),
+    readme: values.readme ? fromCwd(values.readme) : path.join(PROJECT_ROOT, 'benchmarks', 'README.md'),
+    suites: values.suites ? fromCwd(values.suites) : path.join(HERE, 'suites'),
     warmup: count('warmup', values.warmup, 0),
     repeat: count('repeat', values.repeat, 1),
     timeout: count('timeout', values.timeout, 1) ?? 600,
@@ -117,7 +118,7 @@ function parseOptions(argv: string[]): Options | 'help' {
 function realDataDir(): string | undefined {
   const dir = process.env.TUNEKIT_DATA_DIR
     ? path.resolve(process.env.TUNEKIT_DATA_DIR)
-    : path.resolve(ROOT, '..', 'shared', 'data', 'nyc-taxi');
+    : path.resolve(PROJECT_ROOT, '..', 'shared', 'data', 'nyc-taxi');
   return existsSync(dir) ? dir : undefined;
 }
 
@@ -174,7 +175,7 @@ async function runSuites(options: Options): Promise<RunRecord | undefined> {
       if (options.isolate) {
         const outcome = await runIsolated(
           { file: suite.file, name: bench.name, quick: options.quick, warmup: options.warmup, repeat: options.repeat, realDataDir: dataDir, tmpDir },
-          { cwd: ROOT, timeoutSeconds: options.timeout },
+          { cwd: PROJECT_ROOT, timeoutSeconds: options.timeout },
         );
         record = 'record' in outcome ? outcome.record : failedRecord(bench, suite.suite, outcome.error, counts);
       } else {
@@ -198,8 +199,9 @@ async function runSuites(options: Options): Promise<RunRecord | undefined> {
     quick: options.quick,
     only: options.only,
     isolated: options.isolate,
+    code: FROM_SOURCE ? 'sources' : 'compiled',
     machine,
-    git: gitInfo(ROOT),
+    git: gitInfo(PROJECT_ROOT),
     realDataDir: dataDir ?? null,
     totalSeconds: (performance.now() - started) / 1000,
     benchmarks: linkPeers(records),

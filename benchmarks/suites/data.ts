@@ -13,16 +13,16 @@
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { writeTaxiParquet } from '../../src/data/generate.js';
 import { readParquet } from '../../src/data/parquet.js';
 import { type TaxiTrips, readTaxiTrips } from '../../src/data/taxi.js';
 import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
 import { taxiFeatures } from '../../src/features/taxi.js';
+import { PROJECT_ROOT } from '../harness.js';
 import type { BenchContext, Benchmark } from '../types.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MONTHS = ['2021-01', '2021-02', '2021-03'] as const;
 /** Rows of the real months' files, used for the generated stand-ins. */
 const MONTH_ROWS = [76_518, 64_572, 83_827];
@@ -118,7 +118,7 @@ console.log(JSON.stringify({ sinceProcessStart: t2 / 1000, importSeconds: (t1 - 
 
 /** Runs a cold script in a fresh Node process and returns the figures it prints. */
 async function runCold(args: readonly string[]): Promise<Record<string, number>> {
-  const { stdout } = await runFile(process.execPath, [...args], { cwd: ROOT, maxBuffer: 1 << 20 });
+  const { stdout } = await runFile(process.execPath, [...args], { cwd: PROJECT_ROOT, maxBuffer: 1 << 20 });
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]) as Record<string, number>;
 }
@@ -181,12 +181,12 @@ function coldBenchmark(name: string, description: string, runs: string, setup: (
  * node_modules so that its imports of apache-arrow and parquet-wasm resolve as they do for a user.
  */
 async function buildPackage(ctx: BenchContext): Promise<string> {
-  const out = path.join(ROOT, 'node_modules', '.cache', 'tunekit-bench-build');
+  const out = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tunekit-bench-build');
   rmSync(out, { recursive: true, force: true });
   const t0 = performance.now();
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  await runFile(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'], {
-    cwd: ROOT,
+  const tsc = path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  await runFile(process.execPath, [tsc, '-p', path.join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'], {
+    cwd: PROJECT_ROOT,
     maxBuffer: 1 << 24,
   });
   ctx.log(`compiled the package in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -240,7 +240,7 @@ export const benchmarks: Benchmark[] = [
     'data/month-to-matrices-cold',
     "The same month in a fresh process running the TypeScript sources (`node --import tsx`, each .ts file transpiled on load): module imports, wasm compile and start, read, prepare, vectorise. `coldSeconds` = imports + work (goal <= 0.3 s); `cpuSeconds` = CPU of all threads over that span, `mainThreadCpuSeconds` that of the main thread (Linux), steadier than wall time on a busy machine; `sinceProcessStart` adds Node and tsx start; the timed wall also includes process spawn and exit.",
     'sources under tsx',
-    (ctx) => coldSetup(ctx, ROOT, 'ts', 'cold-month.mjs'),
+    (ctx) => coldSetup(ctx, PROJECT_ROOT, 'ts', 'cold-month.mjs'),
   ),
   coldBenchmark(
     'data/month-to-matrices-cold-built',

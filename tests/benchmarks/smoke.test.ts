@@ -27,14 +27,18 @@ interface Outcome {
   readonly stderr: string;
 }
 
-function bench(args: string[]): Promise<Outcome> {
+/** Runs a TypeScript entry of the project under tsx, as the npm scripts do. */
+function tsx(entry: string, args: string[]): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'benchmarks/run.ts', ...args], { cwd: ROOT, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: ROOT, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
 }
+
+/** The runner from the sources (tsx). */
+const bench = (args: string[]) => tsx('benchmarks/run.ts', args);
 
 function results(out: string): RunRecord {
   const file = path.join(out, 'latest.json');
@@ -96,6 +100,19 @@ describe('benchmark runner', () => {
     const linked = run.benchmarks.find((b) => b.peerBenchmark !== undefined && run.benchmarks.some((o) => o.name === b.peerBenchmark));
     if (linked) expect(linked.peer?.source).toBe('run');
     expect(existsSync(path.join(out, 'latest.md'))).toBe(true);
+  });
+
+  it('npm run bench compiles the library and the suites and measures the compiled code', async () => {
+    // What `npm run bench` runs: tsc into a cache folder, then the compiled runner under plain
+    // node; a search benchmark so the trial pool's workers load the compiled worker too.
+    const out = path.join(tmp, 'compiled');
+    const res = await tsx('scripts/bench.ts', ['--quick', '--only', 'tuning/homework', '--out', out]);
+    expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
+    const run = results(out);
+    expect(run.code).toBe('compiled');
+    expect(run.benchmarks.map((b) => [b.name, b.status])).toEqual([['tuning/homework-rf-tpe-15', 'ok']]);
+    expect(run.benchmarks[0].figures.failed).toBe(0);
+    expect(readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('compiled by tsc');
   });
 });
 
