@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- options]`: runs the benchmark suites (`benchmarks/suites/*.ts`), writes
+ * The benchmark runner (`npm run bench [-- options]` runs it compiled, see scripts/bench.ts):
+ * runs the benchmark suites (`benchmarks/suites/*.ts`), writes
  * `<out>/<timestamp>.json`, `<out>/latest.json` and `<out>/latest.md`, prints the summary, and
  * optionally compares with a previous run or refreshes the figures in `benchmarks/README.md`.
  */
@@ -21,8 +22,10 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 const HELP = `Usage: npm run bench -- [options]
 
-Runs every benchmark exported by benchmarks/suites/*.ts (each in its own process), then writes
-<out>/<timestamp>.json, <out>/latest.json and <out>/latest.md and prints the summary table.
+Compiles the library and the benchmarks (tsc) and runs every benchmark exported by
+benchmarks/suites/*.ts, compiled, each in its own process; then writes <out>/<timestamp>.json,
+<out>/latest.json and <out>/latest.md and prints the summary table. (npx tsx benchmarks/run.ts
+runs the TypeScript sources instead.)
 
 Options:
   --only LIST        comma-separated groups (data, training, tuning, tracker, scale, peers),
@@ -33,7 +36,7 @@ Options:
   --out DIR          results folder (default benchmarks/results)
   --write-readme     refresh the figures section of benchmarks/README.md from this run
   --readme FILE      README to refresh (default benchmarks/README.md)
-  --suites DIR       suites folder (default benchmarks/suites)
+  --suites DIR       suites folder (default benchmarks/suites), in the runner's form (.js or .ts)
   --warmup N         warm-up runs per benchmark (overrides the benchmark's own)
   --repeat N         timed runs per benchmark (overrides the benchmark's own)
   --timeout SEC      stop a benchmark after SEC seconds (default 600)
