@@ -286,6 +286,8 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       best: this.best,
       keepModel: this.keepModel,
       port: channel.port2,
+      // Reports serve the pruner while the fit runs; without one they come with the result.
+      streamReports: trial.prunable,
       // Without threads to spare the fit has nobody to share its trees with.
       ...(this.helpIdle && this.threads > 1 ? { board } : {}),
       kindModules: pool.kindModules.length > 0 ? pool.kindModules : this.kindModules.map(String),

@@ -16,12 +16,18 @@ export interface PrunerContext {
 
 export interface Pruner {
   readonly name: string;
+  /**
+   * False for a pruner that never stops a trial: trials then need not stream their reports while
+   * they run (a worker sends them with its result). Default: it may prune.
+   */
+  readonly prunes?: boolean;
   /** Stop this trial now? Called after each report. */
   prune(ctx: PrunerContext): boolean;
 }
 
 export class NopPruner implements Pruner {
   readonly name = 'none';
+  readonly prunes = false;
   prune(): boolean {
     return false;
   }

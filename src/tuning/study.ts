@@ -350,8 +350,14 @@ export class Study implements TrialHost {
     return this.sampler.sample(ctx, name, d);
   }
 
+  /** TrialHost: whether the pruner may stop a trial at all. */
+  get prunes(): boolean {
+    return this.pruner.prunes !== false;
+  }
+
   /** TrialHost: ask the pruner about a live trial's latest report. */
   shouldPrune(trial: Trial): boolean {
+    if (!this.prunes) return false;
     const intermediate = trial.intermediate;
     if (intermediate.length === 0) return false;
     return this.pruner.prune({ direction: this.direction, trialNumber: trial.number, history: this.viewOf(trial).history, intermediate });

@@ -54,6 +54,8 @@ export class TrialPruned extends TunekitError {
 export interface TrialHost {
   sampleParam(trial: Trial, name: string, d: Distribution): ParamPrimitive;
   shouldPrune(trial: Trial): boolean;
+  /** Whether the pruner may stop a trial at all (else reports matter only once the trial ends). */
+  readonly prunes: boolean;
 }
 
 export interface NumberSuggestOptions {
@@ -148,6 +150,11 @@ export class Trial {
   /** Ask the pruner whether to stop this trial now (after a `report`). */
   shouldPrune(): boolean {
     return this.host.shouldPrune(this);
+  }
+
+  /** Whether the study's pruner may stop this trial (a runner streams reports only then). */
+  get prunable(): boolean {
+    return this.host.prunes;
   }
 
   setUserAttr(key: string, value: JsonLike): void {

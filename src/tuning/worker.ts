@@ -36,6 +36,8 @@ export interface TrialTask {
    * receives what helpers did.
    */
   readonly port: MessagePort;
+  /** Send report batches while fitting (for a pruner); otherwise they come with the result only. */
+  readonly streamReports: boolean;
   /** The tree board of the fit (forests), shared with helper tasks. */
   readonly board?: Int32Array;
   /** Modules to import first (they register extra model kinds). */
@@ -204,10 +206,10 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
       onIteration: (r) => {
         iterations++;
         const v = r.metrics[task.metric];
-        if (v !== undefined) {
-          reports.push(r.iteration, v);
-          // Reports go out in batches, at most one per interval: a forest reports every tree,
-          // a message per report would wake the main thread hundreds of times per trial.
+        if (v !== undefined) reports.push(r.iteration, v);
+        // Reports go out in batches, at most one per interval: a forest reports every tree,
+        // a message per report would wake the main thread hundreds of times per trial.
+        if (v !== undefined && task.streamReports) {
           const now = performance.now();
           if (now - sentAt >= REPORT_INTERVAL_MS) {
             port.postMessage(reports.slice(sent));

@@ -266,6 +266,23 @@ describe('pruners', () => {
     expect(pruners.get('successive-halving')({ reductionFactor: 3 })).toBeInstanceOf(SuccessiveHalvingPruner);
   });
 
+  it('a pruner that says it never prunes is not asked; trials know whether they can be pruned', () => {
+    // Runners stream reports from worker threads only for trials that can be pruned.
+    let asked = 0;
+    const never = { name: 'never', prunes: false, prune: () => ++asked > 0 };
+    const quiet = new Study({ seed: 1, pruner: never }).ask();
+    quiet.report(1, 0);
+    expect(quiet.prunable).toBe(false);
+    expect(quiet.shouldPrune()).toBe(false);
+    expect(asked).toBe(0);
+    expect(new Study({ seed: 1 }).ask().prunable).toBe(false);
+    expect(new Study({ seed: 1, pruner: 'median' }).ask().prunable).toBe(true);
+    const custom = new Study({ seed: 1, pruner: { name: 'custom', prune: () => true } }).ask();
+    custom.report(1, 0);
+    expect(custom.prunable).toBe(true);
+    expect(custom.shouldPrune()).toBe(true);
+  });
+
   it('a study prunes through trial.shouldPrune and records PRUNED with its curve', async () => {
     const study = new Study({ seed: 8, sampler: 'random', pruner: new MedianPruner({ nStartupTrials: 3 }), window: 1 });
     await study.optimize((t) => {
