@@ -13,6 +13,11 @@ import {
   BEST_MISSING_LEFT,
   BEST_SIZE,
   type CodeLists,
+  NODE_G,
+  NODE_H,
+  NODE_N,
+  NODE_SCORE,
+  NODE_SIZE,
   type SplitRules,
   leafScore,
   leafValue,
@@ -118,7 +123,10 @@ export class TreeGrower {
   private readonly freeSlots: number[] = [];
   private range!: Int32Array;
   private readonly best = new Float64Array(BEST_SIZE);
-  /** Set by exactThreshold: the last bin entirely at or below the threshold it returned. */
+  /** The node findBest is splitting, as the kernels read it (see NODE_SIZE). */
+  private readonly node = new Float64Array(NODE_SIZE);
+  /** Set by findExactThreshold: the threshold and the last bin entirely at or below it. */
+  private threshold = 0;
   private thresholdBin = 0;
   // Per-tree feature sets.
   private readonly active: Int32Array;
@@ -452,8 +460,12 @@ export class TreeGrower {
     resetBest(best);
     const G = this.nG[n];
     const H = this.nH[n];
-    const N = this.nEnd[n] - this.nStart[n];
     const parentScore = leafScore(G, H, p.lambda, p.alpha);
+    const node = this.node;
+    node[NODE_G] = G;
+    node[NODE_H] = H;
+    node[NODE_N] = this.nEnd[n] - this.nStart[n];
+    node[NODE_SCORE] = parentScore;
     const cand = this.candidates;
     let nCand = this.nActive;
     for (let i = 0; i < nCand; i++) cand[i] = this.active[i];
@@ -473,7 +485,7 @@ export class TreeGrower {
       const f = cand[c];
       const feat = this.data.features[f];
       if (f === this.primary) {
-        scanCodeList(this.kernels, this.lists, this.nListAt[n], this.nListLen[n], feat.nBins - 1, G, H, N, parentScore, p, f, best);
+        scanCodeList(this.kernels, this.lists, this.nListAt[n], this.nListLen[n], feat.nBins - 1, node, p, f, best);
         continue;
       }
       if (!hist || !span) continue;
@@ -487,9 +499,9 @@ export class TreeGrower {
           if (lo >= top) continue;
           only = randomBin(feat, lo, top, rng);
         }
-        scanNumeric(hist, this.histOffset[f], lo, hi, nCuts, only, G, H, N, parentScore, p, f, best);
+        scanNumeric(hist, this.histOffset[f], lo, hi, nCuts, only, node, p, f, best);
       } else {
-        scanCategoricalHistogram(hist, this.histOffset[f], lo, hi, feat.nBins - 1, G, H, N, parentScore, p, f, best);
+        scanCategoricalHistogram(hist, this.histOffset[f], lo, hi, feat.nBins - 1, node, p, f, best);
       }
     }
     const gain = best[BEST_GAIN];
@@ -538,22 +550,28 @@ export class TreeGrower {
         this.treeKeys >= 0
           ? this.kernels.partition(this.atIdx, this.atScratch, s, e, this.treeKeys, thr, missingLeft ? nCuts + 1 : -1)
           : partitionByThreshold(this.idx, this.scratch, s, e, this.treeBins[f], thr, nCuts + 1, missingLeft);
-      let cut = thr < nCuts ? feat.cuts[thr] : Number.POSITIVE_INFINITY;
-      let binThr = thr;
-      if (!p.randomThresholds) {
-        cut = this.exactThreshold(n, f, feat, thr);
-        binThr = this.thresholdBin;
+      if (p.randomThresholds) {
+        this.threshold = thr < nCuts ? feat.cuts[thr] : Number.POSITIVE_INFINITY;
+        this.thresholdBin = thr;
+      } else {
+        this.findExactThreshold(n, f, feat, thr);
       }
+      // Plain assignments (and no double arguments below): this runs once per split.
       if (missingLeft) {
         // Child A = values above the cut; NaN follows child B (left).
-        [aStart, aEnd, bStart, bEnd] = [m, e, s, m];
+        aStart = m;
+        aEnd = e;
+        bStart = s;
+        bEnd = m;
         gA = G - gL;
         hA = H - hL;
-        this.setInterval(n, f, nextUp(cut), Number.POSITIVE_INFINITY, binThr + 1, nCuts);
       } else {
-        [aStart, aEnd, bStart, bEnd] = [s, m, m, e];
-        this.setInterval(n, f, Number.NEGATIVE_INFINITY, cut, 0, binThr);
+        aStart = s;
+        aEnd = m;
+        bStart = m;
+        bEnd = e;
       }
+      this.setThresholdInterval(n, f, missingLeft, nCuts);
     } else if (f === this.primary) {
       codeSplitOnPrimary = true;
       const cnt = this.lists.count[this.bAux[n]];
@@ -616,15 +634,18 @@ export class TreeGrower {
   /**
    * The threshold an exact splitter would use: midway between the largest value left of the
    * split and the smallest value right of it. Per-bin value ranges stand in for the node's
-   * values (exact when each bin holds one distinct value). Returns the threshold and sets
-   * `thresholdBin` (the last bin entirely at or below it, for bin-space prediction): no pair
-   * allocated per split.
+   * values (exact when each bin holds one distinct value). Sets `threshold` and `thresholdBin`
+   * (the last bin entirely at or below it, for bin-space prediction): fields, not a returned
+   * pair or number, since V8 would box either once per split.
    */
-  private exactThreshold(n: number, f: number, feat: BinnedNumericFeature, bin: number): number {
+  private findExactThreshold(n: number, f: number, feat: BinnedNumericFeature, bin: number): void {
     const slot = this.nSlot[n];
     const nCuts = feat.cuts.length;
     this.thresholdBin = bin;
-    if (slot < 0) return bin < nCuts ? feat.cuts[bin] : Number.POSITIVE_INFINITY;
+    if (slot < 0) {
+      this.threshold = bin < nCuts ? feat.cuts[bin] : Number.POSITIVE_INFINITY;
+      return;
+    }
     const hist = this.slots[slot];
     const off = this.histOffset[f];
     const hi = Math.min(this.spans[slot][2 * f + 1], nCuts);
@@ -632,7 +653,8 @@ export class TreeGrower {
     while (next <= hi && hist[off + 3 * next + 2] === 0) next++;
     if (next > hi) {
       this.thresholdBin = nCuts;
-      return Number.POSITIVE_INFINITY;
+      this.threshold = Number.POSITIVE_INFINITY;
+      return;
     }
     const a = feat.binMax[bin];
     const b = feat.binMin[next];
@@ -641,7 +663,26 @@ export class TreeGrower {
     let binThr = bin;
     while (binThr + 1 < next && feat.binMax[binThr + 1] <= t) binThr++;
     this.thresholdBin = binThr;
-    return t;
+    this.threshold = t;
+  }
+
+  /**
+   * Node n's interval for the threshold split in `threshold` / `thresholdBin`: child A takes the
+   * values above it when missing values go left (`above`), else the values at or below it.
+   */
+  private setThresholdInterval(n: number, f: number, above: boolean, nCuts: number): void {
+    this.oFeature[n] = f;
+    if (above) {
+      this.oLo[n] = nextUp(this.threshold);
+      this.oHi[n] = Number.POSITIVE_INFINITY;
+      this.oBinLo[n] = this.thresholdBin + 1;
+      this.oBinHi[n] = nCuts;
+    } else {
+      this.oLo[n] = Number.NEGATIVE_INFINITY;
+      this.oHi[n] = this.threshold;
+      this.oBinLo[n] = 0;
+      this.oBinHi[n] = this.thresholdBin;
+    }
   }
 
   private setInterval(n: number, f: number, lo: number, hi: number, binLo: number, binHi: number): void {

@@ -3,8 +3,11 @@
  * side, so a node's rows stay ordered by the primary categorical code all the way down.
  */
 
-/** Below this many elements a loop copies without allocating a view (these run once per node). */
-const SHORT_COPY = 64;
+/**
+ * Below this many elements a loop copies without allocating a view (these run once per node and
+ * the views were most of a search's young garbage); above it memcpy's speed pays for the view.
+ */
+const SHORT_COPY = 512;
 
 /** dst[at..at+n) = src[from..from+n) (distinct arrays): a loop for short runs, memcpy otherwise. */
 export function copyRun<T extends Int32Array | Float64Array>(dst: T, at: number, src: T, from: number, n: number): void {

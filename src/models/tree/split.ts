@@ -20,6 +20,17 @@ export const BEST_N = 6;
 export const BEST_AUX = 7;
 export const BEST_SIZE = 8;
 
+/**
+ * The node being split, as the kernels read it: [G, H, N, parent score]. A Float64Array rather
+ * than number arguments: V8 boxes every double passed to a call it does not inline, and the
+ * kernels run once per node and feature (a few megabytes of garbage per search otherwise).
+ */
+export const NODE_G = 0;
+export const NODE_H = 1;
+export const NODE_N = 2;
+export const NODE_SCORE = 3;
+export const NODE_SIZE = 4;
+
 export function resetBest(best: Float64Array): void {
   best.fill(0);
   best[BEST_GAIN] = Number.NEGATIVE_INFINITY;
@@ -58,15 +69,16 @@ export function scanNumeric(
   hi: number,
   nCuts: number,
   onlyBin: number,
-  G: number,
-  H: number,
-  N: number,
-  parentScore: number,
+  node: Float64Array,
   rules: SplitRules,
   feature: number,
   best: Float64Array,
 ): void {
   const { minSamplesLeaf, minChildWeight, lambda, alpha } = rules;
+  const G = node[NODE_G];
+  const H = node[NODE_H];
+  const N = node[NODE_N];
+  const parentScore = node[NODE_SCORE];
   const minLeaf = Math.max(minSamplesLeaf, 1);
   const mk = offset + 3 * (nCuts + 1);
   const mG = hi > nCuts ? hist[mk] : 0;
@@ -117,15 +129,16 @@ export function scanCategoricalHistogram(
   lo: number,
   hi: number,
   unknownCode: number,
-  G: number,
-  H: number,
-  N: number,
-  parentScore: number,
+  node: Float64Array,
   rules: SplitRules,
   feature: number,
   best: Float64Array,
 ): void {
   const { minSamplesLeaf, minChildWeight, lambda, alpha } = rules;
+  const H = node[NODE_H];
+  const G = node[NODE_G];
+  const N = node[NODE_N];
+  const parentScore = node[NODE_SCORE];
   const minLeaf = Math.max(minSamplesLeaf, 1);
   for (let b = lo; b <= hi; b++) {
     const k = offset + 3 * b;
@@ -162,15 +175,16 @@ export function scanCodeList(
   from: number,
   len: number,
   unknownCode: number,
-  G: number,
-  H: number,
-  N: number,
-  parentScore: number,
+  node: Float64Array,
   rules: SplitRules,
   feature: number,
   best: Float64Array,
 ): void {
   const { minSamplesLeaf, minChildWeight, lambda, alpha } = rules;
+  const G = node[NODE_G];
+  const H = node[NODE_H];
+  const N = node[NODE_N];
+  const parentScore = node[NODE_SCORE];
   const minLeaf = Math.max(minSamplesLeaf, 1);
   // Score sum (left + right) to beat; a split must at least not lose against the parent.
   const target = Math.max(best[BEST_GAIN], 0) + parentScore;

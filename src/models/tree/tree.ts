@@ -125,13 +125,23 @@ export function predictTrees(
 }
 
 const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
+/** The double's two 32-bit halves, for a 64-bit step without BigInts (which allocate). */
+const u32 = new Uint32Array(f64.buffer);
+const LOW = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 0 : 1;
+const HIGH = 1 - LOW;
 
 /** The smallest double greater than x. */
 export function nextUp(x: number): number {
   if (Number.isNaN(x) || x === Number.POSITIVE_INFINITY) return x;
   if (x === 0) return Number.MIN_VALUE;
   f64[0] = x;
-  u64[0] = x > 0 ? u64[0] + 1n : u64[0] - 1n;
+  // One step of the bit pattern away from zero (x > 0) or towards it (x < 0), with the carry.
+  if (x > 0) {
+    u32[LOW] = (u32[LOW] + 1) >>> 0;
+    if (u32[LOW] === 0) u32[HIGH] += 1;
+  } else {
+    if (u32[LOW] === 0) u32[HIGH] -= 1;
+    u32[LOW] = (u32[LOW] - 1) >>> 0;
+  }
   return f64[0];
 }

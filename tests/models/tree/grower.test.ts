@@ -4,6 +4,7 @@ import type { DenseMatrix, FeatureColumns } from '../../../src/features/matrix.j
 import { RandomForestRegressor } from '../../../src/models/ensemble/forest.js';
 import { GradientBoostingRegressor } from '../../../src/models/ensemble/gbdt.js';
 import { naiveCartPredict } from '../../../src/models/tree/reference.js';
+import { nextUp } from '../../../src/models/tree/tree.js';
 
 /** A small taxi-like problem: a categorical with a few levels and a numeric column. */
 function problem(seed: number, n: number, nCodes: number) {
@@ -135,5 +136,32 @@ describe('tree grower', () => {
     expect(nested).toHaveLength(6);
     for (const p of nested) expect(Array.from(p)).toEqual(Array.from(aloneA));
     expect(Array.from(forest().fit(Xa, a.y).predict(Xa))).toEqual(Array.from(aloneA));
+  });
+});
+
+describe('nextUp', () => {
+  // Reference: one step of the 64-bit pattern with BigInts.
+  const reference = (x: number): number => {
+    if (Number.isNaN(x) || x === Number.POSITIVE_INFINITY) return x;
+    if (x === 0) return Number.MIN_VALUE;
+    const f = Float64Array.of(x);
+    const u = new BigUint64Array(f.buffer);
+    u[0] = x > 0 ? u[0] + 1n : u[0] - 1n;
+    return f[0];
+  };
+
+  it('is the next double up, across word carries, signs, subnormals and the ends of the range', () => {
+    const rng = new Rng(3);
+    const values = [0, -0, 1, -1, 0.1, -0.1, 2 ** 32, -(2 ** 32), 2 ** -1074, -(2 ** -1074), 2 ** -1022, -(2 ** -1022)];
+    values.push(Number.MAX_VALUE, -Number.MAX_VALUE, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, Number.NaN);
+    // Low word all ones (carry into the high word going up) and zero (borrow going down).
+    const carry = new Float64Array(2);
+    const words = new Uint32Array(carry.buffer);
+    words.set([0xffffffff, 0x3ff00000, 0, 0xbff00001]);
+    values.push(carry[0], carry[1]);
+    for (let i = 0; i < 2000; i++) values.push((rng.float() - 0.5) * 10 ** rng.below(40));
+    for (const x of values) expect(Object.is(nextUp(x), reference(x)), `nextUp(${x})`).toBe(true);
+    expect(nextUp(1)).toBe(1 + Number.EPSILON);
+    expect(nextUp(Number.MAX_VALUE)).toBe(Number.POSITIVE_INFINITY);
   });
 });

@@ -7,7 +7,32 @@ import { buildCodeList, buildHistogram, subtractHistogram } from '../../../src/m
 import { moveBlock, partitionByCode, partitionByThreshold } from '../../../src/models/tree/partition.js';
 import { KERNELS_WASM_BASE64 } from '../../../src/models/tree/kernels-wasm.js';
 import { naiveCodeSplit, naiveHistogram, naiveNumericSplit } from '../../../src/models/tree/reference.js';
-import { BEST_BIN, BEST_GAIN, BEST_MISSING_LEFT, BEST_SIZE, type SplitRules, leafScore, resetBest, scanCodeList, scanNumeric } from '../../../src/models/tree/split.js';
+import {
+  BEST_BIN,
+  BEST_GAIN,
+  BEST_MISSING_LEFT,
+  BEST_SIZE,
+  NODE_G,
+  NODE_H,
+  NODE_N,
+  NODE_SCORE,
+  NODE_SIZE,
+  type SplitRules,
+  leafScore,
+  resetBest,
+  scanCodeList,
+  scanNumeric,
+} from '../../../src/models/tree/split.js';
+
+/** The kernels' node record for sums G, H over N rows. */
+function nodeOf(G: number, H: number, N: number, rules: SplitRules): Float64Array {
+  const node = new Float64Array(NODE_SIZE);
+  node[NODE_G] = G;
+  node[NODE_H] = H;
+  node[NODE_N] = N;
+  node[NODE_SCORE] = leafScore(G, H, rules.lambda, rules.alpha);
+  return node;
+}
 
 function randomProblem(seed: number, n: number, nBins: number) {
   const rng = new Rng(seed);
@@ -220,7 +245,7 @@ describe('split kernels', () => {
       }
       const best = new Float64Array(BEST_SIZE);
       resetBest(best);
-      scanNumeric(hist, 0, range[0], range[1], nCuts, -1, G, H, 300, leafScore(G, H, rules.lambda, rules.alpha), rules, 0, best);
+      scanNumeric(hist, 0, range[0], range[1], nCuts, -1, nodeOf(G, H, 300, rules), rules, 0, best);
       const ref = naiveNumericSplit(idx, bins, nCuts, g, h, rules);
       expect(best[BEST_GAIN]).toBeCloseTo(ref.gain, 8);
       expect(best[BEST_BIN]).toBe(ref.bin);
@@ -252,7 +277,7 @@ describe('split kernels', () => {
       lists.count.set(count);
       lists.g.set(lg);
       lists.h.set(lh);
-      scanCodeList(arena.kernels, lists, 0, len, unknown, G, n, n, leafScore(G, n, rules.lambda, rules.alpha), rules, 0, best);
+      scanCodeList(arena.kernels, lists, 0, len, unknown, nodeOf(G, n, n, rules), rules, 0, best);
       const ref = naiveCodeSplit(idx, codes, unknown, g, h, rules);
       expect(best[BEST_GAIN]).toBeCloseTo(ref.gain, 8);
       expect(best[BEST_BIN]).toBe(ref.bin);
