@@ -206,15 +206,14 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
       onIteration: (r) => {
         iterations++;
         const v = r.metrics[task.metric];
-        if (v !== undefined) reports.push(r.iteration, v);
-        // Reports go out in batches, at most one per interval: a forest reports every tree,
-        // a message per report would wake the main thread hundreds of times per trial.
-        if (v !== undefined && task.streamReports) {
-          const now = performance.now();
-          if (now - sentAt >= REPORT_INTERVAL_MS) {
+        if (v !== undefined) {
+          reports.push(r.iteration, v);
+          // Reports go out in batches, at most one per interval: a forest reports every tree,
+          // a message per report would wake the main thread hundreds of times per trial.
+          if (task.streamReports && performance.now() - sentAt >= REPORT_INTERVAL_MS) {
             port.postMessage(reports.slice(sent));
             sent = reports.length;
-            sentAt = now;
+            sentAt = performance.now();
           }
         }
         return Atomics.load(task.control, 0) === 0;
