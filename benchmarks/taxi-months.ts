@@ -5,11 +5,11 @@
  * Loaded once per benchmark process.
  */
 import path from 'node:path';
-import { generateTaxiTable } from '../src/data/generate.js';
-import { type TaxiTrips, prepareTaxi, readTaxiTrips } from '../src/data/taxi.js';
+import { generateTaxiTable } from '../src/datasets/nyc-taxi/generate.js';
+import { type TaxiTrips, prepareTaxi, readTaxiTrips } from '../src/datasets/nyc-taxi/trips.js';
 import { DictVectorizer, type FittedDictVectorizer } from '../src/features/dict-vectorizer.js';
 import type { FeatureFrame } from '../src/features/frame.js';
-import { taxiFeatures } from '../src/features/taxi.js';
+import { taxiFeatures } from '../src/datasets/nyc-taxi/features.js';
 import type { BenchContext } from './types.js';
 
 export interface TaxiMonth {

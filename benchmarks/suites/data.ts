@@ -15,11 +15,11 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { writeTaxiParquet } from '../../src/data/generate.js';
+import { writeTaxiParquet } from '../../src/datasets/nyc-taxi/generate.js';
 import { readParquet } from '../../src/data/parquet.js';
-import { type TaxiTrips, readTaxiTrips } from '../../src/data/taxi.js';
+import { type TaxiTrips, readTaxiTrips } from '../../src/datasets/nyc-taxi/trips.js';
 import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
-import { taxiFeatures } from '../../src/features/taxi.js';
+import { taxiFeatures } from '../../src/datasets/nyc-taxi/features.js';
 import { FROM_SOURCE, PROJECT_ROOT } from '../harness.js';
 import type { BenchContext, Benchmark } from '../types.js';
 
@@ -98,8 +98,8 @@ const mainCpu = () => { try { return Number(readFileSync('/proc/self/task/' + pr
 const m0 = mainCpu();
 const c0 = process.cpuUsage();
 const t0 = performance.now();
-const { readTaxiTrips } = await import(${url('src/data/taxi')});
-const { taxiFeatures } = await import(${url('src/features/taxi')});
+const { readTaxiTrips } = await import(${url('src/datasets/nyc-taxi/trips')});
+const { taxiFeatures } = await import(${url('src/datasets/nyc-taxi/features')});
 const { DictVectorizer } = await import(${url('src/features/dict-vectorizer')});
 const t1 = performance.now();
 const trips = await readTaxiTrips(${JSON.stringify(source)});

@@ -1,10 +1,10 @@
 
 import * as arrow from 'apache-arrow';
-import { generateTaxiBatches } from '../../src/data/generate.js';
-import { type TaxiTrips, concatTrips, prepareTaxi } from '../../src/data/taxi.js';
+import { generateTaxiBatches } from '../../src/datasets/nyc-taxi/generate.js';
+import { type TaxiTrips, concatTrips, prepareTaxi } from '../../src/datasets/nyc-taxi/trips.js';
 import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
 import type { FeatureColumns } from '../../src/features/matrix.js';
-import { taxiFeatures } from '../../src/features/taxi.js';
+import { taxiFeatures } from '../../src/datasets/nyc-taxi/features.js';
 import { RandomForestRegressor } from '../../src/models/ensemble/forest.js';
 import { GradientBoostingRegressor } from '../../src/models/ensemble/gbdt.js';
 import type { TreeEnsembleModel } from '../../src/models/ensemble/model.js';

@@ -12,7 +12,6 @@ import {
   type ModelInput,
   PipelineModel,
   type Space,
-  type TaxiSourceKind,
   TrackingClient,
   binColumns,
   createStudy,
@@ -22,13 +21,10 @@ import {
   modelKinds,
   modelSearch,
   modelToBytes,
-  readTaxiTrips,
-  resolveTaxiMonth,
   rmse,
-  taxiFeatures,
-  taxiFileName,
   trackStudy,
 } from '../../src/index.js';
+import { type TaxiSourceKind, readTaxiTrips, resolveTaxiMonth, taxiFeatures, taxiFileName } from '../../src/datasets/index.js';
 import type { ExampleOptions } from './options.js';
 
 export const EXPERIMENT = 'nyc-taxi-duration';

@@ -8,7 +8,8 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeForestWorkers, writeTaxiParquet } from '../../src/index.js';
+import { closeForestWorkers } from '../../src/index.js';
+import { writeTaxiParquet } from '../../src/datasets/index.js';
 
 const workdir = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'tunekit-tour-'));
 mkdirSync(workdir, { recursive: true });
@@ -17,7 +18,8 @@ await writeTaxiParquet('green_tripdata_2021-01.parquet', { month: '2021-01', row
 await writeTaxiParquet('green_tripdata_2021-02.parquet', { month: '2021-02', rows: 20_000, seed: 2 });
 
 // #region data
-import { DictVectorizer, readTaxiTrips, taxiFeatures } from 'tunekit';
+import { DictVectorizer } from 'tunekit';
+import { readTaxiTrips, taxiFeatures } from 'tunekit/datasets';
 
 const jan = await readTaxiTrips('green_tripdata_2021-01.parquet'); // duration in minutes, 1..60 kept
 const feb = await readTaxiTrips('green_tripdata_2021-02.parquet');

@@ -1,4 +1,3 @@
 export * from './dict-vectorizer.js';
 export * from './frame.js';
 export * from './matrix.js';
-export * from './taxi.js';

@@ -5,7 +5,7 @@ import * as arrow from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataSourceError } from '../../src/core/errors.js';
 import { ParquetErrorCode, parquetSchema, readParquet, streamParquet } from '../../src/data/parquet.js';
-import { prepareTaxi, readTaxiTrips } from '../../src/data/taxi.js';
+import { prepareTaxi, readTaxiTrips } from '../../src/datasets/nyc-taxi/trips.js';
 import { type ParquetCompression, writeParquet } from '../../src/data/write.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-parquet-'));

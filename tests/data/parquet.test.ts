@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readParquet, streamParquet } from '../../src/data/parquet.js';
-import { TAXI_COLUMNS } from '../../src/data/taxi.js';
+import { TAXI_COLUMNS } from '../../src/datasets/nyc-taxi/trips.js';
 import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, realTaxiPath } from '../helpers/taxi.js';
 
 if (!REAL_TAXI_DIR) console.warn(REAL_TAXI_SKIP_MESSAGE);

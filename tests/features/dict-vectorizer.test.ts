@@ -5,8 +5,8 @@ import { isShared } from '../../src/core/typed.js';
 import { DictVectorizer, FittedDictVectorizer } from '../../src/features/dict-vectorizer.js';
 import type { FeatureFrame, FeatureRecord } from '../../src/features/frame.js';
 import type { CsrMatrix } from '../../src/features/matrix.js';
-import { taxiFeatures } from '../../src/features/taxi.js';
-import { readTaxiTrips } from '../../src/data/taxi.js';
+import { taxiFeatures } from '../../src/datasets/nyc-taxi/features.js';
+import { readTaxiTrips } from '../../src/datasets/nyc-taxi/trips.js';
 import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, loadRealTaxiSplits, realTaxiPath } from '../helpers/taxi.js';
 
 if (!REAL_TAXI_DIR) console.warn(REAL_TAXI_SKIP_MESSAGE);

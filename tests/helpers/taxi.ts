@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toShared } from '../../src/core/typed.js';
-import { readTaxiTrips } from '../../src/data/taxi.js';
+import { readTaxiTrips } from '../../src/datasets/nyc-taxi/trips.js';
 import { DictVectorizer, type FittedDictVectorizer } from '../../src/features/dict-vectorizer.js';
 import type { CsrMatrix, FeatureColumns } from '../../src/features/matrix.js';
-import { taxiFeatures } from '../../src/features/taxi.js';
+import { taxiFeatures } from '../../src/datasets/nyc-taxi/features.js';
 
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const MONTHS = ['2021-01', '2021-02', '2021-03'] as const;

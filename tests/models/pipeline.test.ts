@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactError, InvalidInputError } from '../../src/core/errors.js';
 import { defineParams, resolveParams } from '../../src/core/params.js';
 import { Rng } from '../../src/core/rng.js';
-import { readTaxiTrips } from '../../src/data/taxi.js';
+import { readTaxiTrips } from '../../src/datasets/nyc-taxi/trips.js';
 import type { FeatureRecord } from '../../src/features/frame.js';
 import type { FeatureColumns } from '../../src/features/matrix.js';
 import { makeHeader, requireArray } from '../../src/models/artifact.js';

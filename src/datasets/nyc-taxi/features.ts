@@ -5,8 +5,8 @@
  * vectorizer's fit has nothing left to sort), ordered by integer keys rather than by comparing
  * strings.
  */
-import type { TaxiTrips } from '../data/taxi.js';
-import type { FeatureFrame } from './frame.js';
+import type { TaxiTrips } from './trips.js';
+import type { FeatureFrame } from '../../features/frame.js';
 
 /** Largest zone id handled with a dense pair table; larger ids fall back to a Map. */
 const DENSE_MAX_ID = 2047;

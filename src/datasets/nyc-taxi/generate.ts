@@ -20,11 +20,11 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import * as arrow from 'apache-arrow/Arrow';
 import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm/esm';
-import { InvalidParameterError } from '../core/errors.js';
-import { Rng, mixSeeds } from '../core/rng.js';
-import { writeInt64 } from './int64.js';
-import { parquetWasm } from './wasm.js';
-import { type ParquetCompression, parquetCodec } from './write.js';
+import { InvalidParameterError } from '../../core/errors.js';
+import { Rng, mixSeeds } from '../../core/rng.js';
+import { writeInt64 } from '../../data/int64.js';
+import { parquetWasm } from '../../data/wasm.js';
+import { type ParquetCompression, parquetCodec } from '../../data/write.js';
 
 export interface GenerateTaxiOptions {
   /** 'YYYY-MM'. */

@@ -9,9 +9,9 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DataSourceError, InvalidParameterError } from '../core/errors.js';
+import { DataSourceError, InvalidParameterError } from '../../core/errors.js';
 import { writeTaxiParquet } from './generate.js';
-import type { TaxiColor } from './taxi.js';
+import type { TaxiColor } from './trips.js';
 
 export type TaxiSourceKind = 'data-dir' | 'cache' | 'download' | 'generated';
 

@@ -7,8 +7,8 @@
  * keeps a fresh process fast); `prepareTaxi` does the same on an Arrow table.
  */
 import type * as arrow from 'apache-arrow/Arrow';
-import { DataSourceError, InvalidInputError, InvalidParameterError } from '../core/errors.js';
-import { ARROW_TIME_UNIT, ARROW_TYPE } from './arrow-ids.js';
+import { DataSourceError, InvalidInputError, InvalidParameterError } from '../../core/errors.js';
+import { ARROW_TIME_UNIT, ARROW_TYPE } from '../../data/arrow-ids.js';
 import {
   type ParquetSource,
   ParquetErrorCode,
@@ -20,7 +20,7 @@ import {
   consumeRawBatches,
   openParquet,
   sourcesOf,
-} from './parquet-file.js';
+} from '../../data/parquet-file.js';
 
 /** Prepared trips: one entry per kept row, columns as typed arrays. */
 export interface TaxiTrips {

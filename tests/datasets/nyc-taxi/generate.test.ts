@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidParameterError } from '../../src/core/errors.js';
-import { GREEN_TAXI_COLUMNS, generateTaxiParquet, generateTaxiTable, writeTaxiParquet } from '../../src/data/generate.js';
-import { parquetSchema, readParquet, streamParquet } from '../../src/data/parquet.js';
-import { readTaxiTrips } from '../../src/data/taxi.js';
+import { InvalidParameterError } from '../../../src/core/errors.js';
+import { GREEN_TAXI_COLUMNS, generateTaxiParquet, generateTaxiTable, writeTaxiParquet } from '../../../src/datasets/nyc-taxi/generate.js';
+import { parquetSchema, readParquet, streamParquet } from '../../../src/data/parquet.js';
+import { readTaxiTrips } from '../../../src/datasets/nyc-taxi/trips.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-generate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataSourceError } from '../../src/core/errors.js';
-import { generateTaxiParquet } from '../../src/data/generate.js';
-import { resolveTaxiMonth, taxiFileName } from '../../src/data/sources.js';
-import { readTaxiTrips } from '../../src/data/taxi.js';
+import { DataSourceError } from '../../../src/core/errors.js';
+import { generateTaxiParquet } from '../../../src/datasets/nyc-taxi/generate.js';
+import { resolveTaxiMonth, taxiFileName } from '../../../src/datasets/nyc-taxi/sources.js';
+import { readTaxiTrips } from '../../../src/datasets/nyc-taxi/trips.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tunekit-sources-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

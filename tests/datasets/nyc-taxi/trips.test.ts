@@ -1,9 +1,9 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { readParquet } from '../../src/data/parquet.js';
-import { TAXI_COLUMNS, prepareTaxi, readTaxiTrips } from '../../src/data/taxi.js';
-import { InvalidInputError, InvalidParameterError } from '../../src/core/errors.js';
-import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, realTaxiPath } from '../helpers/taxi.js';
+import { readParquet } from '../../../src/data/parquet.js';
+import { TAXI_COLUMNS, prepareTaxi, readTaxiTrips } from '../../../src/datasets/nyc-taxi/trips.js';
+import { InvalidInputError, InvalidParameterError } from '../../../src/core/errors.js';
+import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, realTaxiPath } from '../../helpers/taxi.js';
 
 if (!REAL_TAXI_DIR) console.warn(REAL_TAXI_SKIP_MESSAGE);
 
