@@ -19,12 +19,22 @@ export {
   gridValues,
   sampleFromPrior,
 } from './distributions.js';
-export { ModelSearch, type ModelSearchOptions, TrialPool, type TrialPoolOptions, modelSearch } from './pool.js';
-export * from './pruners.js';
+export { ModelSearch, type ModelSearchOptions, modelSearch } from './model-search.js';
+export { TrialPool, type TrialPoolOptions } from './parallel/pool.js';
+export {
+  type MedianPrunerOptions,
+  MedianPruner,
+  NopPruner,
+  type Pruner,
+  type PrunerContext,
+  type SuccessiveHalvingOptions,
+  SuccessiveHalvingPruner,
+} from './pruners.js';
 export { pruners, samplers } from './registries.js';
 export { GridSampler, type GridSamplerOptions, type PendingTrial, RandomSampler, type Sampler, type SamplerContext } from './sampler.js';
 export { HpParam, type Space, type SpaceOfParams, type ValueOf, hp, sampleSpace, spaceFromParams, spaceParams } from './space.js';
-export * from './study.js';
+export { type StudyObserver, type StudyOptions, Study, type TrialOutcome, createStudy } from './study.js';
+export type { EarlyStop, Objective, OptimizeOptions, OptimizeResult, TrialCallback, TrialRunner } from './optimize.js';
 export { TPESampler, type TPEOptions, defaultGamma, defaultWeights } from './tpe.js';
 export {
   type Direction,

@@ -1,104 +1,19 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import { InvalidParameterError, TunekitError } from '../core/errors.js';
 import { sharedArray } from '../core/typed.js';
-import { isSourceModule, workerExecArgv } from '../core/workers.js';
-import { BOARD_HELPERS, BOARD_NEXT, BOARD_TOTAL, type GrownTrees, type ScoredTrees, newTreeBoard, treeBuffers } from '../models/ensemble/tree-board.js';
+import { BOARD_HELPERS, BOARD_NEXT, BOARD_TOTAL, newTreeBoard, treeBuffers } from '../models/ensemble/tree-board.js';
 import type { ScoringJob } from '../models/types.js';
 import '../models/kinds.js';
 import { metrics } from '../models/metrics/index.js';
 import { type ModelKind, modelKinds } from '../models/registry.js';
-import { type SearchData, type SharedSearchData, isSharedSearchData, shareSearchData } from './dataset.js';
 import { type TrialCost, nearestCost } from './cost.js';
+import { type SearchData, type SharedSearchData, isSharedSearchData, shareSearchData } from './dataset.js';
+import { TrialPool } from './parallel/pool.js';
+import type { TrialMessage, TrialTask } from './parallel/protocol.js';
 import { type Space, spaceFromParams } from './space.js';
-import type { TrialOutcome, TrialRunner } from './study.js';
+import type { TrialRunner } from './optimize.js';
+import type { TrialOutcome } from './study.js';
 import type { Direction, Trial } from './trial.js';
-import { leaveQueue } from './queue.js';
-import type { HelpTask, TrialTask, TrialTaskResult } from './worker.js';
-
-// From TypeScript sources (tests, tsx) the worker needs the tsx loader; from dist it is plain JS.
-const fromSource = isSourceModule(import.meta.url);
-const workerFile = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href;
-
-export interface TrialPoolOptions {
-  /** Worker threads (default 1). */
-  readonly nWorkers?: number;
-  /** Modules each worker imports before its first trial (to register extra model kinds). */
-  readonly kindModules?: readonly (string | URL)[];
-}
-
-/**
- * A pool of worker threads that fit and score trials (piscina). A worker that crashes
- * (process.exit, an uncaught error, a terminated task) fails only its task; piscina starts a
- * replacement. Create one and pass it to several searches to pay the thread start-up once.
- */
-export class TrialPool {
-  readonly nWorkers: number;
-  readonly kindModules: readonly string[];
-  private readonly piscina: Piscina<TrialTask | HelpTask, TrialTaskResult | GrownTrees | ScoredTrees>;
-  /** waiting[0]: trial tasks handed to piscina that no thread has started yet. */
-  private readonly waiting = sharedArray(Int32Array, 1);
-
-  constructor(options: TrialPoolOptions = {}) {
-    this.nWorkers = options.nWorkers ?? 1;
-    if (!Number.isInteger(this.nWorkers) || this.nWorkers < 1) throw new InvalidParameterError('TrialPool', 'nWorkers', this.nWorkers, 'must be an integer >= 1');
-    this.kindModules = (options.kindModules ?? []).map((m) => (m instanceof URL ? m.href : m));
-    this.piscina = new Piscina<TrialTask | HelpTask, TrialTaskResult | GrownTrees | ScoredTrees>({
-      filename: workerFile,
-      minThreads: this.nWorkers,
-      maxThreads: this.nWorkers,
-      idleTimeout: 60_000,
-      concurrentTasksPerWorker: 1,
-      execArgv: workerExecArgv(import.meta.url),
-    });
-    // A crashed worker surfaces as a rejected task; the pool-level event needs a listener.
-    this.piscina.on('error', () => undefined);
-  }
-
-  async run(task: TrialTask, signal?: AbortSignal): Promise<TrialTaskResult> {
-    const options = { transferList: [task.port], ...(signal ? { signal } : {}) } as unknown as Parameters<Piscina['run']>[1];
-    const queue = { waiting: this.waiting, left: sharedArray(Int32Array, 1) };
-    Atomics.add(this.waiting, 0, 1);
-    try {
-      return (await this.piscina.run({ ...task, queue }, options)) as TrialTaskResult;
-    } finally {
-      leaveQueue(queue);
-    }
-  }
-
-  /** Trials handed to the pool and not started yet: helpers give way while there are any. */
-  get trialsWaiting(): number {
-    return Atomics.load(this.waiting, 0);
-  }
-
-  /** Grow or score trees of a running trial's forest on a free thread (see `HelpTask`; `waiting` is the pool's). */
-  help(task: Omit<HelpTask, 'waiting'>): Promise<GrownTrees | ScoredTrees> {
-    return this.piscina.run({ ...task, waiting: this.waiting }) as Promise<GrownTrees | ScoredTrees>;
-  }
-
-  /**
-   * Start every thread and load its modules now (so a timed search does not pay for it); with
-   * search data, every thread also opens it (decodes its layout once; the rows stay shared).
-   * Resolves with the ids of the threads warmed.
-   */
-  async warm(data?: SharedSearchData): Promise<number[]> {
-    // A ping holds its thread until every ping has arrived, so each thread gets exactly one.
-    const arrived = sharedArray(Int32Array, 1);
-    const ping = (): Promise<TrialTaskResult> => {
-      const { port1, port2 } = new MessageChannel();
-      port1.close();
-      const warm = { threads: this.nWorkers, arrived };
-      const task = { warm, kindModules: this.kindModules, port: port2, ...(data ? { data } : {}) } as unknown as TrialTask;
-      return this.run(task);
-    };
-    const done = await Promise.all(Array.from({ length: this.nWorkers }, ping));
-    return done.map((r) => r.thread ?? -1);
-  }
-
-  async close(): Promise<void> {
-    await this.piscina.close({ force: true });
-  }
-}
 
 export interface ModelSearchOptions<S extends Space = Space> {
   /** The model kind (a name in `modelKinds`). */
@@ -263,20 +178,27 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
         Atomics.store(control, 0, 1);
       }
     };
-    channel.port1.on('message', (m: number[] | 'start' | 'grow' | { scoring: ScoringJob }) => {
-      if (m === 'start') {
-        started();
-      } else if (m === 'grow') {
-        this.queueHelp();
-      } else if ('scoring' in m) {
-        const r = this.running.get(trial.number);
-        if (r) r.scoring = m.scoring;
-        this.queueHelp();
-      } else {
-        for (let i = 0; i + 1 < m.length; i += 2) feed(m[i], m[i + 1]);
+    channel.port1.on('message', (m: TrialMessage) => {
+      switch (m.type) {
+        case 'start':
+          started();
+          break;
+        case 'grow':
+          this.queueHelp();
+          break;
+        case 'scoring': {
+          const r = this.running.get(trial.number);
+          if (r) r.scoring = m.job;
+          this.queueHelp();
+          break;
+        }
+        case 'reports':
+          for (let i = 0; i + 1 < m.reports.length; i += 2) feed(m.reports[i], m.reports[i + 1]);
+          break;
       }
     });
     const task: TrialTask = {
+      type: 'trial',
       kind: this.kind.kind,
       params,
       data: this.data,
@@ -343,7 +265,6 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       Atomics.add(board, BOARD_HELPERS, 1);
       pool
         .help({
-          help: true,
           kind: this.kind.kind,
           params,
           data: this.data,

@@ -1,7 +1,7 @@
 import { InvalidParameterError, TunekitError } from '../core/errors.js';
 import { mixSeeds } from '../core/rng.js';
 import type { Distribution, ParamPrimitive } from './distributions.js';
-import { ProgressBar } from './progress.js';
+import { type LoopControl, type Objective, type OptimizeOptions, type OptimizeResult, type TrialRunner, runOptimize } from './optimize.js';
 import type { Pruner } from './pruners.js';
 import { pruners, samplers } from './registries.js';
 import { type PendingTrial, type Sampler, type SamplerContext, paramRng } from './sampler.js';
@@ -12,7 +12,6 @@ import {
   type JsonLike,
   Trial,
   type TrialHost,
-  TrialPruned,
   type TrialState,
   freezeTrial,
   improves,
@@ -48,73 +47,12 @@ export interface TrialOutcome {
   readonly model?: Uint8Array;
 }
 
-/** In-process objective (define-by-run). Return the value, or a value with extra metrics. */
-export type Objective = (trial: Trial) => number | TrialOutcome | Promise<number | TrialOutcome>;
-
-/** Runs one asked trial somewhere (in-process, on a worker pool) and resolves with its outcome. */
-export interface TrialRunner {
-  /** The direction the runner's metric needs; optimize checks it against the study's. */
-  readonly direction?: Direction;
-  /** Called once per optimize call, before any trial, with the number of concurrent trials. */
-  open?(nWorkers: number): void;
-  /** Sample the trial's params (in the main thread) before it is dispatched. */
-  prepare?(trial: Trial): void;
-  /**
-   * Run the trial; call `started` when it actually begins (e.g. a worker picked it up) — the
-   * per-trial timeout counts from then. `signal` aborts it (timeout).
-   */
-  run(trial: Trial, signal: AbortSignal, started: () => void): Promise<TrialOutcome>;
-  /**
-   * A guess of a prepared trial's run time (any unit; undefined: no idea). When given and several
-   * trials run at once, optimize asks trials ahead as far as the window allows and starts the
-   * costliest first, so the study does not end on one long trial while the other workers idle.
-   * Which trials are asked, their params and results do not change.
-   */
-  cost?(trial: Trial): number | undefined;
-  close?(): Promise<void>;
-}
-
-export type TrialCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
-
 /** Hooks for a recorder (the tracker): a trial started (RUNNING, params set), a trial finished. */
 export interface StudyObserver {
   onTrialStart?(study: Study, trial: FrozenTrial): void | Promise<void>;
   onTrialEnd?(study: Study, trial: FrozenTrial, model: Uint8Array | undefined): void | Promise<void>;
   /** An optimize call ended (after its last trial). */
   onOptimizeEnd?(study: Study): void | Promise<void>;
-}
-
-export interface EarlyStop {
-  /** Stop asking once the best trial is this many trials behind the last finished one. */
-  readonly patience: number;
-  /** An improvement smaller than this does not count (default 0). */
-  readonly minDelta?: number;
-}
-
-export interface OptimizeOptions {
-  /**
-   * The number of trials the study holds when done: trial numbers 0..nTrials-1 (trials already
-   * in the study, e.g. from a resumed run, count).
-   */
-  readonly nTrials: number;
-  /** Seconds after which no new trial starts (running ones finish). */
-  readonly timeout?: number;
-  /** Seconds a single trial may run before it FAILs (a worker task is terminated). */
-  readonly trialTimeout?: number;
-  /** Trials run at once (default 1); at most the study's window. */
-  readonly nWorkers?: number;
-  readonly earlyStop?: EarlyStop;
-  readonly callbacks?: readonly TrialCallback[];
-  /** Progress bar on a TTY stderr (default true; never drawn when stderr is not a TTY). */
-  readonly progress?: boolean;
-}
-
-export interface OptimizeResult {
-  readonly bestTrial: FrozenTrial | undefined;
-  readonly trials: readonly FrozenTrial[];
-  /** Why the loop stopped asking. */
-  readonly stoppedBy: 'nTrials' | 'timeout' | 'earlyStop' | 'stop' | 'sampler';
-  readonly seconds: number;
 }
 
 function isPromise(x: unknown): x is Promise<unknown> {
@@ -138,15 +76,12 @@ export class Study implements TrialHost {
   private best: FrozenTrial | undefined;
   /** Per live trial: what it may see, computed once (it cannot change after it was asked). */
   private readonly views = new WeakMap<Trial, { history?: FrozenTrial[]; pending?: PendingTrial[] }>();
-  /** Early-stop bookkeeping over the finished prefix 0..prefixEnd-1. */
-  private prefixEnd = 0;
-  private prefixBest: number | undefined;
-  private prefixBestAt = -1;
   private readonly running = new Map<number, Trial>();
   /** Numbers asked in an earlier session that never finished: asked again first. */
   private readonly redo: number[] = [];
   private nextNumber = 0;
-  private stopRequested = false;
+  /** What `stop()` tells the optimize loop running now (it clears the flag when it starts). */
+  private readonly loop: LoopControl = { stopRequested: false };
   private readonly observers: StudyObserver[] = [];
   private readonly pendingNotes: Promise<unknown>[] = [];
 
@@ -193,6 +128,11 @@ export class Study implements TrialHost {
     return this.finished.size;
   }
 
+  /** The finished trial with this number, if any. */
+  finishedTrial(number: number): FrozenTrial | undefined {
+    return this.finished.get(number);
+  }
+
   /** Add a recorder; it sees every trial start and end from now on. */
   addObserver(observer: StudyObserver): void {
     this.observers.push(observer);
@@ -200,7 +140,7 @@ export class Study implements TrialHost {
 
   /** Stop asking new trials (running ones finish). */
   stop(): void {
-    this.stopRequested = true;
+    this.loop.stopRequested = true;
   }
 
   /**
@@ -223,7 +163,7 @@ export class Study implements TrialHost {
   }
 
   /** Give back a trial asked but never started (optimize stopped): it is asked again first, same number. */
-  private unask(trial: Trial): void {
+  unask(trial: Trial): void {
     if (!this.running.delete(trial.number)) return;
     this.redo.push(trial.number);
     this.redo.sort((a, b) => a - b);
@@ -373,6 +313,11 @@ export class Study implements TrialHost {
     }
   }
 
+  /** Tell observers an optimize call ended (after its last trial and `flush`). */
+  async notifyOptimizeEnd(): Promise<void> {
+    for (const o of this.observers) await o.onOptimizeEnd?.(this);
+  }
+
   /** Wait for observers' pending writes. */
   async flush(): Promise<void> {
     while (this.pendingNotes.length > 0) await this.pendingNotes.shift();
@@ -382,136 +327,15 @@ export class Study implements TrialHost {
    * Run trials until the study holds `nTrials` finished ones (or a timeout / early stop / `stop()`).
    * `objective` is an in-process function or a runner (e.g. a worker pool from `modelSearch`).
    */
-  async optimize(objective: Objective | TrialRunner, options: OptimizeOptions): Promise<OptimizeResult> {
-    const { nTrials } = options;
-    const nWorkers = options.nWorkers ?? 1;
-    if (!Number.isInteger(nTrials) || nTrials < 0) throw new InvalidParameterError('optimize', 'nTrials', nTrials, 'must be an integer >= 0');
-    if (!Number.isInteger(nWorkers) || nWorkers < 1) throw new InvalidParameterError('optimize', 'nWorkers', nWorkers, 'must be an integer >= 1');
-    if (nWorkers > this.window) {
-      // Trial k waits for every trial <= k - window, so at most `window` trials can run at once.
-      throw new InvalidParameterError('optimize', 'nWorkers', nWorkers, `must be <= the study's window (${this.window}); create the study with a larger window to run more trials at once`);
-    }
-    if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidParameterError('optimize', 'timeout', options.timeout, 'must be > 0 seconds');
-    if (options.trialTimeout !== undefined && !(options.trialTimeout > 0)) {
-      throw new InvalidParameterError('optimize', 'trialTimeout', options.trialTimeout, 'must be > 0 seconds');
-    }
-    const patience = options.earlyStop?.patience;
-    if (patience !== undefined && (!Number.isInteger(patience) || patience < 1)) {
-      throw new InvalidParameterError('optimize', 'earlyStop.patience', patience, 'must be an integer >= 1');
-    }
-    const runner: TrialRunner = typeof objective === 'function' ? functionRunner(objective) : objective;
-    if (runner.direction !== undefined && runner.direction !== this.direction) {
-      throw new InvalidParameterError('optimize', 'direction', this.direction, `must be '${runner.direction}' for this objective's metric`);
-    }
-    runner.open?.(nWorkers);
-    const limit = Math.min(nTrials, this.sampler.maxTrials ?? Infinity);
-    const started = performance.now();
-    const deadline = options.timeout === undefined ? Infinity : started + options.timeout * 1000;
-    const bar = new ProgressBar(limit, options.progress ?? true, this.direction);
-    bar.update(this.finished.size, this.bestTrial?.value ?? undefined);
-    this.stopRequested = false;
-    let stoppedBy: OptimizeResult['stoppedBy'] | undefined;
-    const inflight = new Map<number, Promise<void>>();
-    // Trials asked and prepared, not started yet: only the next one, or (with a cost guess and
-    // several workers) every trial the window allows, started costliest first.
-    const lookahead = runner.cost !== undefined && nWorkers > 1;
-    const ready: { trial: Trial; cost: number; error?: unknown }[] = [];
-
-    const askOne = (): void => {
-      const trial = this.ask();
-      try {
-        runner.prepare?.(trial);
-        ready.push({ trial, cost: (lookahead ? runner.cost?.(trial) : undefined) ?? 0 });
-      } catch (error) {
-        // Start it first: it fails at once.
-        ready.push({ trial, cost: Number.POSITIVE_INFINITY, error });
-      }
-    };
-
-    const takeCostliest = (): { trial: Trial; cost: number; error?: unknown } => {
-      let pick = 0;
-      for (let i = 1; i < ready.length; i++) {
-        const a = ready[i];
-        const b = ready[pick];
-        if (a.cost > b.cost || (a.cost === b.cost && a.trial.number < b.trial.number)) pick = i;
-      }
-      return ready.splice(pick, 1)[0];
-    };
-
-    const launch = (entry: { trial: Trial; error?: unknown }): void => {
-      const { trial } = entry;
-      const controller = new AbortController();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const task = (async (): Promise<void> => {
-        let outcome: TrialOutcome;
-        try {
-          if ('error' in entry) throw entry.error;
-          trial.markStarted();
-          this.notifyStart(trial);
-          let onStart = (): void => undefined;
-          const timedOut = new Promise<TrialOutcome>((resolve) => {
-            onStart = () => {
-              if (options.trialTimeout === undefined || timer !== undefined) return;
-              timer = setTimeout(() => {
-                controller.abort();
-                resolve({ state: 'FAIL', reason: `timed out after ${options.trialTimeout} s` });
-              }, options.trialTimeout * 1000);
-            };
-          });
-          const run = runner.run(trial, controller.signal, onStart);
-          if (options.trialTimeout !== undefined) {
-            run.catch(() => undefined); // a run aborted after its timeout rejects later: nobody waits for it
-            outcome = await Promise.race([run, timedOut]);
-          } else {
-            outcome = await run;
-          }
-        } catch (err) {
-          outcome = outcomeOfError(err);
-        } finally {
-          if (timer) clearTimeout(timer);
-        }
-        const frozen = this.tell(trial, outcome);
-        bar.update(this.finished.size, this.bestTrial?.value ?? undefined);
-        for (const cb of options.callbacks ?? []) await cb(this, frozen);
-      })();
-      inflight.set(trial.number, task);
-      task.finally(() => inflight.delete(trial.number));
-    };
-
-    try {
-      for (;;) {
-        while (inflight.size < nWorkers) {
-          while (ready.length === 0 || lookahead) {
-            if (stoppedBy === undefined) stoppedBy = this.stopReason(limit, nTrials, deadline, options.earlyStop);
-            if (stoppedBy !== undefined || !this.mayAsk()) break;
-            askOne();
-          }
-          // Stopped (not merely out of trials to ask): what waits was never started; give it back.
-          if (stoppedBy === 'stop' || stoppedBy === 'timeout' || stoppedBy === 'earlyStop') {
-            for (const r of ready.splice(0).reverse()) this.unask(r.trial);
-          }
-          if (ready.length === 0) break;
-          launch(takeCostliest());
-        }
-        if (inflight.size === 0) break;
-        await Promise.race(inflight.values());
-      }
-    } finally {
-      bar.done();
-      await runner.close?.();
-      await this.flush();
-    }
-    for (const o of this.observers) await o.onOptimizeEnd?.(this);
-    return {
-      bestTrial: this.bestTrial,
-      trials: this.trials,
-      stoppedBy: stoppedBy ?? 'nTrials',
-      seconds: (performance.now() - started) / 1000,
-    };
+  optimize(objective: Objective | TrialRunner, options: OptimizeOptions): Promise<OptimizeResult> {
+    return runOptimize(this, this.loop, objective, options);
   }
 
-  /** Trial k may be asked once every trial <= k - window has finished. */
-  private mayAsk(): boolean {
+  /**
+   * Whether `ask` keeps the window's promise now: trial k may be asked once every trial
+   * <= k - window has finished (so its params do not depend on timing).
+   */
+  mayAsk(): boolean {
     const k = this.peekNumber();
     let lowest = this.nextNumber;
     for (const n of this.running.keys()) lowest = Math.min(lowest, n);
@@ -519,46 +343,6 @@ export class Study implements TrialHost {
     return k - this.window < lowest;
   }
 
-  private stopReason(limit: number, nTrials: number, deadline: number, earlyStop: EarlyStop | undefined): OptimizeResult['stoppedBy'] | undefined {
-    if (this.stopRequested) return 'stop';
-    if (this.peekNumber() >= limit) return limit < nTrials ? 'sampler' : 'nTrials';
-    if (performance.now() >= deadline) return 'timeout';
-    if (earlyStop && this.plateaued(earlyStop)) return 'earlyStop';
-    return undefined;
-  }
-
-  /** Over the finished prefix 0..p-1 (independent of timing): has the best stalled for `patience` trials? */
-  private plateaued({ patience, minDelta = 0 }: EarlyStop): boolean {
-    for (let t = this.finished.get(this.prefixEnd); t !== undefined; t = this.finished.get(++this.prefixEnd)) {
-      if (t.state !== 'COMPLETE' || t.value === null) continue;
-      const b = this.prefixBest;
-      if (b === undefined || (this.direction === 'minimize' ? t.value < b - minDelta : t.value > b + minDelta)) {
-        this.prefixBest = t.value;
-        this.prefixBestAt = t.number;
-      }
-    }
-    return this.prefixBestAt >= 0 && this.prefixEnd - 1 - this.prefixBestAt >= patience;
-  }
-}
-
-function outcomeOfError(err: unknown): TrialOutcome {
-  if (err instanceof TrialPruned) return { state: 'PRUNED', reason: err.message };
-  const e = err as { message?: unknown; name?: unknown };
-  const message = typeof e?.message === 'string' ? e.message : String(err);
-  const name = typeof e?.name === 'string' && e.name !== 'Error' ? `${e.name}: ` : '';
-  return { state: 'FAIL', reason: `${name}${message}` };
-}
-
-/** Run an in-process objective: a number is a COMPLETE value; TrialPruned prunes; a throw fails. */
-function functionRunner(objective: Objective): TrialRunner {
-  return {
-    async run(trial, _signal, started) {
-      started();
-      const r = await objective(trial);
-      if (typeof r === 'number') return { value: r };
-      return r;
-    },
-  };
 }
 
 /** A study with the given options (`new Study(options)`). */

@@ -5,85 +5,23 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { type MessagePort, receiveMessageOnPort, threadId } from 'node:worker_threads';
+import { receiveMessageOnPort, threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { encodeArtifact } from '../models/artifact.js';
-import { type GrownTrees, type ScoredTrees, isTreeHelper, treeBuffers } from '../models/ensemble/tree-board.js';
-import '../models/kinds.js';
-import { metrics } from '../models/metrics/index.js';
-import { type ModelKind, modelKinds } from '../models/registry.js';
-import type { FitOutput, HelpBatch, ModelInput, ScoringJob, TreeHelp, ValidationSet } from '../models/types.js';
-import { ValidationCache } from '../models/validation-cache.js';
-import { type SearchData, type SharedSearchData, openSearchData, splitView } from './dataset.js';
-import { type QueueMark, leaveQueue } from './queue.js';
-
-export interface TrialTask {
-  readonly kind: string;
-  /** Full estimator params (fixed + sampled + seed). */
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly data: SharedSearchData;
-  /** The objective metric (metrics registry name) and extra metrics to compute on validation. */
-  readonly metric: string;
-  readonly extraMetrics: readonly string[];
-  /** control[0] = 1 asks the fit to stop (pruned). */
-  readonly control: Int32Array;
-  /** best[0] = the best value so far: a model is returned only when this trial is at least as good. */
-  readonly best: Float64Array;
-  readonly keepModel: boolean;
-  /**
-   * Sends 'start', 'grow' (the fit's trees are on `board`: idle threads may help), { scoring }
-   * (its validation scoring may be shared too) and reports as [iteration, value, ...] batches;
-   * receives what helpers did.
-   */
-  readonly port: MessagePort;
-  /** Send report batches while fitting (for a pruner); otherwise they come with the result only. */
-  readonly streamReports: boolean;
-  /** The tree board of the fit (forests), shared with helper tasks. */
-  readonly board?: Int32Array;
-  /** Modules to import first (they register extra model kinds). */
-  readonly kindModules: readonly string[];
-  /** Only load modules (and open `data` when given): pool warm-up, one task per thread. */
-  readonly warm?: WarmUp;
-  /** Set by the pool: see `QueueMark`. */
-  readonly queue?: QueueMark;
-}
-
-/** Grow trees of a running trial's forest on this thread (see `TreeHelp`). */
-export interface HelpTask extends Pick<TrialTask, 'kind' | 'params' | 'data' | 'kindModules'> {
-  readonly help: true;
-  /** The board to take trees from: the fit's growth board, or its scoring job's. */
-  readonly board: Int32Array;
-  /** Score the trees of this forest on the validation rows instead of growing trees. */
-  readonly scoring?: ScoringJob;
-  /** The pool's count of trials waiting for a thread: the helper stops after its current tree while one does. */
-  readonly waiting: Int32Array;
-}
-
-export interface WarmUp {
-  /** Threads in the pool: each warm-up task waits (a while at most) until that many arrived. */
-  readonly threads: number;
-  /** arrived[0]: warm-up tasks that reached a thread. */
-  readonly arrived: Int32Array;
-}
+import { encodeArtifact } from '../../models/artifact.js';
+import { isTreeHelper, treeBuffers } from '../../models/ensemble/tree-board.js';
+import '../../models/kinds.js';
+import { metrics } from '../../models/metrics/index.js';
+import { type ModelKind, modelKinds } from '../../models/registry.js';
+import type { FitOutput, HelpBatch, ModelInput, TreeHelp, ValidationSet } from '../../models/types.js';
+import { ValidationCache } from '../../models/validation-cache.js';
+import { type SearchData, type SharedSearchData, openSearchData, splitView } from '../dataset.js';
+import { type HelpResult, type HelpTask, type TaskResults, type TrialMessage, type TrialResult, type TrialTask, type WarmResult, type WarmTask, type WorkerTask, leaveQueue } from './protocol.js';
 
 /** Reports sent to the main thread at most this often (the result carries every report anyway). */
 const REPORT_INTERVAL_MS = 5;
 
 /** A thread that gives up waiting for the other warm-up tasks (a thread failed to start). */
 const WARM_WAIT_MS = 30_000;
-
-export interface TrialTaskResult {
-  readonly value: number;
-  readonly metrics: Record<string, number>;
-  /** All reports as [iteration, value] pairs (also streamed on the port). */
-  readonly reports: number[];
-  readonly fitSeconds: number;
-  /** Iterations the fit ran (reports seen), also after a stop request. */
-  readonly iterations: number;
-  readonly model?: Uint8Array;
-  /** The thread that ran a warm-up task. */
-  readonly thread?: number;
-}
 
 const loaded = new Map<string, Promise<unknown>>();
 
@@ -127,11 +65,33 @@ async function loadKindModules(modules: readonly string[]): Promise<void> {
   }
 }
 
-export default function run(task: TrialTask | HelpTask): Promise<TrialTaskResult | GrownTrees | ScoredTrees> {
-  return 'help' in task ? runHelp(task) : runTrial(task);
+export default function run(task: WorkerTask): Promise<TaskResults[WorkerTask['type']]> {
+  switch (task.type) {
+    case 'trial':
+      return runTrial(task);
+    case 'help':
+      return runHelp(task);
+    case 'warm':
+      return warm(task);
+  }
 }
 
-async function runHelp(task: HelpTask): Promise<GrownTrees | ScoredTrees> {
+/** Load the modules and open the data, then hold the thread until every warm-up task has one. */
+async function warm(task: WarmTask): Promise<WarmResult> {
+  if (task.queue) leaveQueue(task.queue);
+  await loadKindModules(task.kindModules);
+  if (task.data) datasetFor(task.data);
+  const { threads, arrived } = task;
+  Atomics.add(arrived, 0, 1);
+  Atomics.notify(arrived, 0);
+  const until = performance.now() + WARM_WAIT_MS;
+  for (let n = Atomics.load(arrived, 0); n < threads && performance.now() < until; n = Atomics.load(arrived, 0)) {
+    Atomics.wait(arrived, 0, n, until - performance.now());
+  }
+  return { thread: threadId };
+}
+
+async function runHelp(task: HelpTask): Promise<HelpResult> {
   await loadKindModules(task.kindModules);
   const dataset = datasetFor(task.data);
   const { data } = dataset;
@@ -142,10 +102,10 @@ async function runHelp(task: HelpTask): Promise<GrownTrees | ScoredTrees> {
   const stop = () => Atomics.load(task.waiting, 0) > 0;
   if (task.scoring) {
     const scored = estimator.helpScore(trainX, validation, task.scoring, stop);
-    return move({ [transferableSymbol]: scored.outputs.map((o) => o.buffer as ArrayBuffer), [valueSymbol]: scored }) as unknown as ScoredTrees;
+    return moving(scored, scored.outputs.map((o) => o.buffer as ArrayBuffer));
   }
   const grown = estimator.helpGrow(trainX, data.train.y, task.board, stop);
-  return move({ [transferableSymbol]: treeBuffers(grown.trees), [valueSymbol]: grown }) as unknown as GrownTrees;
+  return moving(grown, treeBuffers(grown.trees));
 }
 
 /**
@@ -162,23 +122,18 @@ function splitsFor(dataset: OpenDataset, kind: ModelKind, kindName: string): { t
   };
 }
 
-async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
+/** A result whose buffers move to the main thread instead of being copied. */
+function moving<T extends object>(value: T, buffers: ArrayBuffer[]): T {
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: value }) as unknown as T;
+}
+
+async function runTrial(task: TrialTask): Promise<TrialResult> {
   const { port } = task;
+  const send = (m: TrialMessage): void => port.postMessage(m);
   if (task.queue) leaveQueue(task.queue);
   try {
-    port.postMessage('start');
+    send({ type: 'start' });
     await loadKindModules(task.kindModules);
-    if (task.warm) {
-      if (task.data) datasetFor(task.data);
-      const { threads, arrived } = task.warm;
-      Atomics.add(arrived, 0, 1);
-      Atomics.notify(arrived, 0);
-      const until = performance.now() + WARM_WAIT_MS;
-      for (let n = Atomics.load(arrived, 0); n < threads && performance.now() < until; n = Atomics.load(arrived, 0)) {
-        Atomics.wait(arrived, 0, n, until - performance.now());
-      }
-      return { value: 0, metrics: {}, reports: [], fitSeconds: 0, iterations: 0, thread: threadId };
-    }
     const dataset = datasetFor(task.data);
     const { data } = dataset;
     const kind = modelKinds.get(task.kind);
@@ -193,8 +148,8 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
     const output: FitOutput = {};
     const treeHelp: TreeHelp | undefined = task.board && {
       board: task.board,
-      announce: () => port.postMessage('grow'),
-      announceScoring: (job) => port.postMessage({ scoring: job }),
+      announce: () => send({ type: 'grow' }),
+      announceScoring: (job) => send({ type: 'scoring', job }),
       receive: () => receiveMessageOnPort(port)?.message as HelpBatch | undefined,
     };
     const t0 = performance.now();
@@ -211,7 +166,7 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
           // Reports go out in batches, at most one per interval: a forest reports every tree,
           // a message per report would wake the main thread hundreds of times per trial.
           if (task.streamReports && performance.now() - sentAt >= REPORT_INTERVAL_MS) {
-            port.postMessage(reports.slice(sent));
+            send({ type: 'reports', reports: reports.slice(sent) });
             sent = reports.length;
             sentAt = performance.now();
           }
@@ -228,10 +183,10 @@ async function runTrial(task: TrialTask): Promise<TrialTaskResult> {
     const best = task.best[0];
     const asGood = Number.isNaN(best) || (metric.direction === 'min' ? value <= best : value >= best);
     const bytes = task.keepModel && asGood && Number.isFinite(value) ? encodeArtifact(model.toArtifact()) : undefined;
-    const result: TrialTaskResult = { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}) };
+    const result: TrialResult = { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}) };
     // The model's bytes move to the main thread instead of being copied (when they own their buffer).
     const movable = bytes && bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    return movable ? (move({ [transferableSymbol]: [bytes.buffer], [valueSymbol]: result }) as unknown as TrialTaskResult) : result;
+    return movable ? moving(result, [bytes.buffer as ArrayBuffer]) : result;
   } finally {
     port.close();
   }
