@@ -6,11 +6,12 @@ import {
   type CsrMatrix,
   DataSourceError,
   DictVectorizer,
+  InvalidParameterError,
   type FeatureColumns,
   type FeatureFrame,
-  type Model,
   type ModelInput,
   PipelineModel,
+  type RegressionModel,
   type Space,
   TrackingClient,
   binColumns,
@@ -147,18 +148,20 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
   // the exact midpoints between training values (bins of unseen data only approximate those).
   const viewOf = (kind: string, split: SplitData): ModelInput =>
     modelKinds.get(kind).input === 'matrix' ? split.X : split.name === 'train' ? (split.binned as unknown as FeatureColumns) : split.columns;
-  const evaluate = (model: Model<ModelInput>, kind: string) => ({
+  const evaluate = (model: RegressionModel<ModelInput>, kind: string) => ({
     valRmse: rmse(val.y, model.predict(viewOf(kind, val))),
     testRmse: rmse(test.y, model.predict(viewOf(kind, test))),
   });
   const fitTimed = (recipe: RunRecipe) => {
-    const estimator = modelKinds.get(recipe.kind).create(recipe.params);
+    const kind = modelKinds.get(recipe.kind);
+    if (kind.task !== 'regression') throw new InvalidParameterError('example', 'kind', recipe.kind, 'must be a regression kind');
+    const estimator = kind.create(recipe.params);
     const t0 = performance.now();
     // Validation data serves early stopping (boosting); other kinds ignore it.
     const model = estimator.fit(viewOf(recipe.kind, train), train.y, { validation: { X: viewOf(recipe.kind, val), y: val.y } });
     return { model, estimator, fitSeconds: (performance.now() - t0) / 1000 };
   };
-  const logModel = (runId: string, model: Model<ModelInput>) =>
+  const logModel = (runId: string, model: RegressionModel<ModelInput>) =>
     client.logModel(runId, modelToBytes(new PipelineModel(vectorizer, model)), {
       signature: { inputs: [{ name: 'PU_DO', type: 'string' }, { name: 'trip_distance', type: 'double' }], outputs: [{ name: 'duration', type: 'double' }] },
       inputExample: [{ PU_DO: '43_151', trip_distance: 1.01 }],
@@ -249,6 +252,7 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
     const bestModel = search.bestModel;
     if (!best || best.value === null || !bestModel) throw new Error(`${s.name}: no trial finished (${result.trials.map((t) => t.reason).join('; ')})`);
     const model = await loadModel(bestModel.bytes);
+    if (model.task !== 'regression') throw new InvalidParameterError('example', 'kind', s.kind, 'must be a regression kind');
     const { testRmse } = evaluate(model, s.kind);
     const runId = tracker.runIds.get(best.number) ?? tracker.parentRunId;
     client.logMetric(runId, 'test_rmse', testRmse);

@@ -6,7 +6,7 @@ import type { FeatureFrame, FeatureRecord, FrameColumn } from '../features/frame
 import { type ArtifactHeader, type JsonValue, type ModelArtifact, checkHeader, makeHeader } from './artifact.js';
 import { modelKinds } from './kinds.js';
 import { loadModelArtifact } from './registry.js';
-import type { Estimator, FitOptions, InputView, Model, ModelInput } from './types.js';
+import type { Estimator, FitOptions, InputView, Model, ModelInput, Params, RegressionModel } from './types.js';
 
 /**
  * A fitted vectorizer and a fitted model of any kind, saved as one artifact. It predicts straight
@@ -19,15 +19,19 @@ export type PipelineInput = readonly FeatureRecord[] | FeatureFrame | arrow.Tabl
 export const PIPELINE_KIND = 'pipeline';
 const MODEL_ARRAY_PREFIX = 'model/';
 
-export class PipelineModel implements Model<PipelineInput> {
+export class PipelineModel implements RegressionModel<PipelineInput> {
   readonly kind = PIPELINE_KIND;
+  readonly task = 'regression';
+  readonly model: RegressionModel<ModelInput>;
   readonly params: Readonly<Record<string, unknown>>;
   readonly input: InputView;
 
   constructor(
     readonly vectorizer: FittedDictVectorizer,
-    readonly model: Model<ModelInput>,
+    model: Model<ModelInput>,
   ) {
+    if (model.task !== 'regression') throw new InvalidInputError(`pipeline: the '${model.kind}' model is a ${model.task} model; pipelines hold regressors`);
+    this.model = model;
     this.input = modelKinds.get(model.kind).input;
     this.params = Object.freeze({ model: model.kind });
     if (this.input === 'matrix' && model.nFeatures !== vectorizer.nFeatures) {
@@ -86,7 +90,7 @@ export class PipelineModel implements Model<PipelineInput> {
 /** Estimator side: fits a DictVectorizer and then the estimator on the view its kind asks for. */
 export class Pipeline {
   constructor(
-    readonly estimator: Estimator<ModelInput>,
+    readonly estimator: Estimator<Params, ModelInput>,
     readonly vectorizerParams: Partial<DictVectorizerParams> = {},
   ) {}
 

@@ -3,11 +3,39 @@ import type { ModelArtifact } from './artifact.js';
 import type { ForestArrays, TreeArrays } from './tree/tree.js';
 import type { ValidationCache } from './validation-cache.js';
 
+/**
+ * The model contract every kind implements.
+ *
+ * - Parameters apart from learned state: an `Estimator<P>` holds validated, frozen params of type
+ *   `P`; `fit` returns a new fitted `Model`. Only models predict.
+ * - A model is a `RegressionModel` or a `ClassificationModel`, told apart by `task`.
+ * - Targets. A regressor fits `y: Float64Array`. A classifier fits `y: Labels`: numbers in a
+ *   `Float64Array` (0/1, or any integer or float class values) or strings (`readonly string[]`).
+ *   Its `classes` are the distinct values of `y`, sorted (numbers ascending, strings by code
+ *   unit, as `np.unique`), in the same form as `y`; `predict` returns labels in that form too, so
+ *   labels round-trip: a model fitted on strings predicts strings, on numbers a Float64Array of
+ *   class values. `predictProba` is row-major n x k (k = classes.length): entry [i * k + j] is
+ *   the probability of `classes[j]` for row i; each row sums to 1.
+ * - Nothing of a family's internals belongs here (threads, tree boards, kernels).
+ */
+
 /** What a model consumes: a matrix (linear models) or the column view (trees). */
 export type ModelInput = Matrix | FeatureColumns;
 
 /** The data view a model kind trains on; the tuner hands each kind the view it names. */
 export type InputView = 'matrix' | 'columns';
+
+/** What a model kind learns to predict. */
+export type Task = 'regression' | 'classification';
+
+/** Validated params of an estimator (the type `ParamsOf<typeof spec>` gives, frozen). */
+export type Params = Readonly<Record<string, unknown>>;
+
+/** Class labels: numbers in a Float64Array, or strings. */
+export type Labels = Float64Array | readonly string[];
+
+/** What `fit` takes as y for a model type: labels for classifiers, values for regressors. */
+export type TargetOf<M> = M extends ClassificationModel<infer _X, infer _P, infer L> ? L : Float64Array;
 
 /** One per-iteration report (a boosting round, a forest size): validation metric values. */
 export interface IterationReport {
@@ -26,18 +54,18 @@ export interface FitOutput {
 }
 
 /** Validation data of a fit; `cache` keeps what fits derive from X for the next fit on it. */
-export interface ValidationSet<X = ModelInput> {
+export interface ValidationSet<X = ModelInput, Y extends Float64Array | Labels = Float64Array> {
   readonly X: X;
-  readonly y: Float64Array;
+  readonly y: Y;
   readonly cache?: ValidationCache;
 }
 
-export interface FitOptions<X = ModelInput> {
+export interface FitOptions<X = ModelInput, Y extends Float64Array | Labels = Float64Array> {
   /**
    * Validation data: early stopping and per-iteration reports are computed on it. With a `cache`,
    * what a fit derives from X is kept there for the next fit on the same X (which must not change).
    */
-  readonly validation?: ValidationSet<X>;
+  readonly validation?: ValidationSet<X, Y>;
   /** Metric for reports and early stopping (a name from the metrics registry); default 'rmse'. */
   readonly metric?: string;
   /** Called after each iteration; return false to stop training now (pruning). */
@@ -77,24 +105,45 @@ export type HelpBatch =
   | { readonly indices: readonly number[]; readonly outputs: readonly Float64Array[] };
 
 /**
- * Parameters apart from learned state: an estimator holds validated, frozen params;
- * `fit` returns a new fitted Model. Only models predict.
+ * An estimator of params `P`: `fit` returns a new fitted model `M` (the estimator keeps no
+ * learned state). `X` is the view it trains on.
  */
-export interface Estimator<X = ModelInput, M extends Model<X> = Model<X>> {
+export interface Estimator<P extends Params = Params, X = ModelInput, M extends Model<X> = Model<X>> {
   readonly kind: string;
-  readonly params: Readonly<Record<string, unknown>>;
+  readonly params: Readonly<P>;
   /** Single-threaded fit. */
-  fit(X: X, y: Float64Array, options?: FitOptions<X>): M;
+  fit(X: X, y: TargetOf<M>, options?: FitOptions<X, TargetOf<M>>): M;
   /** Same result as `fit` (same seed, same model); may use worker threads (`nJobs`). */
-  fitAsync?(X: X, y: Float64Array, options?: FitOptions<X>): Promise<M>;
+  fitAsync?(X: X, y: TargetOf<M>, options?: FitOptions<X, TargetOf<M>>): Promise<M>;
 }
 
-export interface Model<X = ModelInput> {
+/** What every fitted model has. */
+interface FittedModel<P extends Params> {
   readonly kind: string;
-  readonly params: Readonly<Record<string, unknown>>;
+  readonly task: Task;
+  readonly params: Readonly<P>;
   readonly nFeatures: number;
   readonly featureNames?: readonly string[];
-  predict(X: X): Float64Array;
   /** Plain data (JSON header + typed arrays) that `loadModel` turns back into this model. */
   toArtifact(): ModelArtifact;
 }
+
+/** A fitted regressor: one value per row. */
+export interface RegressionModel<X = ModelInput, P extends Params = Params> extends FittedModel<P> {
+  readonly task: 'regression';
+  predict(X: X): Float64Array;
+}
+
+/** A fitted classifier (see the notes at the top for labels and probabilities). */
+export interface ClassificationModel<X = ModelInput, P extends Params = Params, L extends Labels = Labels> extends FittedModel<P> {
+  readonly task: 'classification';
+  /** The distinct training labels, sorted, in the form `y` had. */
+  readonly classes: L;
+  /** The most probable class per row, as labels in the form of `classes`. */
+  predict(X: X): L;
+  /** Row-major n x classes.length probabilities; each row sums to 1. */
+  predictProba(X: X): Float64Array;
+}
+
+/** A fitted model of either task; narrow by `task`. */
+export type Model<X = ModelInput, P extends Params = Params> = RegressionModel<X, P> | ClassificationModel<X, P>;

@@ -93,6 +93,9 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
 
   constructor(options: ModelSearchOptions<S>) {
     this.kind = modelKinds.get(options.kind);
+    if (this.kind.task !== 'regression') {
+      throw new InvalidParameterError('ModelSearch', 'kind', options.kind, `is a ${this.kind.task} kind; the search scores regressors with regression metrics`);
+    }
     this.metric = options.metric ?? 'rmse';
     this.direction = metrics.get(this.metric).direction === 'min' ? 'minimize' : 'maximize';
     this.extraMetrics = (options.extraMetrics ?? []).filter((m) => m !== this.metric);

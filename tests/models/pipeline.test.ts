@@ -14,7 +14,7 @@ import { loadModel, loadPipeline, modelToBytes, saveModel } from '../../src/mode
 import { modelKinds } from '../../src/models/kinds.js';
 import { LinearRegression, Ridge } from '../../src/models/linear/index.js';
 import { Pipeline, PipelineModel } from '../../src/models/pipeline.js';
-import type { Model } from '../../src/models/types.js';
+import type { RegressionModel } from '../../src/models/types.js';
 import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, loadRealTaxiSplits, realTaxiPath } from '../helpers/taxi.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-pipeline-'));
@@ -43,8 +43,9 @@ const toTable = (records: readonly FeatureRecord[]): arrow.Table =>
 
 /** A tiny 'columns' model kind (per-category mean of y), to show the pipeline serves any view. */
 const meanSpec = defineParams({ column: { type: 'int', default: 0, min: 0, doc: 'categorical column index' } });
-class CategoryMeanModel implements Model<FeatureColumns> {
+class CategoryMeanModel implements RegressionModel<FeatureColumns> {
   readonly kind = 'test_category_mean';
+  readonly task = 'regression';
   constructor(
     readonly params: Readonly<Record<string, unknown>>,
     readonly means: Float64Array,
@@ -63,6 +64,7 @@ class CategoryMeanModel implements Model<FeatureColumns> {
 }
 modelKinds.register('test_category_mean', {
   kind: 'test_category_mean',
+  task: 'regression',
   doc: 'test only',
   input: 'columns',
   paramsSpec: meanSpec,

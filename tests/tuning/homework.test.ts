@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rmse } from '../../src/models/metrics/index.js';
 import { modelKinds } from '../../src/models/kinds.js';
 import { type FeatureColumns, ModelSearch, Study, hp, openSearchData, shareSearchData } from '../../src/index.js';
+import { regressor } from '../helpers/models.js';
 import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE, loadRealTaxiSplits } from '../helpers/taxi.js';
 
 if (!REAL_TAXI_DIR) console.warn(REAL_TAXI_SKIP_MESSAGE);
@@ -34,7 +35,7 @@ describe.skipIf(!REAL_TAXI_DIR)('homework search on real taxi data', () => {
     // Refit the best params in this thread on the same shared bins: same model, same score.
     const params = search.paramsOf(best.number)!;
     const shared = openSearchData(data);
-    const model = modelKinds.get('random_forest').create(params).fit(shared.train.prepared as FeatureColumns, train.y);
+    const model = regressor(modelKinds.get('random_forest').create(params).fit(shared.train.prepared as FeatureColumns, train.y));
     expect(rmse(val.y, model.predict(shared.val.prepared as FeatureColumns))).toBe(best.value);
     expect(search.bestModel?.trialNumber).toBe(best.number);
   });

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { regressor } from '../helpers/models.js';
 import { Rng } from '../../src/core/rng.js';
 import type { FeatureColumns } from '../../src/features/matrix.js';
 import { decodeArtifact } from '../../src/models/artifact.js';
@@ -78,7 +79,7 @@ describe('model search on the trial pool', () => {
     // the value is the metric of the fitted model on validation: check against a local fit
     const params = one.search.paramsOf(best.number)!;
     expect(params.seed).toBe(best.seed);
-    const local = toyKind.create(params).fit(toyData().train.X, toyData().train.y);
+    const local = regressor(toyKind.create(params).fit(toyData().train.X, toyData().train.y));
     const pred = local.predict(toyData().val.X);
     const y = toyData().val.y;
     const rmse = Math.sqrt(pred.reduce((s, p, i) => s + (p - y[i]) ** 2, 0) / y.length);

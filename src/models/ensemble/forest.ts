@@ -84,7 +84,7 @@ function forestPlan(params: ForestParams, data: BinnedDataset, randomThresholds:
   };
 }
 
-abstract class ForestEstimator<P extends ForestParams> implements Estimator<ModelInput, TreeEnsembleModel> {
+abstract class ForestEstimator<P extends ForestParams> implements Estimator<P, ModelInput, TreeEnsembleModel> {
   abstract readonly kind: string;
   readonly params: P;
   protected abstract readonly randomThresholds: boolean;
@@ -348,6 +348,7 @@ function oob(data: BinnedDataset, y: Float64Array, plan: ForestPlan, trees: Tree
 export const randomForestKind: ModelKind = {
   kind: RandomForestRegressor.kind,
   doc: 'Random forest of histogram trees with native "code vs rest" categorical splits.',
+  task: 'regression',
   input: 'columns',
   paramsSpec: randomForestParams,
   create: (params) => new RandomForestRegressor((params ?? {}) as Partial<RandomForestParams>),
@@ -357,6 +358,7 @@ export const randomForestKind: ModelKind = {
 export const extraTreesKind: ModelKind = {
   kind: ExtraTreesRegressor.kind,
   doc: 'Extremely randomised trees (random thresholds) with native categorical splits.',
+  task: 'regression',
   input: 'columns',
   paramsSpec: extraTreesParams,
   create: (params) => new ExtraTreesRegressor((params ?? {}) as Partial<ExtraTreesParams>),

@@ -52,7 +52,7 @@ export type GradientBoostingParams = ParamsOf<typeof gradientBoostingParams>;
  * h = 1, leaf value -T(G)/(H + lambda) scaled by the learning rate; depth-wise or leaf-wise
  * growth; early stopping on FitOptions.validation with the best round kept.
  */
-export class GradientBoostingRegressor implements Estimator<ModelInput, TreeEnsembleModel> {
+export class GradientBoostingRegressor implements Estimator<GradientBoostingParams, ModelInput, TreeEnsembleModel> {
   static readonly kind = 'gradient_boosting';
   static readonly spec = gradientBoostingParams;
   readonly kind = GradientBoostingRegressor.kind;
@@ -258,6 +258,7 @@ class BoostValidation {
 export const gradientBoostingKind: ModelKind = {
   kind: GradientBoostingRegressor.kind,
   doc: 'Gradient-boosted histogram trees (XGBoost/LightGBM style) with native categorical splits and early stopping.',
+  task: 'regression',
   input: 'columns',
   paramsSpec: gradientBoostingParams,
   create: (params) => new GradientBoostingRegressor((params ?? {}) as Partial<GradientBoostingParams>),

@@ -1,6 +1,6 @@
 import { ArtifactError } from '../../core/errors.js';
 import { type JsonValue, type ModelArtifact, checkHeader, makeHeader, requireArray } from '../artifact.js';
-import type { Model, ModelInput } from '../types.js';
+import type { ModelInput, RegressionModel } from '../types.js';
 import type { BinnedDataset } from '../tree/binning.js';
 import { CompiledForest } from '../tree/compiled.js';
 import { TreeOutputs } from '../tree/outputs.js';
@@ -21,7 +21,8 @@ export interface FeatureImportance {
  * A fitted tree ensemble: prediction = base + scale * sum of tree outputs (a forest averages with
  * scale = 1/nTrees; boosting adds learning-rate-scaled leaves to a base score).
  */
-export class TreeEnsembleModel implements Model<ModelInput> {
+export class TreeEnsembleModel implements RegressionModel<ModelInput> {
+  readonly task = 'regression';
   readonly kind: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly nFeatures: number;

@@ -1,7 +1,7 @@
-import { type ParamsOf, defineParams, resolveParams } from '../../core/params.js';
+import { type ParamsOf, type ParamsSpec, defineParams, resolveParams } from '../../core/params.js';
 import type { Matrix } from '../../features/matrix.js';
 import type { ModelKind } from '../registry.js';
-import type { Estimator, FitOptions, ModelInput } from '../types.js';
+import type { Estimator, FitOptions, ModelInput, Params } from '../types.js';
 import { elasticNetCd } from './coordinate-descent.js';
 import { solveLeastSquares } from './least-squares.js';
 import { LinearModel, reportValidation } from './model.js';
@@ -78,8 +78,6 @@ export type RidgeParams = ParamsOf<typeof ridgeParams>;
 export type LassoParams = ParamsOf<typeof lassoParams>;
 export type ElasticNetParams = ParamsOf<typeof elasticNetParams>;
 
-type Params = Readonly<Record<string, unknown>>;
-
 /** `params` are the estimator's (recorded in the model); `solver` the options the solver needs. */
 function leastSquaresFit(kind: string, params: Params, solver: RidgeParams, X: Matrix | ModelInput, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
   const csr = toTrainingCsr(kind, X);
@@ -113,80 +111,56 @@ function elasticNetFit(kind: string, params: Params, solver: ElasticNetParams, X
   return model;
 }
 
-/** Ordinary least squares: the exact (minimum-norm) solution. */
-export class LinearRegression implements Estimator<Matrix, LinearModel> {
-  static readonly kind = 'linear_regression';
-  static readonly spec = linearRegressionParams;
-  readonly kind = LinearRegression.kind;
-  readonly params: LinearRegressionParams;
-  constructor(params: Partial<LinearRegressionParams> = {}) {
-    this.params = resolveParams('LinearRegression', linearRegressionParams, params);
-  }
-  fit(X: Matrix, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
-    return leastSquaresFit(this.kind, this.params, { ...this.params, alpha: 0 }, X, y, options);
-  }
+type LinearFit<P> = (kind: string, params: P, X: Matrix | ModelInput, y: Float64Array, options?: FitOptions<Matrix>) => LinearModel;
+
+/** The estimator class of one linear kind: params validated against `spec`, `fit` by `solve`. */
+function linearEstimator<S extends ParamsSpec>(owner: string, kind: string, spec: S, solve: LinearFit<ParamsOf<S>>) {
+  return class implements Estimator<ParamsOf<S>, Matrix, LinearModel> {
+    static readonly kind = kind;
+    static readonly spec = spec;
+    readonly kind = kind;
+    readonly params: ParamsOf<S>;
+    constructor(params: Partial<ParamsOf<S>> = {}) {
+      this.params = resolveParams(owner, spec, params);
+    }
+    fit(X: Matrix, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
+      return solve(this.kind, this.params, X, y, options);
+    }
+  };
 }
+
+/** Ordinary least squares: the exact (minimum-norm) solution. */
+export const LinearRegression = linearEstimator('LinearRegression', 'linear_regression', linearRegressionParams, (kind, p, X, y, o) =>
+  leastSquaresFit(kind, p, { ...p, alpha: 0 }, X, y, o),
+);
+export type LinearRegression = InstanceType<typeof LinearRegression>;
 
 /** L2-penalised least squares, solved exactly. */
-export class Ridge implements Estimator<Matrix, LinearModel> {
-  static readonly kind = 'ridge';
-  static readonly spec = ridgeParams;
-  readonly kind = Ridge.kind;
-  readonly params: RidgeParams;
-  constructor(params: Partial<RidgeParams> = {}) {
-    this.params = resolveParams('Ridge', ridgeParams, params);
-  }
-  fit(X: Matrix, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
-    return leastSquaresFit(this.kind, this.params, this.params, X, y, options);
-  }
-}
+export const Ridge = linearEstimator('Ridge', 'ridge', ridgeParams, (kind, p, X, y, o) => leastSquaresFit(kind, p, p, X, y, o));
+export type Ridge = InstanceType<typeof Ridge>;
 
 /** L1-penalised least squares by coordinate descent. */
-export class Lasso implements Estimator<Matrix, LinearModel> {
-  static readonly kind = 'lasso';
-  static readonly spec = lassoParams;
-  readonly kind = Lasso.kind;
-  readonly params: LassoParams;
-  constructor(params: Partial<LassoParams> = {}) {
-    this.params = resolveParams('Lasso', lassoParams, params);
-  }
-  fit(X: Matrix, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
-    return elasticNetFit(this.kind, this.params, { ...this.params, l1Ratio: 1 }, X, y, options);
-  }
-}
+export const Lasso = linearEstimator('Lasso', 'lasso', lassoParams, (kind, p, X, y, o) => elasticNetFit(kind, p, { ...p, l1Ratio: 1 }, X, y, o));
+export type Lasso = InstanceType<typeof Lasso>;
 
 /** L1 + L2 penalised least squares by coordinate descent. */
-export class ElasticNet implements Estimator<Matrix, LinearModel> {
-  static readonly kind = 'elastic_net';
-  static readonly spec = elasticNetParams;
-  readonly kind = ElasticNet.kind;
-  readonly params: ElasticNetParams;
-  constructor(params: Partial<ElasticNetParams> = {}) {
-    this.params = resolveParams('ElasticNet', elasticNetParams, params);
-  }
-  fit(X: Matrix, y: Float64Array, options?: FitOptions<Matrix>): LinearModel {
-    return elasticNetFit(this.kind, this.params, this.params, X, y, options);
-  }
-}
+export const ElasticNet = linearEstimator('ElasticNet', 'elastic_net', elasticNetParams, (kind, p, X, y, o) => elasticNetFit(kind, p, p, X, y, o));
+export type ElasticNet = InstanceType<typeof ElasticNet>;
 
-type LinearCtor = (new (params?: Record<string, unknown>) => Estimator<ModelInput>) & {
-  readonly kind: string;
-  readonly spec: typeof linearRegressionParams | typeof ridgeParams | typeof lassoParams | typeof elasticNetParams;
-};
-
-function linearKind(ctor: LinearCtor, doc: string): ModelKind {
+function linearKind<S extends ParamsSpec>(ctor: ReturnType<typeof linearEstimator<S>>, doc: string): ModelKind {
   return {
     kind: ctor.kind,
+    task: 'regression',
     doc,
     input: 'matrix',
     paramsSpec: ctor.spec,
-    create: (params) => new ctor(params ?? {}),
+    create: (params) => new ctor(params as Partial<ParamsOf<S>>),
     load: (artifact) => LinearModel.fromArtifact(artifact, ctor.kind, ctor.spec),
   };
 }
 
-export const linearRegressionKind = linearKind(LinearRegression as unknown as LinearCtor, 'Ordinary least squares (exact, minimum-norm).');
-export const ridgeKind = linearKind(Ridge as unknown as LinearCtor, 'Ridge regression (exact).');
-export const lassoKind = linearKind(Lasso as unknown as LinearCtor, 'Lasso by coordinate descent.');
-export const elasticNetKind = linearKind(ElasticNet as unknown as LinearCtor, 'Elastic net by coordinate descent.');
+export const linearRegressionKind = linearKind(LinearRegression, 'Ordinary least squares (exact, minimum-norm).');
+export const ridgeKind = linearKind(Ridge, 'Ridge regression (exact).');
+export const lassoKind = linearKind(Lasso, 'Lasso by coordinate descent.');
+export const elasticNetKind = linearKind(ElasticNet, 'Elastic net by coordinate descent.');
 export const linearKinds: readonly ModelKind[] = [linearRegressionKind, ridgeKind, lassoKind, elasticNetKind];

@@ -3,7 +3,7 @@ import { type ParamsSpec, resolveParams } from '../../core/params.js';
 import type { Matrix } from '../../features/matrix.js';
 import { type JsonValue, type ModelArtifact, checkHeader, makeHeader, requireArray } from '../artifact.js';
 import { metrics } from '../metrics/index.js';
-import type { FitOptions, Model, ModelInput } from '../types.js';
+import type { FitOptions, ModelInput, RegressionModel } from '../types.js';
 import { linearPredict, requireMatrix } from './sparse.js';
 
 /** How a linear fit ended (recorded in the artifact). */
@@ -19,7 +19,8 @@ export interface LinearFitInfo {
 }
 
 /** A fitted linear model: y = X coef + intercept. Shared by every linear kind. */
-export class LinearModel implements Model<Matrix> {
+export class LinearModel implements RegressionModel<Matrix> {
+  readonly task = 'regression';
   readonly nFeatures: number;
   constructor(
     readonly kind: string,

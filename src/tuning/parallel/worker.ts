@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { InvalidInputError } from '../../core/errors.js';
 import { encodeArtifact } from '../../models/artifact.js';
 import { isTreeHelper, treeBuffers } from '../../models/ensemble/tree-board.js';
 import '../../models/kinds.js';
@@ -176,6 +177,7 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
     });
     const fitSeconds = (performance.now() - t0) / 1000;
     // Fits that scored validation on the way hand back its predictions: no second pass.
+    if (model.task !== 'regression') throw new InvalidInputError(`model search: '${task.kind}' is a ${model.task} kind; the search scores regressors`);
     const pred = output.validationPrediction ?? model.predict(valX);
     const value = metric.fn(data.val.y, pred);
     const extra: Record<string, number> = { [task.metric]: value };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { regressor } from '../../helpers/models.js';
 import { InvalidParameterError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
 import type { FeatureColumns } from '../../../src/features/matrix.js';
@@ -97,7 +98,7 @@ describe('RandomForestRegressor / ExtraTreesRegressor', () => {
   it('saves to an artifact and loads back with identical predictions', () => {
     for (const est of [new RandomForestRegressor({ nEstimators: 4, maxDepth: 6 }), new ExtraTreesRegressor({ nEstimators: 4, maxDepth: 6 })]) {
       const model = est.fit(train.X, train.y);
-      const loaded = loadModelArtifact(decodeArtifact(encodeArtifact(model.toArtifact())));
+      const loaded = regressor(loadModelArtifact(decodeArtifact(encodeArtifact(model.toArtifact()))));
       expect(loaded.kind).toBe(est.kind);
       expect(Array.from(loaded.predict(val.X))).toEqual(Array.from(model.predict(val.X)));
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { regressor } from '../../helpers/models.js';
 import { InvalidInputError, InvalidParameterError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
 import type { FeatureColumns } from '../../../src/features/matrix.js';
@@ -160,7 +161,7 @@ describe('GradientBoostingRegressor', () => {
 
   it('saves to an artifact and loads back with identical predictions', () => {
     const model = new GradientBoostingRegressor({ nEstimators: 20, maxDepth: 4 }).fit(train.X, train.y);
-    const loaded = loadModelArtifact(decodeArtifact(encodeArtifact(model.toArtifact())));
+    const loaded = regressor(loadModelArtifact(decodeArtifact(encodeArtifact(model.toArtifact()))));
     expect(loaded.kind).toBe('gradient_boosting');
     expect(Array.from(loaded.predict(val.X))).toEqual(Array.from(model.predict(val.X)));
   });
