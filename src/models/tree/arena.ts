@@ -4,6 +4,7 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 /** The WebAssembly kernels of kernels.wat. Arrays are byte addresses in the arena, counts are elements. */
 export interface TreeKernels {
+  /** Code list (code = key >> 8) and the partner's histogram (bin = key & 255) in one pass; returns the list length. */
   listAndHistogram(
     idx: number,
     start: number,
@@ -19,8 +20,16 @@ export interface TreeKernels {
     hist: number,
     range: number,
   ): number;
-  histogram(hist: number, idx: number, start: number, end: number, keys: number, g: number, h: number, range: number): void;
-  partition(idx: number, scratch: number, start: number, end: number, keys: number, threshold: number, missing: number): number;
+  /** Code list (code = key >> shift); returns its length. */
+  codeList(idx: number, start: number, end: number, keys: number, shift: number, g: number, h: number, lCode: number, lCount: number, lG: number, lH: number, at: number): number;
+  /** Histogram of 32-bit bins (bin = key & mask). */
+  histogram(hist: number, idx: number, start: number, end: number, keys: number, mask: number, g: number, h: number, range: number): void;
+  /** Histogram of byte bins. */
+  histogram8(hist: number, idx: number, start: number, end: number, bins: number, g: number, h: number, range: number): void;
+  /** Stable partition on 32-bit bins (bin = key & mask): bin <= threshold or bin == missing first. */
+  partition(idx: number, scratch: number, start: number, end: number, keys: number, mask: number, threshold: number, missing: number): number;
+  /** Stable partition on byte bins. */
+  partition8(idx: number, scratch: number, start: number, end: number, bins: number, threshold: number, missing: number): number;
   subtractList(
     lCode: number,
     lCount: number,
@@ -35,7 +44,10 @@ export interface TreeKernels {
     s0: number,
     lenS: number,
   ): number;
+  /** dst[i] = src[pos[i]], 32-bit elements. */
   gather(dst: number, src: number, pos: number, n: number): void;
+  /** dst[i] = src[pos[i]], bytes. */
+  gather8(dst: number, src: number, pos: number, n: number): void;
   scanCodeList(
     lCode: number,
     lCount: number,
@@ -120,6 +132,10 @@ export class KernelArena {
 
   int32(at: number, length: number): Int32Array {
     return new Int32Array(this.memory.buffer, at, length);
+  }
+
+  uint8(at: number, length: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, at, length);
   }
 
   float64(at: number, length: number): Float64Array {

@@ -1,6 +1,7 @@
 /**
- * Row partition kernels over the node index array. Both keep the relative order of rows on each
- * side, so a node's rows stay ordered by the primary categorical code all the way down.
+ * Row moves over the node index array that run in JavaScript (the partitions by bin run as
+ * WebAssembly, kernels.wat). They keep the relative order of rows on each side, so a node's rows
+ * stay ordered by the primary categorical code all the way down.
  */
 
 /**
@@ -16,50 +17,6 @@ export function copyRun<T extends Int32Array | Float64Array>(dst: T, at: number,
   } else {
     dst.set(src.subarray(from, from + n) as never, at);
   }
-}
-
-/**
- * Stable partition of idx[start..end): rows whose bin is <= threshold (or is the missing bin
- * when missingLeft) first. Returns the first position of the right side.
- */
-export function partitionByThreshold(
-  idx: Int32Array,
-  scratch: Int32Array,
-  start: number,
-  end: number,
-  bins: Uint8Array | Int32Array,
-  threshold: number,
-  missingBin: number,
-  missingLeft: boolean,
-): number {
-  let w = start;
-  let r = 0;
-  // Branch-free: write the row to both sides, advance the side it belongs to.
-  const missing = missingLeft ? missingBin : -1;
-  for (let i = start; i < end; i++) {
-    const j = idx[i];
-    const b = bins[j];
-    const left = Number(b <= threshold) | Number(b === missing);
-    idx[w] = j;
-    scratch[r] = j;
-    w += left;
-    r += 1 - left;
-  }
-  copyRun(idx, w, scratch, 0, r);
-  return w;
-}
-
-/** Stable partition of idx[start..end): rows with bin === code first. Returns the split position. */
-export function partitionByCode(idx: Int32Array, scratch: Int32Array, start: number, end: number, bins: Int32Array, code: number): number {
-  let w = start;
-  let r = 0;
-  for (let i = start; i < end; i++) {
-    const j = idx[i];
-    if (bins[j] === code) idx[w++] = j;
-    else scratch[r++] = j;
-  }
-  copyRun(idx, w, scratch, 0, r);
-  return w;
 }
 
 /**

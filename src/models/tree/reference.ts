@@ -1,8 +1,10 @@
 /**
- * Naive reference kernels, used only by tests to check the fast ones: plain loops over rows,
- * no spans, no subtraction, no ordering tricks.
+ * Reference kernels, used only by tests to check the fast ones: naive split searches and trees
+ * (plain loops over rows, no spans, no subtraction, no ordering tricks), and the JavaScript twins
+ * of the WebAssembly kernels (kernels.wat), which must agree with them bit for bit.
  */
 import { type SplitRules, leafScore } from './split.js';
+import { copyRun } from './partition.js';
 
 export interface NaiveSplit {
   gain: number;
@@ -149,3 +151,128 @@ export function naiveCartPredict(
   }
   return out;
 }
+
+// JavaScript twins of the WebAssembly kernels: the same loops, the same order of sums.
+
+/** Add rows idx[start..end) of one feature to the histogram; writes [minBin, maxBin] to range. */
+export function buildHistogram(
+  hist: Float64Array,
+  offset: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  bins: Uint8Array | Int32Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  range: Int32Array,
+): void {
+  let lo = 0x7fffffff;
+  let hi = -1;
+  for (let i = start; i < end; i++) {
+    const j = idx[i];
+    const b = bins[j];
+    const k = offset + 3 * b;
+    hist[k] += grad[j];
+    hist[k + 1] += hess[j];
+    hist[k + 2] += 1;
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
+  }
+  range[0] = lo;
+  range[1] = hi;
+}
+
+/**
+ * Per-code statistics of a node whose rows are ordered by code: one entry per code present
+ * (code, row count, gradient sum, hessian sum), in code order, written at `at` of the list
+ * arrays. O(rows in node), whatever the number of categories. Returns the entry count.
+ */
+export function buildCodeList(
+  idx: Int32Array,
+  start: number,
+  end: number,
+  codes: Int32Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  lCode: Int32Array,
+  lCount: Int32Array,
+  lG: Float64Array,
+  lH: Float64Array,
+  at: number,
+): number {
+  // Sums run in locals and are flushed when the code changes (no loop-carried memory dependency).
+  let k = at - 1;
+  let prev = -1;
+  let first = start;
+  let g = 0;
+  let h = 0;
+  for (let i = start; i < end; i++) {
+    const j = idx[i];
+    const c = codes[j];
+    if (c !== prev) {
+      if (k >= at) {
+        lCount[k] = i - first;
+        lG[k] = g;
+        lH[k] = h;
+      }
+      k++;
+      prev = c;
+      first = i;
+      lCode[k] = c;
+      g = 0;
+      h = 0;
+    }
+    g += grad[j];
+    h += hess[j];
+  }
+  if (k >= at) {
+    lCount[k] = end - first;
+    lG[k] = g;
+    lH[k] = h;
+  }
+  return k + 1 - at;
+}
+/**
+ * Stable partition of idx[start..end): rows whose bin is <= threshold (or is the missing bin
+ * when missingLeft) first. Returns the first position of the right side.
+ */
+export function partitionByThreshold(
+  idx: Int32Array,
+  scratch: Int32Array,
+  start: number,
+  end: number,
+  bins: Uint8Array | Int32Array,
+  threshold: number,
+  missingBin: number,
+  missingLeft: boolean,
+): number {
+  let w = start;
+  let r = 0;
+  // Branch-free: write the row to both sides, advance the side it belongs to.
+  const missing = missingLeft ? missingBin : -1;
+  for (let i = start; i < end; i++) {
+    const j = idx[i];
+    const b = bins[j];
+    const left = Number(b <= threshold) | Number(b === missing);
+    idx[w] = j;
+    scratch[r] = j;
+    w += left;
+    r += 1 - left;
+  }
+  copyRun(idx, w, scratch, 0, r);
+  return w;
+}
+
+/** Stable partition of idx[start..end): rows with bin === code first. Returns the split position. */
+export function partitionByCode(idx: Int32Array, scratch: Int32Array, start: number, end: number, bins: Int32Array, code: number): number {
+  let w = start;
+  let r = 0;
+  for (let i = start; i < end; i++) {
+    const j = idx[i];
+    if (bins[j] === code) idx[w++] = j;
+    else scratch[r++] = j;
+  }
+  copyRun(idx, w, scratch, 0, r);
+  return w;
+}
+

@@ -1,4 +1,5 @@
 import type { TreeKernels } from './arena.js';
+import type { CodeLists } from './code-lists.js';
 
 /**
  * Split search kernels. The learner sees gradient and hessian sums only: a side with sums (G, H)
@@ -153,15 +154,6 @@ export function scanCategoricalHistogram(
       if (gain > best[BEST_GAIN]) recordBest(best, gain, feature, b, 0, gL, hL, nL, 0);
     }
   }
-}
-
-/** Per-code list arrays in a KernelArena: their addresses for the WebAssembly kernels, and views. */
-export interface CodeLists {
-  readonly at: { readonly code: number; readonly count: number; readonly g: number; readonly h: number };
-  readonly code: Int32Array;
-  readonly count: Int32Array;
-  readonly g: Float64Array;
-  readonly h: Float64Array;
 }
 
 /**

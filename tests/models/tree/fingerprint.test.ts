@@ -154,8 +154,8 @@ describe.skipIf(!REAL_TAXI_DIR)('tree fingerprints on real taxi data', () => {
       'taxi/et-depth12': () => new ExtraTreesRegressor({ maxDepth: 12, nEstimators: 10, seed: 1 }).fit(train.columns, train.y),
       'taxi/gbdt-30rounds': () => new GradientBoostingRegressor({ nEstimators: 30, maxDepth: 8, learningRate: 0.2 }).fit(train.columns, train.y),
     };
-    for (const [name, fit] of Object.entries(fits)) {
-      const model = fit();
+    for (const [name, fitModel] of Object.entries(fits)) {
+      const model = fitModel();
       check(name, `${forestFingerprint(model.trees)}:${fingerprint(model.predict(val.columns))}`, EXPECTED[name]);
     }
   });

@@ -61,6 +61,44 @@ describe('tree grower', () => {
     }
   });
 
+  it('on a tiny table of two categoricals and two numerics makes the splits of a brute-force exact CART search', () => {
+    const rng = new Rng(21);
+    const levels = [7, 4];
+    const make = (n: number) => {
+      const codes = levels.map((k) => Int32Array.from({ length: n }, () => rng.below(k)));
+      const nums = [Float64Array.from({ length: n }, () => Math.round(rng.float() * 30) / 3), Float64Array.from({ length: n }, () => rng.below(5))];
+      const y = Float64Array.from({ length: n }, (_, i) => (codes[0][i] % 3) * 2 - (codes[1][i] === 2 ? 3 : 0) + 0.7 * nums[0][i] + (nums[1][i] > 2 ? 1.5 : 0) + rng.float());
+      const width = levels[0] + levels[1] + 2;
+      const dense = new Float64Array(n * width);
+      for (let i = 0; i < n; i++) {
+        dense[i * width + codes[0][i]] = 1;
+        dense[i * width + levels[0] + codes[1][i]] = 1;
+        dense[i * width + width - 2] = nums[0][i];
+        dense[i * width + width - 1] = nums[1][i];
+      }
+      const X: FeatureColumns = {
+        format: 'columns',
+        nRows: n,
+        columns: [
+          { kind: 'numeric', name: 'a', values: nums[0] },
+          { kind: 'categorical', name: 'c0', codes: codes[0], categories: Array.from({ length: levels[0] }, (_, k) => `p${k}`) },
+          { kind: 'categorical', name: 'c1', codes: codes[1], categories: Array.from({ length: levels[1] }, (_, k) => `q${k}`) },
+          { kind: 'numeric', name: 'b', values: nums[1] },
+        ],
+      };
+      return { X, y, dense, width };
+    };
+    const train = make(600);
+    const test = make(90);
+    // Deeper, nodes of a few rows tie between features that split them alike, and a tie may go
+    // either way: depths up to 4 on 600 rows.
+    for (const depth of [1, 2, 3, 4]) {
+      const ref = naiveCartPredict(train.dense, 600, train.width, train.y, depth, test.dense, 90);
+      const got = singleTree(depth).fit(train.X, train.y).predict(test.X);
+      for (let i = 0; i < ref.length; i++) expect(got[i], `depth ${depth} row ${i}`).toBeCloseTo(ref[i], 9);
+    }
+  });
+
   it('treats a negative or out-of-range code at predict time as the unseen category', () => {
     const { codes, x, y, columns } = problem(4, 300, 8);
     const model = singleTree(4).fit(columns(codes, x), y);
@@ -98,10 +136,10 @@ describe('tree grower', () => {
     for (let n = 0; n < t.nNodes; n++) if (t.feature[n] < 0) expect(t.count[n]).toBeGreaterThanOrEqual(9);
   });
 
-  it('grows the same trees through the WebAssembly kernels (one categorical + one numeric) as through the JavaScript ones, also when its memory grows', () => {
+  it('grows the same trees whatever other columns sit beside the packed pair (primary categorical + partner numeric), also when its memory grows', () => {
     const { codes, x, y, columns } = problem(4, 3000, 150);
     const two = columns(codes, x);
-    // A constant third column: never split on, but it sends the learner down the JavaScript path.
+    // A constant third column: never split on, but histogrammed, partitioned and gathered on its own.
     const three: FeatureColumns = { ...two, columns: [...two.columns, { kind: 'numeric', name: 'z', values: new Float64Array(3000).fill(1) }] };
     // Best-first growth to 300 leaves keeps more histograms open than the memory first reserves.
     for (const params of [{ maxLeafNodes: 300 }, { maxDepth: 12 }]) {

@@ -3,10 +3,18 @@ import { Rng } from '../../../src/core/rng.js';
 import { KERNELS_WAT, assembleWat } from '../../../scripts/build-kernels.js';
 import { KernelArena } from '../../../src/models/tree/arena.js';
 import { type BinnedNumericFeature, DistinctTable, binColumns, binValues, findCuts, sortedDistinct } from '../../../src/models/tree/binning.js';
-import { buildCodeList, buildHistogram, subtractHistogram } from '../../../src/models/tree/histogram.js';
-import { moveBlock, partitionByCode, partitionByThreshold } from '../../../src/models/tree/partition.js';
+import { subtractHistogram } from '../../../src/models/tree/histogram.js';
+import { moveBlock } from '../../../src/models/tree/partition.js';
 import { KERNELS_WASM_BASE64 } from '../../../src/models/tree/kernels-wasm.js';
-import { naiveCodeSplit, naiveHistogram, naiveNumericSplit } from '../../../src/models/tree/reference.js';
+import {
+  buildCodeList,
+  buildHistogram,
+  naiveCodeSplit,
+  naiveHistogram,
+  naiveNumericSplit,
+  partitionByCode,
+  partitionByThreshold,
+} from '../../../src/models/tree/reference.js';
 import {
   BEST_BIN,
   BEST_GAIN,
@@ -109,13 +117,17 @@ describe('histogram kernels', () => {
   });
 });
 
-describe('WebAssembly kernels over packed keys (code << 8 | bin)', () => {
+describe('WebAssembly kernels', () => {
   /** Copies arrays into a fresh arena; returns their addresses and views of the copies. */
-  function place(arrays: Record<string, Int32Array | Float64Array>) {
+  function place(arrays: Record<string, Int32Array | Float64Array | Uint8Array>) {
     const arena = new KernelArena(1 << 16);
     const at: Record<string, number> = {};
     for (const [name, a] of Object.entries(arrays)) at[name] = arena.alloc(a.byteLength);
-    const view = (name: string) => (arrays[name] instanceof Float64Array ? arena.float64(at[name], arrays[name].length) : arena.int32(at[name], arrays[name].length));
+    const view = (name: string) => {
+      const a = arrays[name];
+      if (a instanceof Float64Array) return arena.float64(at[name], a.length);
+      return a instanceof Uint8Array ? arena.uint8(at[name], a.length) : arena.int32(at[name], a.length);
+    };
     for (const name of Object.keys(arrays)) view(name).set(arrays[name]);
     return { k: arena.kernels, at, view };
   }
@@ -153,7 +165,7 @@ describe('WebAssembly kernels over packed keys (code << 8 | bin)', () => {
         const hist3 = new Float64Array(3 * 256);
         buildHistogram(hist3, 0, p.idx, start, end, p.bins, p.g, p.h, r1);
         w.view('hist').fill(0);
-        w.k.histogram(w.at.hist, w.at.idx, start, end, w.at.keys, w.at.g, w.at.h, w.at.range);
+        w.k.histogram(w.at.hist, w.at.idx, start, end, w.at.keys, 255, w.at.g, w.at.h, w.at.range);
         expect(Array.from(w.view('hist').subarray(0, 3 * 256))).toEqual(Array.from(hist3));
         expect(Array.from(w.view('range'))).toEqual(Array.from(r1));
 
@@ -161,10 +173,58 @@ describe('WebAssembly kernels over packed keys (code << 8 | bin)', () => {
           const idx1 = p.idx.slice();
           const m1 = partitionByThreshold(idx1, new Int32Array(n), start, end, p.bins, 100, 255, missingLeft);
           const v = place({ idx: p.idx, keys: p.keys, scratch: new Int32Array(n) });
-          const m2 = v.k.partition(v.at.idx, v.at.scratch, start, end, v.at.keys, 100, missingLeft ? 255 : -1);
+          const m2 = v.k.partition(v.at.idx, v.at.scratch, start, end, v.at.keys, 255, 100, missingLeft ? 255 : -1);
           expect(m2).toBe(m1);
           expect(Array.from(v.view('idx'))).toEqual(Array.from(idx1));
         }
+      }
+    }
+  });
+
+  it('byte-bin histogram and partition, plain-code histogram, partition and code list equal the JavaScript kernels, bit for bit', () => {
+    for (const [seed, n, nCodes, keep] of [[11, 700, 5000, 0.7], [12, 64, 9, 1], [13, 300, 3, 0.5]] as const) {
+      const p = packedProblem(seed, n, nCodes, 256, keep);
+      for (const [start, end] of [[3, p.idx.length], [2, 3], [5, 5], [0, Math.min(12, p.idx.length)]]) {
+        const r1 = new Int32Array(2);
+        const width = 3 * Math.max(256, nCodes + 1);
+        const w = place({ idx: p.idx, bins: p.bins, codes: p.codes, keys: p.keys, g: p.g, h: p.h, hist: new Float64Array(width), range: new Int32Array(2) });
+        // Numeric feature: byte bins.
+        const hist1 = new Float64Array(3 * 256);
+        buildHistogram(hist1, 0, p.idx, start, end, p.bins, p.g, p.h, r1);
+        w.k.histogram8(w.at.hist, w.at.idx, start, end, w.at.bins, w.at.g, w.at.h, w.at.range);
+        expect(Array.from(w.view('hist').subarray(0, 3 * 256))).toEqual(Array.from(hist1));
+        expect(Array.from(w.view('range'))).toEqual(Array.from(r1));
+        // A categorical other than the primary: 32-bit codes, every bit of them the bin.
+        const hist2 = new Float64Array(width);
+        buildHistogram(hist2, 0, p.idx, start, end, p.codes, p.g, p.h, r1);
+        w.view('hist').fill(0);
+        w.k.histogram(w.at.hist, w.at.idx, start, end, w.at.codes, -1, w.at.g, w.at.h, w.at.range);
+        expect(Array.from(w.view('hist'))).toEqual(Array.from(hist2));
+        expect(Array.from(w.view('range'))).toEqual(Array.from(r1));
+        // Code lists from plain codes (shift 0) and from keys (shift 8) are the same list.
+        const lists = () => [new Int32Array(n + 2), new Int32Array(n + 2), new Float64Array(n + 2), new Float64Array(n + 2)] as const;
+        const [c1, n1, g1, h1] = lists();
+        const len1 = buildCodeList(p.idx, start, end, p.codes, p.g, p.h, c1, n1, g1, h1, 1);
+        for (const [src, shift] of [['codes', 0], ['keys', 8]] as const) {
+          const [c2, n2, g2, h2] = lists();
+          const v = place({ idx: p.idx, src: src === 'codes' ? p.codes : p.keys, g: p.g, h: p.h, c2, n2, g2, h2 });
+          expect(v.k.codeList(v.at.idx, start, end, v.at.src, shift, v.at.g, v.at.h, v.at.c2, v.at.n2, v.at.g2, v.at.h2, 1)).toBe(len1);
+          for (const [a, name] of [[c1, 'c2'], [n1, 'n2'], [g1, 'g2'], [h1, 'h2']] as const) expect(Array.from(v.view(name))).toEqual(Array.from(a));
+        }
+        for (const missingLeft of [false, true]) {
+          const idx1 = p.idx.slice();
+          const m1 = partitionByThreshold(idx1, new Int32Array(n), start, end, p.bins, 100, 255, missingLeft);
+          const v = place({ idx: p.idx, bins: p.bins, scratch: new Int32Array(n) });
+          expect(v.k.partition8(v.at.idx, v.at.scratch, start, end, v.at.bins, 100, missingLeft ? 255 : -1)).toBe(m1);
+          expect(Array.from(v.view('idx'))).toEqual(Array.from(idx1));
+        }
+        // "code == k": threshold -1, the code as the missing bin.
+        const k = p.codes[p.idx[Math.min(start, p.idx.length - 1)]];
+        const idx2 = p.idx.slice();
+        const m2 = partitionByCode(idx2, new Int32Array(n), start, end, p.codes, k);
+        const v = place({ idx: p.idx, codes: p.codes, scratch: new Int32Array(n) });
+        expect(v.k.partition(v.at.idx, v.at.scratch, start, end, v.at.codes, -1, -1, k)).toBe(m2);
+        expect(Array.from(v.view('idx'))).toEqual(Array.from(idx2));
       }
     }
   });
@@ -193,12 +253,15 @@ describe('WebAssembly kernels over packed keys (code << 8 | bin)', () => {
     expect(got).toEqual(expected);
   });
 
-  it('gather copies keys at in-bag positions', () => {
+  it('gather copies keys and byte bins at in-bag positions', () => {
     const src = Int32Array.from({ length: 50 }, (_, i) => (i * 7919) ^ 0x5a5a);
-    const pos = Int32Array.from([0, 3, 3, 17, 49, 20]);
-    const w = place({ src, pos, dst: new Int32Array(6) });
-    w.k.gather(w.at.dst, w.at.src, w.at.pos, 6);
+    const bytes = Uint8Array.from(src, (v) => v & 255);
+    const pos = Int32Array.from([0, 3, 3, 17, 49, 20, 1]);
+    const w = place({ src, bytes, pos, dst: new Int32Array(7), dst8: new Uint8Array(7) });
+    w.k.gather(w.at.dst, w.at.src, w.at.pos, 7);
+    w.k.gather8(w.at.dst8, w.at.bytes, w.at.pos, 7);
     expect(Array.from(w.view('dst'))).toEqual(Array.from(pos, (k) => src[k]));
+    expect(Array.from(w.view('dst8'))).toEqual(Array.from(pos, (k) => bytes[k]));
   });
 
   it('an arena that grows keeps its contents and reports the new buffer', () => {
