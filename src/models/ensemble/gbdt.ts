@@ -1,6 +1,7 @@
 import { InvalidInputError, TunekitError } from '../../core/errors.js';
 import { type ParamsOf, defineParams, resolveParams } from '../../core/params.js';
 import { Rng } from '../../core/rng.js';
+import { type Objective, createObjective } from '../objectives/index.js';
 import { isBetter, metrics } from '../metrics/index.js';
 import type { ModelKind } from '../registry.js';
 import type { Estimator, FitOptions, ModelInput } from '../types.js';
@@ -48,9 +49,9 @@ export const gradientBoostingParams = defineParams({
 export type GradientBoostingParams = ParamsOf<typeof gradientBoostingParams>;
 
 /**
- * Gradient-boosted trees for squared error (XGBoost / LightGBM family): g = prediction - y,
- * h = 1, leaf value -T(G)/(H + lambda) scaled by the learning rate; depth-wise or leaf-wise
- * growth; early stopping on FitOptions.validation with the best round kept.
+ * Gradient-boosted trees (XGBoost / LightGBM family) for squared error: leaf values
+ * -T(G)/(H + lambda) scaled by the learning rate; depth-wise or leaf-wise growth; early stopping
+ * on FitOptions.validation with the best round kept.
  */
 export class GradientBoostingRegressor implements Estimator<GradientBoostingParams, ModelInput, TreeEnsembleModel> {
   static readonly kind = 'gradient_boosting';
@@ -72,37 +73,10 @@ export class GradientBoostingRegressor implements Estimator<GradientBoostingPara
     }
     const schema = schemaOf(data);
     const nFeatures = schema.names.length;
-    const order = data.order;
-    const yOrd = new Float64Array(n);
-    let base = 0;
-    for (let k = 0; k < n; k++) {
-      yOrd[k] = y[order[k]];
-      base += yOrd[k];
-    }
-    base = p.baseScore ?? base / n;
+    const objective = createObjective('squared_error');
     // Everything on training rows is indexed by position in data.order (sequential access).
-    const pred = new Float64Array(n).fill(base);
-    const grow: GrowParams = {
-      maxDepth: p.maxDepth ?? Number.POSITIVE_INFINITY,
-      maxLeaves: p.numLeaves ?? Number.POSITIVE_INFINITY,
-      minSamplesSplit: 2 * p.minSamplesLeaf,
-      minSamplesLeaf: p.minSamplesLeaf,
-      minChildWeight: p.minChildWeight,
-      // XGBoost's gain carries a factor 1/2 that ours does not.
-      minGain: 2 * p.minSplitGain,
-      lambda: p.regLambda,
-      alpha: p.regAlpha,
-      maxFeatures: nFeatures,
-      randomThresholds: false,
-    };
-    if (grow.maxDepth === Number.POSITIVE_INFINITY && grow.maxLeaves === Number.POSITIVE_INFINITY) {
-      throw new InvalidInputError(`${this.kind}: set maxDepth or numLeaves (both null would grow every tree to single rows)`);
-    }
-    const rng = new Rng(p.seed);
-    const inBag = new Uint8Array(n);
-    const mask = new Uint8Array(nFeatures);
-    const nCols = Math.max(1, Math.round(p.colsampleBytree * nFeatures));
-    const cols = Int32Array.from({ length: nFeatures }, (_, j) => j);
+    const yOrd = inOrder(y, data.order);
+    const base = p.baseScore ?? objective.initScore(yOrd)[0];
     // Validation: raw rows predicted tree by tree.
     const validation = options?.validation;
     const metricName = options?.metric ?? 'rmse';
@@ -112,61 +86,21 @@ export class GradientBoostingRegressor implements Estimator<GradientBoostingPara
       const rows = validationRows(this.kind, validation, schema);
       boostVal = new BoostValidation(rows, nFeatures, primaryOf(schema), base, options?.output ? { keepBest: p.earlyStoppingRounds !== null } : undefined);
     }
-    const trees: TreeArrays[] = [];
     let bestIteration = -1;
     let bestScore = Number.NaN;
-    const history: number[] = [];
-    TreeGrower.run(data, (grower) => {
-      // Squared error: every hessian is 1.
-      grower.ibH.fill(1);
-      for (let it = 0; it < p.nEstimators; it++) {
-        const treeRng = rng.fork(it);
-        // The grower's views are valid until its next tree.
-        const { ibPos, ibG } = grower;
-        let m = 0;
-        if (p.subsample < 1) {
-          for (let k = 0; k < n; k++) {
-            const take = treeRng.float() < p.subsample ? 1 : 0;
-            inBag[k] = take;
-            if (take) ibPos[m++] = k;
-          }
-          for (let i = 0; i < m; i++) {
-            const k = ibPos[i];
-            ibG[i] = pred[k] - yOrd[k];
-          }
-        } else {
-          // Every row in bag: positions are the identity, gradients are read in order.
-          if (it === 0) for (let k = 0; k < n; k++) ibPos[k] = k;
-          for (let k = 0; k < n; k++) ibG[k] = pred[k] - yOrd[k];
-          m = n;
-        }
-        let featureMask: Uint8Array | undefined;
-        if (nCols < nFeatures) {
-          treeRng.shuffle(cols);
-          mask.fill(0);
-          for (let j = 0; j < nCols; j++) mask[cols[j]] = 1;
-          featureMask = mask;
-        }
-        const tree = grower.grow(m, grow, treeRng, featureMask, p.subsample >= 1);
-        const lr = p.learningRate;
-        for (let k = 0; k < tree.nNodes; k++) tree.value[k] *= lr;
-        trees.push(tree);
-        grower.addLeafValues(pred, lr);
-        if (p.subsample < 1) grower.addOutOfBag(tree, inBag, pred, 1);
-        if (!validation || !boostVal) continue;
-        boostVal.add(tree);
-        const score = metric.fn(validation.y, boostVal.pred);
-        if (!Number.isFinite(score)) throw new TunekitError('NON_FINITE_METRIC', `${this.kind}: validation ${metricName} is ${score} at round ${it + 1}`);
-        history.push(score);
-        if (bestIteration < 0 || isBetter(metricName, score, bestScore)) {
-          bestScore = score;
-          bestIteration = it;
-          boostVal.markBest();
-        }
-        const keepGoing = options?.onIteration?.({ iteration: it + 1, metrics: { [metricName]: score } });
-        if (keepGoing === false) break;
-        if (p.earlyStoppingRounds !== null && it - bestIteration >= p.earlyStoppingRounds) break;
+    const trees = boostRounds(this.kind, p, data, yOrd, objective, Float64Array.of(base), (it, round) => {
+      if (!validation || !boostVal) return true;
+      boostVal.add(round[0]);
+      const score = metric.fn(validation.y, boostVal.pred);
+      if (!Number.isFinite(score)) throw new TunekitError('NON_FINITE_METRIC', `${this.kind}: validation ${metricName} is ${score} at round ${it + 1}`);
+      if (bestIteration < 0 || isBetter(metricName, score, bestScore)) {
+        bestScore = score;
+        bestIteration = it;
+        boostVal.markBest();
       }
+      const keepGoing = options?.onIteration?.({ iteration: it + 1, metrics: { [metricName]: score } });
+      if (keepGoing === false) return false;
+      return p.earlyStoppingRounds === null || it - bestIteration < p.earlyStoppingRounds;
     });
     const kept = p.earlyStoppingRounds !== null && bestIteration >= 0 ? trees.slice(0, bestIteration + 1) : trees;
     if (boostVal && options?.output) options.output.validationPrediction = boostVal.prediction();
@@ -176,7 +110,123 @@ export class GradientBoostingRegressor implements Estimator<GradientBoostingPara
       info.bestScore = bestScore;
       info.metric = metricName;
     }
-    return new TreeEnsembleModel(this.kind, this.params, schema, concatTrees(kept), base, 1, info);
+    return new TreeEnsembleModel(this.kind, this.params, schema, concatTrees(kept.flat()), base, 1, info);
+  }
+}
+
+/** y[order[k]] for every position k: targets in the learner's row order. */
+function inOrder(y: Float64Array, order: Int32Array): Float64Array {
+  const out = new Float64Array(order.length);
+  for (let k = 0; k < order.length; k++) out[k] = y[order[k]];
+  return out;
+}
+
+/**
+ * Boosting rounds: each round computes the objective's gradients at the current raw scores and
+ * grows one tree per output on them (leaf values scaled by the learning rate). Rows of a round
+ * are drawn once for all its trees (`subsample`); columns per tree (`colsampleBytree`).
+ * `afterRound(round, trees)` sees each round's trees and returns false to stop. Returns the trees
+ * of every round grown, round by round.
+ */
+export function boostRounds(
+  owner: string,
+  p: GradientBoostingParams,
+  data: BinnedDataset,
+  yOrd: Float64Array,
+  objective: Objective,
+  base: Float64Array,
+  afterRound: (round: number, trees: readonly TreeArrays[]) => boolean,
+): TreeArrays[][] {
+  const n = data.nRows;
+  const K = objective.nOutputs;
+  const nFeatures = data.features.length;
+  const grow: GrowParams = {
+    maxDepth: p.maxDepth ?? Number.POSITIVE_INFINITY,
+    maxLeaves: p.numLeaves ?? Number.POSITIVE_INFINITY,
+    minSamplesSplit: 2 * p.minSamplesLeaf,
+    minSamplesLeaf: p.minSamplesLeaf,
+    minChildWeight: p.minChildWeight,
+    // XGBoost's gain carries a factor 1/2 that ours does not.
+    minGain: 2 * p.minSplitGain,
+    lambda: p.regLambda,
+    alpha: p.regAlpha,
+    maxFeatures: nFeatures,
+    randomThresholds: false,
+  };
+  if (grow.maxDepth === Number.POSITIVE_INFINITY && grow.maxLeaves === Number.POSITIVE_INFINITY) {
+    throw new InvalidInputError(`${owner}: set maxDepth or numLeaves (both null would grow every tree to single rows)`);
+  }
+  // Raw scores, output-major, rows in data.order.
+  const pred = new Float64Array(K * n);
+  for (let k = 0; k < K; k++) pred.fill(base[k], k * n, (k + 1) * n);
+  const rng = new Rng(p.seed);
+  const inBag = new Uint8Array(n);
+  const mask = new Uint8Array(nFeatures);
+  const nCols = Math.max(1, Math.round(p.colsampleBytree * nFeatures));
+  const cols = Int32Array.from({ length: nFeatures }, (_, j) => j);
+  const sampled = p.subsample < 1;
+  // Gradients of every output (one output over all rows goes straight to the grower).
+  const direct = K === 1 && !sampled;
+  const g = direct ? undefined : new Float64Array(K * n);
+  const h = direct ? undefined : new Float64Array(K * n);
+  const rounds: TreeArrays[][] = [];
+  TreeGrower.run(data, (grower) => {
+    for (let it = 0; it < p.nEstimators; it++) {
+      const treeRng = rng.fork(it);
+      let m = n;
+      if (sampled) {
+        // The grower's views are valid until its next tree.
+        const ibPos = grower.ibPos;
+        m = 0;
+        for (let k = 0; k < n; k++) {
+          const take = treeRng.float() < p.subsample ? 1 : 0;
+          inBag[k] = take;
+          if (take) ibPos[m++] = k;
+        }
+      } else if (it === 0) {
+        // Every row in bag: positions are the identity, gradients are read in order.
+        const ibPos = grower.ibPos;
+        for (let k = 0; k < n; k++) ibPos[k] = k;
+      }
+      if (g && h) objective.gradients(yOrd, pred, g, h);
+      else objective.gradients(yOrd, pred, grower.ibG, grower.ibH);
+      const round: TreeArrays[] = [];
+      for (let out = 0; out < K; out++) {
+        if (g && h) inBagGradients(grower, g, h, out * n, sampled ? m : n, sampled);
+        let featureMask: Uint8Array | undefined;
+        if (nCols < nFeatures) {
+          treeRng.shuffle(cols);
+          mask.fill(0);
+          for (let j = 0; j < nCols; j++) mask[cols[j]] = 1;
+          featureMask = mask;
+        }
+        const tree = grower.grow(m, grow, treeRng, featureMask, !sampled);
+        const lr = p.learningRate;
+        for (let k = 0; k < tree.nNodes; k++) tree.value[k] *= lr;
+        round.push(tree);
+        const raw = K === 1 ? pred : pred.subarray(out * n, (out + 1) * n);
+        grower.addLeafValues(raw, lr);
+        if (sampled) grower.addOutOfBag(tree, inBag, raw, 1);
+      }
+      rounds.push(round);
+      if (!afterRound(it, round)) break;
+    }
+  });
+  return rounds;
+}
+
+/** One output's gradients (g, h from `from`) of the in-bag rows into the grower. */
+function inBagGradients(grower: TreeGrower, g: Float64Array, h: Float64Array, from: number, m: number, sampled: boolean): void {
+  const { ibPos, ibG, ibH } = grower;
+  if (!sampled) {
+    ibG.set(g.subarray(from, from + m));
+    ibH.set(h.subarray(from, from + m));
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const k = from + ibPos[i];
+    ibG[i] = g[k];
+    ibH[i] = h[k];
   }
 }
 
