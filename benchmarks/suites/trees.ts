@@ -4,6 +4,7 @@ import { generateTaxiBatches } from '../../src/datasets/nyc-taxi/generate.js';
 import { type TaxiTrips, concatTrips, prepareTaxi } from '../../src/datasets/nyc-taxi/trips.js';
 import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
 import type { FeatureColumns } from '../../src/features/matrix.js';
+import { Rng } from '../../src/core/rng.js';
 import { taxiFeatures } from '../../src/datasets/nyc-taxi/features.js';
 import { RandomForestRegressor } from '../../src/models/ensemble/forest.js';
 import { GradientBoostingRegressor } from '../../src/models/ensemble/gbdt.js';
@@ -12,6 +13,7 @@ import { closeForestWorkers } from '../../src/models/ensemble/workers.js';
 import { rmse } from '../../src/models/metrics/index.js';
 import { type BinnedDataset, binColumns } from '../../src/models/tree/binning.js';
 import { loadTaxiMonths } from '../taxi-months.js';
+import { loadWideTaxi } from '../taxi-wide.js';
 import type { BenchContext, Benchmark } from '../types.js';
 
 interface Split {
@@ -108,6 +110,81 @@ function scaleBenchmark(name: string, rows: number, description: string, train: 
       const model = train(split);
       return { rows: split.X.nRows, trees: model.nTrees, nodesPerTree: model.trees.nNodes / Math.max(1, model.nTrees) };
     },
+  };
+}
+
+/** A binned table and its target, for fits that time the learner alone. */
+interface BinnedFit {
+  readonly data: BinnedDataset;
+  readonly y: Float64Array;
+}
+
+/** Fit on binned data, timed inside `run` so the figures can say what a feature costs. */
+function learnerFigures(data: BinnedDataset, train: () => TreeEnsembleModel): Record<string, number> {
+  const t = performance.now();
+  const model = train();
+  const seconds = (performance.now() - t) / 1000;
+  const F = data.features.length;
+  return { features: F, rows: data.nRows, secondsPerFeature: seconds / F, nodesPerTree: model.trees.nNodes / Math.max(1, model.nTrees) };
+}
+
+/** The taxi table of January at two widths (see taxi-wide.ts), the same forest or boosting on each. */
+function wideTaxiBenchmark(name: string, width: 'pair' | 'wide', model: 'rf' | 'gbdt'): Benchmark<BinnedFit> {
+  const params = model === 'rf' ? RF_PARAMS : { nEstimators: 100, maxDepth: 6 };
+  const train = (s: BinnedFit) => (model === 'rf' ? new RandomForestRegressor(RF_PARAMS).fit(s.data, s.y) : new GradientBoostingRegressor(params).fit(s.data, s.y));
+  const columns = width === 'pair' ? 'PU_DO + trip_distance' : 'PU_DO, PU, DO + trip_distance, fare, passengers, tolls, pickup hour';
+  return {
+    group: 'training',
+    name,
+    description: `${model === 'rf' ? 'RandomForest(maxDepth 10, 100 trees)' : 'GradientBoosting(maxDepth 6, 100 rounds)'} on January's ${columns}, prebinned: the learner's cost per feature`,
+    params: { ...params, columns },
+    warmup: 1,
+    repeat: 3,
+    setup: async (ctx) => {
+      const taxi = await loadWideTaxi(ctx);
+      return { data: binColumns(width === 'pair' ? taxi.pair : taxi.wide), y: taxi.y };
+    },
+    run: (s) => learnerFigures(s.data, () => train(s)),
+  };
+}
+
+/**
+ * A generated table of `nFeatures` columns: a categorical of 1,000 levels (the primary), then
+ * numerics, every fourth column a categorical of 20 levels; y depends on every column.
+ */
+function generatedWide(rows: number, nFeatures: number): BinnedFit {
+  const rng = new Rng(nFeatures);
+  const y = new Float64Array(rows);
+  const columns: FeatureColumns['columns'][number][] = [];
+  for (let j = 0; j < nFeatures; j++) {
+    const levels = j === 0 ? 1000 : j % 4 === 3 ? 20 : 0;
+    if (levels > 0) {
+      const effect = Float64Array.from({ length: levels }, () => rng.normal(0, 2));
+      const codes = Int32Array.from({ length: rows }, () => rng.below(levels));
+      for (let i = 0; i < rows; i++) y[i] += effect[codes[i]];
+      columns.push({ kind: 'categorical', name: `c${j}`, codes, categories: Array.from({ length: levels }, (_, k) => `k${k}`) });
+    } else {
+      const values = Float64Array.from({ length: rows }, () => rng.float() * 100);
+      const w = rng.normal(0, 0.05);
+      for (let i = 0; i < rows; i++) y[i] += w * values[i];
+      columns.push({ kind: 'numeric', name: `x${j}`, values });
+    }
+  }
+  for (let i = 0; i < rows; i++) y[i] += rng.normal(0, 1);
+  return { data: binColumns({ format: 'columns', nRows: rows, columns }), y };
+}
+
+function generatedWideBenchmark(nFeatures: number): Benchmark<BinnedFit> {
+  const params = { maxDepth: 10, nEstimators: 20, seed: 1 };
+  return {
+    group: 'training',
+    name: `wide/generated-rf-${nFeatures}cols`,
+    description: `RandomForest(maxDepth 10, 20 trees) on 200,000 generated rows of ${nFeatures} columns (a 1,000-level categorical, numerics, a 20-level categorical every fourth), prebinned`,
+    params: { ...params, rows: 200_000, features: nFeatures },
+    warmup: 1,
+    repeat: 3,
+    setup: (ctx) => generatedWide(ctx.quick ? 5_000 : 200_000, nFeatures),
+    run: (s) => learnerFigures(s.data, () => new RandomForestRegressor(params).fit(s.data, s.y)),
   };
 }
 
@@ -254,4 +331,9 @@ export const benchmarks: Benchmark[] = [
     (s) => new RandomForestRegressor({ ...RF_PARAMS, nEstimators: 10 }).fit(s.X, s.y),
     { ...RF_PARAMS, nEstimators: 10 },
   ),
+  wideTaxiBenchmark('wide/taxi-rf-pair', 'pair', 'rf'),
+  wideTaxiBenchmark('wide/taxi-rf-8cols', 'wide', 'rf'),
+  wideTaxiBenchmark('wide/taxi-gbdt-pair', 'pair', 'gbdt'),
+  wideTaxiBenchmark('wide/taxi-gbdt-8cols', 'wide', 'gbdt'),
+  ...[2, 4, 8, 16].map(generatedWideBenchmark),
 ];
