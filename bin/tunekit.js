@@ -6,8 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'dist', 'src', 'tracking', 'cli.js');
-const source = join(root, 'src', 'tracking', 'cli.ts');
+const compiled = join(root, 'dist', 'src', 'cli', 'main.js');
+const source = join(root, 'src', 'cli', 'main.ts');
 
 async function load() {
   if (existsSync(compiled)) return import(pathToFileURL(compiled).href);
@@ -18,7 +18,7 @@ async function load() {
 
 try {
   const cli = await load();
-  process.exitCode = await cli.main(process.argv.slice(2));
+  process.exitCode = await cli.run(process.argv.slice(2));
 } catch (err) {
   process.stderr.write(`tunekit: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

@@ -27,19 +27,19 @@ const logPoints: Benchmark<LogState> = {
   params: { points: POINTS, batch: BATCH, store: 'sqlite' },
   warmup: 1,
   repeat: 7,
-  setup(ctx: BenchContext) {
+  async setup(ctx: BenchContext) {
     const client = new TrackingClient(`sqlite:${join(ctx.tmpDir, 'log.db')}`);
-    return { client, experimentId: client.createExperiment('log').experimentId, points: ctx.quick ? QUICK_POINTS : POINTS };
+    return { client, experimentId: (await client.createExperiment('log')).experimentId, points: ctx.quick ? QUICK_POINTS : POINTS };
   },
-  run(state) {
-    const run = state.client.createRun({ experimentId: state.experimentId });
+  async run(state) {
+    const run = await state.client.createRun({ experimentId: state.experimentId });
     const buffer = state.client.metricBuffer(run.runId, BATCH);
     for (let i = 0; i < state.points; i++) buffer.log(i % 2 === 0 ? 'train_loss' : 'val_loss', 1 / (1 + i), i >> 1);
-    buffer.close();
-    return { points: buffer.written, latestValLoss: state.client.getRun(run.runId).metrics.val_loss.value };
+    await buffer.close();
+    return { points: buffer.written, latestValLoss: (await state.client.getRun(run.runId)).metrics.val_loss.value };
   },
   teardown(state) {
-    state.client.close();
+    return state.client.close();
   },
 };
 
@@ -50,16 +50,16 @@ interface SearchState {
 }
 
 /** Runs with the shape a tuning study leaves: a few params, rmse and mae, a sampler tag. */
-function ingest(ctx: BenchContext): SearchState {
+async function ingest(ctx: BenchContext): Promise<SearchState> {
   const runs = ctx.quick ? QUICK_RUNS : RUNS;
   const store = new SqliteStore(join(ctx.tmpDir, 'search.db'));
-  const experimentId = store.createExperiment('study').experimentId;
+  const experimentId = (await store.createExperiment('study')).experimentId;
   const rng = new Rng(7);
   const t0 = performance.now();
-  store.bulk(() => {
+  await store.transaction(async (tx) => {
     for (let i = 0; i < runs; i++) {
-      const run = store.createRun({ experimentId, runName: `trial-${i}`, startTime: 1_700_000_000_000 + i * 1000 });
-      store.logBatch(run.runId, {
+      const run = await tx.createRun({ experimentId, runName: `trial-${i}`, startTime: 1_700_000_000_000 + i * 1000 });
+      await tx.logBatch(run.runId, {
         params: [
           { key: 'maxDepth', value: String(rng.int(1, 20)) },
           { key: 'nEstimators', value: String(rng.int(10, 300)) },
@@ -71,14 +71,14 @@ function ingest(ctx: BenchContext): SearchState {
         ],
         tags: [{ key: 'sampler', value: 'tpe' }],
       });
-      store.endRun(run.runId, 'FINISHED', 1_700_000_000_500 + i * 1000);
+      await tx.updateRun(run.runId, { status: 'FINISHED', endTime: 1_700_000_000_500 + i * 1000 });
     }
   });
   ctx.log(`ingested ${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return { store, experimentId, runs };
 }
 
-let shared: SearchState | undefined;
+let shared: Promise<SearchState> | undefined;
 
 function searchBenchmark(name: string, description: string, filter: string, orderBy: string): Benchmark<SearchState> {
   return {
@@ -92,14 +92,15 @@ function searchBenchmark(name: string, description: string, filter: string, orde
       shared ??= ingest(ctx);
       return shared;
     },
-    run(state) {
-      const page = state.store.searchRuns({ experimentIds: [state.experimentId], filter, orderBy: [orderBy], maxResults: 100 });
+    async run(state) {
+      const page = await state.store.searchRuns({ experimentIds: [state.experimentId], filter, orderBy: [orderBy], maxResults: 100 });
       const first = page.runs[0];
       return { runs: state.runs, returned: page.runs.length, bestRmse: first?.metrics.rmse.value ?? Number.NaN };
     },
-    teardown() {
-      shared?.store.close();
+    async teardown() {
+      const s = shared;
       shared = undefined;
+      await (await s)?.store.close();
     },
   };
 }

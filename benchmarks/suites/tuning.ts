@@ -184,7 +184,7 @@ function overhead(sampler: 'random' | 'tpe', trials: number): Benchmark<Overhead
     },
     async run(state) {
       const study = new Study({ name: `overhead-${state.round++}`, seed: 1, sampler });
-      trackStudy(state.client, study, { experiment: 'overhead' });
+      await trackStudy(state.client, study, { experiment: 'overhead' });
       const space = { x: hp.uniform('x', -5, 5), n: hp.quniform('n', 1, 20, 1), c: hp.choice('c', ['a', 'b', 'c']) };
       const t0 = performance.now();
       await study.optimize((t) => {
@@ -278,7 +278,7 @@ const dispatch: Benchmark<DispatchState> = {
   },
   async run(state) {
     const study = new Study({ name: `dispatch-${state.round++}`, seed: 1, sampler: 'random' });
-    trackStudy(state.client, study, { experiment: 'dispatch' });
+    await trackStudy(state.client, study, { experiment: 'dispatch' });
     const search = new ModelSearch({ kind: 'ridge', data: state.data, space: { alpha: hp.loguniform('alpha', 1e-3, 10) }, pool: state.pool });
     const t0 = performance.now();
     const res = await study.optimize(search, { nTrials: state.trials, nWorkers: 2, progress: false });
@@ -286,7 +286,7 @@ const dispatch: Benchmark<DispatchState> = {
     return { msPerTrial: ms / state.trials, trialsPerSecond: (1000 * state.trials) / ms, failed: res.trials.filter((t) => t.state !== 'COMPLETE').length };
   },
   async teardown(state) {
-    state.client.close();
+    await state.client.close();
     await state.pool.close();
   },
 };

@@ -22,6 +22,8 @@ import {
   modelKinds,
   modelSearch,
   modelToBytes,
+  quoteFilterKey,
+  quoteFilterValue,
   rmse,
   trackStudy,
 } from '../../src/index.js';
@@ -140,7 +142,7 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
 
   const client = new TrackingClient(options.trackingUri);
   const session = randomUUID();
-  const experiment = client.getOrCreateExperiment(EXPERIMENT);
+  const experiment = await client.getOrCreateExperiment(EXPERIMENT);
   const recipes = new Map<string, RunRecipe>();
   const models: ModelResult[] = [];
 
@@ -169,10 +171,10 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
 
   /** Fit a recipe in a run of its own: params, val/test RMSE, fit time, the pipeline model. */
   const trackedFit = (experimentId: string, recipe: RunRecipe, tags: Record<string, string>): Promise<ModelResult> =>
-    client.withRun({ experimentId, runName: recipe.name, parentRunId: null, tags: { [SESSION_TAG]: session, [KIND_TAG]: recipe.kind, ...tags } }, (run) => {
+    client.withRun({ experimentId, runName: recipe.name, parentRunId: null, tags: { [SESSION_TAG]: session, [KIND_TAG]: recipe.kind, ...tags } }, async (run) => {
       const { model, estimator, fitSeconds } = fitTimed(recipe);
       const { valRmse, testRmse } = evaluate(model, recipe.kind);
-      run.logBatch({
+      await run.logBatch({
         params: paramsForLog(estimator.params),
         metrics: [
           { key: 'val_rmse', value: valRmse },
@@ -180,7 +182,7 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
           { key: 'fit_seconds', value: fitSeconds },
         ],
       });
-      logModel(run.runId, model);
+      await logModel(run.runId, model);
       return { name: recipe.name, kind: recipe.kind, valRmse, testRmse, fitSeconds, runId: run.runId };
     });
 
@@ -235,17 +237,17 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
     if (s.evals === 0 || !modelKinds.has(s.kind)) continue;
     // The same trials for any worker count up to the window (see the tuning docs).
     const study = createStudy({ name: `${s.kind}-${session.slice(0, 8)}`, sampler: 'tpe', seed: options.seed, window: Math.max(4, options.workers) });
-    const tracker = trackStudy(client, study, { experiment: EXPERIMENT, runName: s.name, valueKey: 'val_rmse' });
+    const tracker = await trackStudy(client, study, { experiment: EXPERIMENT, runName: s.name, valueKey: 'val_rmse' });
     const search = modelSearch({ kind: s.kind, data: searchData, space: s.space, fixed: s.fixed, metric: 'rmse' });
     const t0 = performance.now();
     const result = await study.optimize(search, { nTrials: s.evals, nWorkers: options.workers, progress: options.progress && !options.json });
     const seconds = (performance.now() - t0) / 1000;
     await search.close();
-    client.setTag(tracker.parentRunId, SESSION_TAG, session);
+    await client.setTag(tracker.parentRunId, SESSION_TAG, session);
     for (const [number, runId] of tracker.runIds) {
       const params = search.paramsOf(number);
       if (!params) continue;
-      client.setTags(runId, { [SESSION_TAG]: session, [KIND_TAG]: s.kind, [PARAMS_TAG]: JSON.stringify(params) });
+      await client.setTags(runId, { [SESSION_TAG]: session, [KIND_TAG]: s.kind, [PARAMS_TAG]: JSON.stringify(params) });
       recipes.set(runId, { name: `${s.name} trial ${number}`, kind: s.kind, params });
     }
     const best = result.bestTrial;
@@ -255,7 +257,7 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
     if (model.task !== 'regression') throw new InvalidParameterError('example', 'kind', s.kind, 'must be a regression kind');
     const { testRmse } = evaluate(model, s.kind);
     const runId = tracker.runIds.get(best.number) ?? tracker.parentRunId;
-    client.logMetric(runId, 'test_rmse', testRmse);
+    await client.logMetric(runId, 'test_rmse', testRmse);
     models.push({
       name: `${s.name} best (trial ${best.number})`,
       kind: s.kind,
@@ -269,31 +271,32 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
 
   // 4. The five best runs by validation RMSE, fitted again and scored on the test month, then
   //    the best on test registered with the alias.
-  const top = client.searchRuns({
+  const sessionFilter = `tags.${quoteFilterKey(SESSION_TAG)} = ${quoteFilterValue(session)}`;
+  const { runs: top } = await client.searchRuns({
     experimentIds: [experiment.experimentId],
-    filter: `tags.\`${SESSION_TAG}\` = '${session}' and metrics.val_rmse is not null and status = 'FINISHED' and tags.\`${KIND_TAG}\` is not null`,
+    filter: `${sessionFilter} and metrics.val_rmse is not null and status = 'FINISHED' and tags.${quoteFilterKey(KIND_TAG)} is not null`,
     orderBy: ['metrics.val_rmse asc'],
     maxResults: 5,
-  }).runs;
-  const bestExperiment = client.getOrCreateExperiment(BEST_MODELS_EXPERIMENT);
+  });
+  const bestExperiment = await client.getOrCreateExperiment(BEST_MODELS_EXPERIMENT);
   const top5: ModelResult[] = [];
   for (const source of top) {
     const recipe = recipes.get(source.info.runId);
     if (!recipe) continue;
     top5.push(await trackedFit(bestExperiment.experimentId, recipe, { 'example.source_run': source.info.runId }));
   }
-  const { run: bestRun, version } = client.registerBestRun({
+  const { run: bestRun, version } = await client.registerBestRun({
     experiment: BEST_MODELS_EXPERIMENT,
     metric: 'test_rmse',
     mode: 'min',
     name: REGISTERED_MODEL,
     alias: ALIAS,
-    filter: `tags.\`${SESSION_TAG}\` = '${session}'`,
+    filter: sessionFilter,
   });
   report.say(`registered ${REGISTERED_MODEL} version ${version.version} (@${ALIAS}) from run ${bestRun.info.runId}`);
 
   // 5. Load the champion back by URI and predict rides from raw records.
-  const champion = await loadPipeline(client.loadModelBytes(`models:/${REGISTERED_MODEL}@${ALIAS}`));
+  const champion = await loadPipeline(await client.loadModelBytes(`models:/${REGISTERED_MODEL}@${ALIAS}`));
   const pu = test.frame.columns.PU_DO;
   const dist = test.frame.columns.trip_distance;
   const rides: { PU_DO: string; trip_distance: number }[] = [];
@@ -305,7 +308,7 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
   }
   const predicted = champion.predict(rides);
   const predictions = rides.map((r, i) => ({ ...r, actual: test.y[i], predicted: predicted[i] }));
-  client.close();
+  await client.close();
 
   const data = Object.fromEntries(
     [train, val, test].map((s) => [s.name, { request: s.request, source: s.source, path: s.path, rows: s.rows }]),

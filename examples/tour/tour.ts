@@ -120,18 +120,18 @@ import { TrackingClient, modelToBytes, trackStudy } from 'tunekit';
 
 const client = new TrackingClient('sqlite:tunekit.db'); // one file, no server
 const tracked = new Study({ name: 'rf-tracked', seed: 7 });
-trackStudy(client, tracked, { experiment: 'nyc-taxi', valueKey: 'val_rmse' }); // study = parent run, trial = child run
+await trackStudy(client, tracked, { experiment: 'nyc-taxi', valueKey: 'val_rmse' }); // study = parent run, trial = child run
 await tracked.optimize(new ModelSearch({ kind: 'random_forest', data: { train, val }, space }), { nTrials: 4, nWorkers: 2 });
 
 await client.withRun({ experimentName: 'nyc-taxi', runName: 'linear' }, async (run) => {
-  run.logParams({ model: 'LinearRegression' });
-  run.logMetric('val_rmse', rmse(val.y, lr.predict(val.X)));
-  run.logModel(modelToBytes(pipeline)); // the pipeline artifact: predicts from raw records
+  await run.logParams({ model: 'LinearRegression' });
+  await run.logMetric('val_rmse', rmse(val.y, lr.predict(val.X)));
+  await run.logModel(modelToBytes(pipeline)); // the pipeline artifact: predicts from raw records
 });
 // #endregion track
 
 // #region search
-const { runs } = client.searchRuns({
+const { runs } = await client.searchRuns({
   experimentNames: ['nyc-taxi'],
   filter: "metrics.val_rmse < 12 and (params.model = 'LinearRegression' or tags.`tunekit.trial.state` = 'COMPLETE')",
   orderBy: ['metrics.val_rmse asc'],
@@ -141,11 +141,11 @@ for (const r of runs) console.log(r.info.runName, r.metrics.val_rmse.value);
 // #endregion search
 
 // #region register
-const { version } = client.registerBestRun({ experiment: 'nyc-taxi', metric: 'val_rmse', mode: 'min', name: 'taxi-duration', alias: 'champion' });
+const { version } = await client.registerBestRun({ experiment: 'nyc-taxi', metric: 'val_rmse', mode: 'min', name: 'taxi-duration', alias: 'champion' });
 console.log('registered version', version.version);
-const champion = await loadModel(client.loadModelBytes('models:/taxi-duration@champion'));
+const champion = await loadModel(await client.loadModelBytes('models:/taxi-duration@champion'));
 console.log('champion kind', champion.kind);
-client.close();
+await client.close();
 // #endregion register
 
 await closeForestWorkers();

@@ -1,19 +1,46 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { InvalidInputError, TunekitError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError, TunekitError } from '../core/errors.js';
 import { AlreadyExistsError } from './errors.js';
 import { MetricBuffer } from './metric-buffer.js';
-import type { TrackingStore } from './store.js';
+import {
+  decodeMLmodel,
+  encodeMLmodel,
+  type JsonData,
+  LEGACY_MODEL_META_FILE,
+  LOGGED_MODEL_FILE,
+  type LoggedModel,
+  MLMODEL_FILE,
+  type ModelSignature,
+  type SignatureColumn,
+} from './mlmodel.js';
+import { quoteFilterKey, quoteFilterValue } from './search/quote.js';
+import type { ModelRegistryStore, Store, TrackingStore } from './store.js';
 import { openStore } from './stores/index.js';
-import type { ArtifactEntry, Experiment, MetricPoint, ModelVersion, RegisteredModel, Run, RunInfo, RunPage, SearchRunsQuery, Tags, TerminalStatus } from './types.js';
+import type {
+  ArtifactEntry,
+  Experiment,
+  MetricPoint,
+  ModelVersion,
+  RegisteredModel,
+  Run,
+  RunBatch,
+  RunInfo,
+  RunPage,
+  SearchRunsQuery,
+  Tags,
+  TerminalStatus,
+} from './types.js';
 import { parseModelUri, runModelUri } from './uri.js';
 import { MAX_TAG_LENGTH, normalizeArtifactPath } from './validate.js';
 
+export type { JsonData, LoggedModel, ModelSignature, SignatureColumn };
+export { LOGGED_MODEL_FILE, MLMODEL_FILE };
+
 export type ParamInput = string | number | boolean | null;
-export type JsonData = string | number | boolean | null | JsonData[] | { [key: string]: JsonData };
 
 export interface MetricInput {
   readonly key: string;
@@ -41,18 +68,6 @@ export interface CreateRunOptions {
   readonly tags?: Tags;
 }
 
-/** A column of a model's input or output. */
-export interface SignatureColumn {
-  readonly name: string;
-  /** e.g. 'double', 'long', 'string', 'category'. */
-  readonly type: string;
-}
-
-export interface ModelSignature {
-  readonly inputs: readonly SignatureColumn[];
-  readonly outputs?: readonly SignatureColumn[];
-}
-
 export interface LogModelOptions {
   /** Folder in the run's artifacts; default 'model'. */
   readonly artifactPath?: string;
@@ -62,27 +77,11 @@ export interface LogModelOptions {
   readonly metadata?: Readonly<Record<string, JsonData>>;
 }
 
-/** What `logModel` records beside the bytes (`<artifactPath>/MLmodel.json`). */
-export interface LoggedModel {
-  readonly uri: string;
-  readonly runId: string;
-  readonly artifactPath: string;
-  readonly size: number;
-  readonly sha256: string;
-  /** kind/libraryVersion read from a tunekit model artifact header; null for other bytes. */
-  readonly kind: string | null;
-  readonly libraryVersion: string | null;
-  readonly signature: ModelSignature | null;
-  readonly inputExample: JsonData | null;
-  readonly metadata: Readonly<Record<string, JsonData>>;
-  readonly createdAt: number;
-}
-
 export interface RegisterBestRunOptions {
   /** Experiment name (or give `experimentId`). */
   readonly experiment?: string;
   readonly experimentId?: string;
-  /** MetricPoint to rank by, e.g. 'rmse' (its latest value). */
+  /** Metric to rank by, e.g. 'rmse' (its latest value). */
   readonly metric: string;
   /** 'min' (default) or 'max'. */
   readonly mode?: 'min' | 'max';
@@ -98,8 +97,6 @@ export interface RegisterBestRunOptions {
   readonly tags?: Tags;
 }
 
-export const LOGGED_MODEL_FILE = 'model.tkm';
-export const LOGGED_MODEL_META_FILE = 'MLmodel.json';
 /** Run tag set by logModel, one per artifact path: lets a search find runs that have a model. */
 export const MODEL_TAG_PREFIX = 'tunekit.model.';
 export const PID_TAG = 'tunekit.pid';
@@ -108,6 +105,8 @@ export const ERROR_TAG = 'tunekit.error';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Run ids per `failRuns` filter when marking stale runs (well inside the filter's value limit). */
+const FAIL_CHUNK = 1000;
 
 /** A run bound to its client: the handle `withRun` passes and `activeRun()` returns. */
 export class ActiveRun {
@@ -117,37 +116,37 @@ export class ActiveRun {
     readonly runId: string,
   ) {}
 
-  get info(): RunInfo {
-    return this.client.getRun(this.runId).info;
+  async info(): Promise<RunInfo> {
+    return (await this.client.getRun(this.runId)).info;
   }
-  logParam(key: string, value: ParamInput): void {
-    this.client.logParam(this.runId, key, value);
+  logParam(key: string, value: ParamInput): Promise<void> {
+    return this.client.logParam(this.runId, key, value);
   }
-  logParams(params: Readonly<Record<string, ParamInput>>): void {
-    this.client.logParams(this.runId, params);
+  logParams(params: Readonly<Record<string, ParamInput>>): Promise<void> {
+    return this.client.logParams(this.runId, params);
   }
-  logMetric(key: string, value: number, options?: { step?: number; timestamp?: number }): void {
-    this.client.logMetric(this.runId, key, value, options);
+  logMetric(key: string, value: number, options?: { step?: number; timestamp?: number }): Promise<void> {
+    return this.client.logMetric(this.runId, key, value, options);
   }
-  logMetrics(metrics: Readonly<Record<string, number>>, options?: { step?: number; timestamp?: number }): void {
-    this.client.logMetrics(this.runId, metrics, options);
+  logMetrics(metrics: Readonly<Record<string, number>>, options?: { step?: number; timestamp?: number }): Promise<void> {
+    return this.client.logMetrics(this.runId, metrics, options);
   }
-  logBatch(batch: BatchInput): void {
-    this.client.logBatch(this.runId, batch);
+  logBatch(batch: BatchInput): Promise<void> {
+    return this.client.logBatch(this.runId, batch);
   }
-  setTag(key: string, value: string): void {
-    this.client.setTag(this.runId, key, value);
+  setTag(key: string, value: string): Promise<void> {
+    return this.client.setTag(this.runId, key, value);
   }
-  logArtifact(localPath: string, artifactPath?: string): void {
-    this.client.logArtifact(this.runId, localPath, artifactPath);
+  logArtifact(localPath: string, artifactPath?: string): Promise<void> {
+    return this.client.logArtifact(this.runId, localPath, artifactPath);
   }
-  logText(text: string, artifactPath: string): void {
-    this.client.logText(this.runId, text, artifactPath);
+  logText(text: string, artifactPath: string): Promise<void> {
+    return this.client.logText(this.runId, text, artifactPath);
   }
-  logJson(value: JsonData, artifactPath: string): void {
-    this.client.logJson(this.runId, value, artifactPath);
+  logJson(value: JsonData, artifactPath: string): Promise<void> {
+    return this.client.logJson(this.runId, value, artifactPath);
   }
-  logModel(bytes: Uint8Array, options?: LogModelOptions): LoggedModel {
+  logModel(bytes: Uint8Array, options?: LogModelOptions): Promise<LoggedModel> {
     return this.client.logModel(this.runId, bytes, options);
   }
   /** A buffer flushed automatically when `withRun` ends this run. */
@@ -157,72 +156,93 @@ export class ActiveRun {
     return b;
   }
   /** @internal */
-  flushBuffers(): void {
-    for (const b of this.buffers) b.flush();
+  async flushBuffers(): Promise<void> {
+    for (const b of this.buffers) await b.flush();
   }
 }
 
 /**
  * The tracking client: explicit run ids everywhere, a store chosen by URI, and an optional
  * "current run" kept in this client's AsyncLocalStorage (never module state), so concurrent
- * `withRun` calls in one process never see each other's runs.
+ * `withRun` calls in one process never see each other's runs. Every call returns a promise.
  */
 export class TrackingClient {
   readonly store: TrackingStore;
+  readonly registry: ModelRegistryStore;
   private readonly current = new AsyncLocalStorage<ActiveRun>();
 
-  /** `uri`: 'sqlite:path.db' | 'memory:' | undefined ($TUNEKIT_TRACKING_URI, else sqlite:tunekit.db). */
-  constructor(storeOrUri?: TrackingStore | string) {
-    this.store = typeof storeOrUri === 'object' ? storeOrUri : openStore(storeOrUri);
+  /**
+   * `source`: a tracking URI ('sqlite:path.db' | 'memory:' | undefined for $TUNEKIT_TRACKING_URI,
+   * else sqlite:tunekit.db), a store with its registry, or the two halves apart.
+   */
+  constructor(source?: string | Store | { readonly tracking: TrackingStore; readonly registry: ModelRegistryStore }) {
+    const opened = typeof source === 'object' ? source : openStore(source);
+    if (typeof (opened as Partial<Store>).createRun === 'function') {
+      this.store = opened as Store;
+      this.registry = opened as Store;
+    } else {
+      const parts = opened as { readonly tracking: TrackingStore; readonly registry: ModelRegistryStore };
+      this.store = parts.tracking;
+      this.registry = parts.registry;
+    }
   }
 
   get trackingUri(): string {
     return this.store.uri;
   }
 
-  close(): void {
-    this.store.close();
+  async close(): Promise<void> {
+    await this.store.close();
+    if ((this.registry as unknown) !== this.store) await this.registry.close();
   }
 
   // Experiments
 
-  createExperiment(name: string, tags?: Tags): Experiment {
+  createExperiment(name: string, tags?: Tags): Promise<Experiment> {
     return this.store.createExperiment(name, tags);
   }
-  getExperiment(experimentId: string): Experiment {
+  getExperiment(experimentId: string): Promise<Experiment> {
     return this.store.getExperiment(experimentId);
   }
-  getExperimentByName(name: string): Experiment | undefined {
+  getExperimentByName(name: string): Promise<Experiment | undefined> {
     return this.store.getExperimentByName(name);
   }
   /** The experiment with this name, created if missing (safe against a concurrent creator). */
-  getOrCreateExperiment(name: string, tags?: Tags): Experiment {
-    const found = this.store.getExperimentByName(name);
+  async getOrCreateExperiment(name: string, tags?: Tags): Promise<Experiment> {
+    const found = await this.store.getExperimentByName(name);
     if (found) return found;
     try {
-      return this.store.createExperiment(name, tags);
+      return await this.store.createExperiment(name, tags);
     } catch (err) {
-      const raced = err instanceof AlreadyExistsError ? this.store.getExperimentByName(name) : undefined;
+      const raced = err instanceof AlreadyExistsError ? await this.store.getExperimentByName(name) : undefined;
       if (raced) return raced;
       throw err;
     }
   }
-  listExperiments(): Experiment[] {
-    return this.store.listExperiments();
+  /** Every active experiment, oldest first. */
+  async listExperiments(): Promise<Experiment[]> {
+    const out: Experiment[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.searchExperiments({ orderBy: ['creation_time asc'], pageToken });
+      out.push(...page.experiments);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
   }
-  setExperimentTag(experimentId: string, key: string, value: string): void {
-    this.store.setExperimentTag(experimentId, key, value);
+  setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    return this.store.setExperimentTag(experimentId, key, value);
   }
 
   // Runs
 
   /** Create a RUNNING run; records this process's pid and host as tags (for crash recovery). */
-  createRun(options: CreateRunOptions): RunInfo {
+  async createRun(options: CreateRunOptions): Promise<RunInfo> {
     const parent = this.current.getStore();
     const parentRunId = options.parentRunId === undefined ? (parent?.runId ?? null) : options.parentRunId;
     let experimentId = options.experimentId;
-    if (experimentId === undefined && options.experimentName !== undefined) experimentId = this.getOrCreateExperiment(options.experimentName).experimentId;
-    if (experimentId === undefined && parentRunId !== null) experimentId = this.store.getRun(parentRunId).info.experimentId;
+    if (experimentId === undefined && options.experimentName !== undefined) experimentId = (await this.getOrCreateExperiment(options.experimentName)).experimentId;
+    if (experimentId === undefined && parentRunId !== null) experimentId = (await this.store.getRun(parentRunId)).info.experimentId;
     if (experimentId === undefined) throw new InvalidInputError('createRun needs experimentId or experimentName');
     return this.store.createRun({
       experimentId,
@@ -232,45 +252,39 @@ export class TrackingClient {
     });
   }
 
-  getRun(runId: string): Run {
+  getRun(runId: string): Promise<Run> {
     return this.store.getRun(runId);
   }
 
-  endRun(runId: string, status: TerminalStatus = 'FINISHED'): RunInfo {
-    return this.store.endRun(runId, status);
+  endRun(runId: string, status: TerminalStatus = 'FINISHED'): Promise<RunInfo> {
+    return this.store.updateRun(runId, { status });
   }
 
-  logBatch(runId: string, batch: BatchInput): void {
-    const now = Date.now();
-    const params = Object.entries(batch.params ?? {}).map(([key, value]) => ({ key, value: paramString(key, value) }));
-    const metrics: MetricPoint[] = Array.isArray(batch.metrics)
-      ? (batch.metrics as readonly MetricInput[]).map((m) => ({ key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ?? now }))
-      : Object.entries((batch.metrics ?? {}) as Record<string, number>).map(([key, value]) => ({ key, value, step: 0, timestamp: now }));
-    const tags = Object.entries(batch.tags ?? {}).map(([key, value]) => ({ key, value: String(value) }));
-    this.store.logBatch(runId, { params, metrics, tags });
+  async logBatch(runId: string, batch: BatchInput): Promise<void> {
+    return this.store.logBatch(runId, toRunBatch(batch));
   }
 
-  logParam(runId: string, key: string, value: ParamInput): void {
-    this.store.logBatch(runId, { params: [{ key, value: paramString(key, value) }] });
+  async logParam(runId: string, key: string, value: ParamInput): Promise<void> {
+    await this.store.logBatch(runId, { params: [{ key, value: paramString(key, value) }] });
   }
-  logParams(runId: string, params: Readonly<Record<string, ParamInput>>): void {
-    this.logBatch(runId, { params });
+  logParams(runId: string, params: Readonly<Record<string, ParamInput>>): Promise<void> {
+    return this.logBatch(runId, { params });
   }
-  logMetric(runId: string, key: string, value: number, options: { step?: number; timestamp?: number } = {}): void {
-    this.store.logBatch(runId, { metrics: [{ key, value, step: options.step ?? 0, timestamp: options.timestamp ?? Date.now() }] });
+  async logMetric(runId: string, key: string, value: number, options: { step?: number; timestamp?: number } = {}): Promise<void> {
+    return this.store.logBatch(runId, { metrics: [{ key, value, step: options.step ?? 0, timestamp: options.timestamp ?? Date.now() }] });
   }
-  logMetrics(runId: string, metrics: Readonly<Record<string, number>>, options: { step?: number; timestamp?: number } = {}): void {
+  async logMetrics(runId: string, metrics: Readonly<Record<string, number>>, options: { step?: number; timestamp?: number } = {}): Promise<void> {
     const timestamp = options.timestamp ?? Date.now();
     const step = options.step ?? 0;
-    this.store.logBatch(runId, { metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, step, timestamp })) });
+    return this.store.logBatch(runId, { metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, step, timestamp })) });
   }
-  setTag(runId: string, key: string, value: string): void {
-    this.store.logBatch(runId, { tags: [{ key, value: String(value) }] });
+  async setTag(runId: string, key: string, value: string): Promise<void> {
+    return this.store.logBatch(runId, { tags: [{ key, value: String(value) }] });
   }
-  setTags(runId: string, tags: Tags): void {
-    this.logBatch(runId, { tags });
+  setTags(runId: string, tags: Tags): Promise<void> {
+    return this.logBatch(runId, { tags });
   }
-  getMetricHistory(runId: string, key: string): MetricPoint[] {
+  getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
     return this.store.getMetricHistory(runId, key);
   }
 
@@ -283,19 +297,23 @@ export class TrackingClient {
    * Search runs. `experimentNames` are resolved to ids (an unknown name matches nothing).
    * See the filter language in search/parser.ts.
    */
-  searchRuns(query: SearchRunsQuery & { readonly experimentNames?: readonly string[] } = {}): RunPage {
+  async searchRuns(query: SearchRunsQuery & { readonly experimentNames?: readonly string[] } = {}): Promise<RunPage> {
     const { experimentNames, ...rest } = query;
     if (experimentNames === undefined) return this.store.searchRuns(rest);
-    const ids = experimentNames.flatMap((n) => this.store.getExperimentByName(n)?.experimentId ?? []);
+    const ids: string[] = [];
+    for (const n of experimentNames) {
+      const e = await this.store.getExperimentByName(n);
+      if (e) ids.push(e.experimentId);
+    }
     return this.store.searchRuns({ ...rest, experimentIds: [...(rest.experimentIds ?? []), ...ids] });
   }
 
   /** Every run matching the query, following page tokens. */
-  searchAllRuns(query: SearchRunsQuery & { readonly experimentNames?: readonly string[] } = {}): Run[] {
+  async searchAllRuns(query: SearchRunsQuery & { readonly experimentNames?: readonly string[] } = {}): Promise<Run[]> {
     const out: Run[] = [];
     let pageToken: string | undefined;
     do {
-      const page = this.searchRuns({ ...query, pageToken });
+      const page = await this.searchRuns({ ...query, pageToken });
       out.push(...page.runs);
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -310,31 +328,31 @@ export class TrackingClient {
    * callback already ended keeps its status. Nested calls create child runs.
    */
   async withRun<T>(options: CreateRunOptions, fn: (run: ActiveRun) => Promise<T> | T): Promise<T> {
-    const info = this.createRun(options);
+    const info = await this.createRun(options);
     const run = new ActiveRun(this, info.runId);
     let result: T;
     try {
       result = await this.current.run(run, () => fn(run));
     } catch (err) {
       try {
-        this.finish(run, 'FAILED', err);
+        await this.finish(run, 'FAILED', err);
       } catch {
         // The callback's error is the one worth reporting.
       }
       throw err;
     }
-    this.finish(run, 'FINISHED');
+    await this.finish(run, 'FINISHED');
     return result;
   }
 
-  private finish(run: ActiveRun, status: TerminalStatus, err?: unknown): void {
-    run.flushBuffers();
-    if (this.store.getRun(run.runId).info.status !== 'RUNNING') return;
+  private async finish(run: ActiveRun, status: TerminalStatus, err?: unknown): Promise<void> {
+    await run.flushBuffers();
+    if ((await this.store.getRun(run.runId)).info.status !== 'RUNNING') return;
     if (err !== undefined) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      this.setTag(run.runId, ERROR_TAG, message.slice(0, MAX_TAG_LENGTH));
+      await this.setTag(run.runId, ERROR_TAG, message.slice(0, MAX_TAG_LENGTH));
     }
-    this.store.endRun(run.runId, status);
+    await this.store.updateRun(run.runId, { status });
   }
 
   /** The run of the innermost `withRun` around the caller, if any. */
@@ -347,59 +365,70 @@ export class TrackingClient {
    * host that no longer exists; with `olderThanMs`, also any RUNNING run (any host) started longer
    * ago than that. Returns the ids changed.
    */
-  markStaleRunsFailed(options: { olderThanMs?: number } = {}): string[] {
-    const host = hostname();
-    const now = Date.now();
-    return this.store.failRuns((run) => {
-      if (options.olderThanMs !== undefined && now - run.info.startTime > options.olderThanMs) return true;
-      const pid = Number(run.tags[PID_TAG]);
-      if (run.tags[HOST_TAG] !== host || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
-      return !processAlive(pid);
+  async markStaleRunsFailed(options: { olderThanMs?: number } = {}): Promise<string[]> {
+    const failed: string[] = [];
+    if (options.olderThanMs !== undefined) {
+      failed.push(...(await this.store.failRuns({ filter: `start_time < ${Date.now() - options.olderThanMs}` })));
+    }
+    // Whether a process is alive is known only here: find the candidates, test their pids, then
+    // fail exactly those runs (each still only if RUNNING).
+    const candidates = await this.searchAllRuns({
+      filter: `status = 'RUNNING' and tags.${quoteFilterKey(HOST_TAG)} = ${quoteFilterValue(hostname())} and tags.${quoteFilterKey(PID_TAG)} is not null`,
+      viewType: 'ALL',
     });
+    const dead = candidates
+      .filter((run) => {
+        const pid = Number(run.tags[PID_TAG]);
+        return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
+      })
+      .map((run) => run.info.runId);
+    for (let i = 0; i < dead.length; i += FAIL_CHUNK) {
+      const ids = dead.slice(i, i + FAIL_CHUNK).map(quoteFilterValue);
+      failed.push(...(await this.store.failRuns({ filter: `run_id in (${ids.join(', ')})` })));
+    }
+    return failed;
   }
 
   // Artifacts
 
-  logArtifact(runId: string, localPath: string, artifactPath?: string): void {
+  async logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
     const target = normalizeArtifactPath(artifactPath ?? basename(localPath));
-    this.store.putArtifact(runId, target, new Uint8Array(readFileSync(localPath)));
+    return this.store.putArtifact(runId, target, new Uint8Array(readFileSync(localPath)));
   }
 
   /** Copy a local folder's files (recursively; symlinks skipped) under `artifactDir`. */
-  logArtifacts(runId: string, localDir: string, artifactDir = ''): number {
+  async logArtifacts(runId: string, localDir: string, artifactDir = ''): Promise<number> {
     const base = normalizeArtifactPath(artifactDir, true);
-    let count = 0;
+    const files: [string, string][] = [];
     const visit = (dir: string, rel: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const full = join(dir, e.name);
         const to = rel === '' ? e.name : `${rel}/${e.name}`;
         if (e.isDirectory()) visit(full, to);
-        else if (e.isFile() && !lstatSync(full).isSymbolicLink()) {
-          this.store.putArtifact(runId, to, new Uint8Array(readFileSync(full)));
-          count++;
-        }
+        else if (e.isFile() && !lstatSync(full).isSymbolicLink()) files.push([full, to]);
       }
     };
     visit(localDir, base);
-    return count;
+    for (const [from, to] of files) await this.store.putArtifact(runId, to, new Uint8Array(readFileSync(from)));
+    return files.length;
   }
 
-  logBytes(runId: string, bytes: Uint8Array, artifactPath: string): void {
-    this.store.putArtifact(runId, artifactPath, bytes);
+  logBytes(runId: string, bytes: Uint8Array, artifactPath: string): Promise<void> {
+    return this.store.putArtifact(runId, artifactPath, bytes);
   }
-  logText(runId: string, text: string, artifactPath: string): void {
-    this.store.putArtifact(runId, artifactPath, encoder.encode(text));
+  async logText(runId: string, text: string, artifactPath: string): Promise<void> {
+    return this.store.putArtifact(runId, artifactPath, encoder.encode(text));
   }
-  logJson(runId: string, value: JsonData, artifactPath: string): void {
-    this.logText(runId, `${toJson(value, artifactPath)}\n`, artifactPath);
+  async logJson(runId: string, value: JsonData, artifactPath: string): Promise<void> {
+    return this.logText(runId, `${toJson(value, artifactPath)}\n`, artifactPath);
   }
-  readArtifact(runId: string, artifactPath: string): Uint8Array {
+  readArtifact(runId: string, artifactPath: string): Promise<Uint8Array> {
     return this.store.getArtifact(runId, artifactPath);
   }
-  readText(runId: string, artifactPath: string): string {
-    return decoder.decode(this.store.getArtifact(runId, artifactPath));
+  async readText(runId: string, artifactPath: string): Promise<string> {
+    return decoder.decode(await this.store.getArtifact(runId, artifactPath));
   }
-  listArtifacts(runId: string, dir?: string): ArtifactEntry[] {
+  listArtifacts(runId: string, dir?: string): Promise<ArtifactEntry[]> {
     return this.store.listArtifacts(runId, dir);
   }
 
@@ -407,15 +436,16 @@ export class TrackingClient {
 
   /**
    * Store model bytes (opaque here; typically a tunekit model artifact) under
-   * `<artifactPath>/model.tkm`, with `MLmodel.json` beside it (signature, input example, sha256),
-   * and tag the run `tunekit.model.<artifactPath>`. Returns the record, with `uri` 'runs:/<id>/<path>'.
+   * `<artifactPath>/model.tkm`, with an `MLmodel` file beside it (MLflow's format: signature,
+   * input example, sha256), and tag the run `tunekit.model.<artifactPath>`. Returns the record,
+   * with `uri` 'runs:/<id>/<path>'.
    */
-  logModel(runId: string, bytes: Uint8Array, options: LogModelOptions = {}): LoggedModel {
+  async logModel(runId: string, bytes: Uint8Array, options: LogModelOptions = {}): Promise<LoggedModel> {
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new InvalidInputError('logModel needs the model bytes as a non-empty Uint8Array');
     const artifactPath = normalizeArtifactPath(options.artifactPath ?? 'model');
     const header = peekModelHeader(bytes);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const info: LoggedModel = {
+    const info: LoggedModel = Object.freeze({
       uri: runModelUri(runId, artifactPath),
       runId,
       artifactPath,
@@ -427,46 +457,56 @@ export class TrackingClient {
       inputExample: options.inputExample === undefined ? null : (JSON.parse(toJson(options.inputExample, 'inputExample')) as JsonData),
       metadata: options.metadata ? (JSON.parse(toJson(options.metadata, 'metadata')) as Record<string, JsonData>) : {},
       createdAt: Date.now(),
-    };
-    this.store.getRun(runId);
-    this.store.putArtifact(runId, `${artifactPath}/${LOGGED_MODEL_FILE}`, bytes);
-    this.store.putArtifact(runId, `${artifactPath}/${LOGGED_MODEL_META_FILE}`, encoder.encode(`${JSON.stringify(info, null, 2)}\n`));
+    });
+    await this.store.getRun(runId);
+    await this.store.putArtifact(runId, `${artifactPath}/${LOGGED_MODEL_FILE}`, bytes);
+    await this.store.putArtifact(runId, `${artifactPath}/${MLMODEL_FILE}`, encoder.encode(encodeMLmodel(info, randomUUID().replaceAll('-', ''))));
     // The tag goes last: a run counts as having a model only once both files are in place.
-    this.setTag(runId, MODEL_TAG_PREFIX + artifactPath, sha256);
-    return Object.freeze(info);
+    await this.setTag(runId, MODEL_TAG_PREFIX + artifactPath, sha256);
+    return info;
   }
 
   /** Resolve a model URI (runs:/, models:/name/version, models:/name@alias) to the run and path holding it. */
-  resolveModelUri(uri: string): { runId: string; artifactPath: string; version: ModelVersion | null } {
+  async resolveModelUri(uri: string): Promise<{ runId: string; artifactPath: string; version: ModelVersion | null }> {
     const parsed = parseModelUri(uri);
     if (parsed.kind === 'run') return { runId: parsed.runId, artifactPath: parsed.artifactPath, version: null };
     let version: ModelVersion;
-    if (parsed.kind === 'alias') version = this.store.getModelVersionByAlias(parsed.name, parsed.alias);
+    if (parsed.kind === 'alias') version = await this.registry.getModelVersionByAlias(parsed.name, parsed.alias);
     else if (parsed.version === 'latest') {
-      const latest = this.store.getRegisteredModel(parsed.name).latestVersion;
+      const latest = (await this.registry.getRegisteredModel(parsed.name)).latestVersion;
       if (latest === null) throw new TunekitError('NOT_FOUND', `registered model '${parsed.name}' has no versions`);
-      version = this.store.getModelVersion(parsed.name, latest);
-    } else version = this.store.getModelVersion(parsed.name, parsed.version);
+      version = await this.registry.getModelVersion(parsed.name, latest);
+    } else version = await this.registry.getModelVersion(parsed.name, parsed.version);
     const source = parseModelUri(version.source);
     if (source.kind !== 'run') throw new TunekitError('ARTIFACT', `model version ${version.name}/${version.version} has source ${version.source}, not a runs:/ URI`);
     return { runId: source.runId, artifactPath: source.artifactPath, version };
   }
 
-  /** The logged model's record (MLmodel.json) for a model URI. */
-  getLoggedModel(uri: string): LoggedModel {
-    const { runId, artifactPath } = this.resolveModelUri(uri);
-    return JSON.parse(decoder.decode(this.store.getArtifact(runId, `${artifactPath}/${LOGGED_MODEL_META_FILE}`))) as LoggedModel;
+  /** The logged model's record (its MLmodel file) for a model URI. */
+  async getLoggedModel(uri: string): Promise<LoggedModel> {
+    const { runId, artifactPath } = await this.resolveModelUri(uri);
+    const runUri = runModelUri(runId, artifactPath);
+    let text: string;
+    try {
+      text = decoder.decode(await this.store.getArtifact(runId, `${artifactPath}/${MLMODEL_FILE}`));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      // Models logged by earlier versions carry a JSON record instead.
+      const legacy = JSON.parse(decoder.decode(await this.store.getArtifact(runId, `${artifactPath}/${LEGACY_MODEL_META_FILE}`))) as LoggedModel;
+      return Object.freeze({ ...legacy, uri: runUri });
+    }
+    return decodeMLmodel(text, runUri);
   }
 
   /** The stored model bytes for a model URI; the sha256 recorded at logging time is verified. */
-  loadModelBytes(uri: string): Uint8Array {
-    return this.loadModel(uri).bytes;
+  async loadModelBytes(uri: string): Promise<Uint8Array> {
+    return (await this.loadModel(uri)).bytes;
   }
 
-  loadModel(uri: string): { bytes: Uint8Array; info: LoggedModel } {
-    const { runId, artifactPath } = this.resolveModelUri(uri);
-    const info = this.getLoggedModel(runModelUri(runId, artifactPath));
-    const bytes = this.store.getArtifact(runId, `${artifactPath}/${LOGGED_MODEL_FILE}`);
+  async loadModel(uri: string): Promise<{ bytes: Uint8Array; info: LoggedModel }> {
+    const { runId, artifactPath } = await this.resolveModelUri(uri);
+    const info = await this.getLoggedModel(runModelUri(runId, artifactPath));
+    const bytes = await this.store.getArtifact(runId, `${artifactPath}/${LOGGED_MODEL_FILE}`);
     const sha = createHash('sha256').update(bytes).digest('hex');
     if (sha !== info.sha256) throw new TunekitError('ARTIFACT', `model ${uri}: stored bytes do not match the sha256 recorded when it was logged`);
     return { bytes, info };
@@ -474,93 +514,122 @@ export class TrackingClient {
 
   // Registry
 
-  createRegisteredModel(name: string, options?: { description?: string; tags?: Tags }): RegisteredModel {
-    return this.store.createRegisteredModel(name, options);
+  createRegisteredModel(name: string, options?: { description?: string; tags?: Tags }): Promise<RegisteredModel> {
+    return this.registry.createRegisteredModel(name, options);
   }
-  getRegisteredModel(name: string): RegisteredModel {
-    return this.store.getRegisteredModel(name);
+  getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return this.registry.getRegisteredModel(name);
   }
-  listRegisteredModels(): RegisteredModel[] {
-    return this.store.listRegisteredModels();
+  /** Every registered model, by name. */
+  async listRegisteredModels(): Promise<RegisteredModel[]> {
+    const out: RegisteredModel[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.registry.searchRegisteredModels({ pageToken });
+      out.push(...page.models);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
   }
-  updateRegisteredModel(name: string, update: { description?: string }): RegisteredModel {
-    return this.store.updateRegisteredModel(name, update);
+  updateRegisteredModel(name: string, update: { description?: string }): Promise<RegisteredModel> {
+    return this.registry.updateRegisteredModel(name, update);
   }
-  setRegisteredModelTag(name: string, key: string, value: string): void {
-    this.store.setRegisteredModelTag(name, key, value);
+  setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
+    return this.registry.setRegisteredModelTag(name, key, value);
   }
-  getModelVersion(name: string, version: number): ModelVersion {
-    return this.store.getModelVersion(name, version);
+  getModelVersion(name: string, version: number): Promise<ModelVersion> {
+    return this.registry.getModelVersion(name, version);
   }
-  listModelVersions(name: string): ModelVersion[] {
-    return this.store.listModelVersions(name);
+  /** Every version of a registered model, oldest first. */
+  async listModelVersions(name: string): Promise<ModelVersion[]> {
+    await this.registry.getRegisteredModel(name);
+    const out: ModelVersion[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.registry.searchModelVersions({ filter: `name = ${quoteFilterValue(name)}`, orderBy: ['version asc'], pageToken });
+      out.push(...page.versions);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
   }
-  setModelVersionTag(name: string, version: number, key: string, value: string): void {
-    this.store.setModelVersionTag(name, version, key, value);
+  setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    return this.registry.setModelVersionTag(name, version, key, value);
   }
-  setModelAlias(name: string, alias: string, version: number): void {
-    this.store.setModelAlias(name, alias, version);
+  setModelAlias(name: string, alias: string, version: number): Promise<void> {
+    return this.registry.setModelAlias(name, alias, version);
   }
-  deleteModelAlias(name: string, alias: string): void {
-    this.store.deleteModelAlias(name, alias);
+  deleteModelAlias(name: string, alias: string): Promise<void> {
+    return this.registry.deleteModelAlias(name, alias);
   }
-  getModelVersionByAlias(name: string, alias: string): ModelVersion {
-    return this.store.getModelVersionByAlias(name, alias);
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return this.registry.getModelVersionByAlias(name, alias);
   }
 
   /**
    * Register the model at `source` (a runs:/ URI with a logged model) as the next version of
    * `name`, creating the registered model when missing; optionally point `alias` at it.
    */
-  registerModel(source: string, name: string, options: { alias?: string; description?: string; tags?: Tags } = {}): ModelVersion {
+  async registerModel(source: string, name: string, options: { alias?: string; description?: string; tags?: Tags } = {}): Promise<ModelVersion> {
     const parsed = parseModelUri(source);
     if (parsed.kind !== 'run') throw new InvalidInputError(`registerModel needs a runs:/<runId>/<path> source; got ${source}`);
-    this.getLoggedModel(source);
+    await this.getLoggedModel(source);
     try {
-      this.store.getRegisteredModel(name);
-    } catch {
+      await this.registry.getRegisteredModel(name);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
       try {
-        this.store.createRegisteredModel(name);
-      } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) throw err;
+        await this.registry.createRegisteredModel(name);
+      } catch (raced) {
+        if (!(raced instanceof AlreadyExistsError)) throw raced;
       }
     }
-    const created = this.store.createModelVersion(name, { source, runId: parsed.runId, description: options.description, tags: options.tags });
+    const created = await this.registry.createModelVersion(name, { source, runId: parsed.runId, description: options.description, tags: options.tags });
     if (options.alias === undefined) return created;
-    this.store.setModelAlias(name, options.alias, created.version);
-    return this.store.getModelVersion(name, created.version);
+    await this.registry.setModelAlias(name, options.alias, created.version);
+    return this.registry.getModelVersion(name, created.version);
   }
 
   /**
    * Find the FINISHED run with a logged model and the best latest value of `metric` (lowest for
    * mode 'min'), optionally matching `filter`, and register it under `name` (with `alias`).
    */
-  registerBestRun(options: RegisterBestRunOptions): { run: Run; version: ModelVersion } {
+  async registerBestRun(options: RegisterBestRunOptions): Promise<{ run: Run; version: ModelVersion }> {
     const mode = options.mode ?? 'min';
     if (mode !== 'min' && mode !== 'max') throw new InvalidInputError(`registerBestRun: mode must be 'min' or 'max'; got ${JSON.stringify(mode)}`);
     let experimentId = options.experimentId;
     if (experimentId === undefined) {
       if (options.experiment === undefined) throw new InvalidInputError('registerBestRun needs experiment (a name) or experimentId');
-      const exp = this.store.getExperimentByName(options.experiment);
+      const exp = await this.store.getExperimentByName(options.experiment);
       if (!exp) throw new TunekitError('NOT_FOUND', `unknown experiment '${options.experiment}'`);
       experimentId = exp.experimentId;
-    } else this.store.getExperiment(experimentId);
+    } else await this.store.getExperiment(experimentId);
     const artifactPath = normalizeArtifactPath(options.artifactPath ?? 'model');
-    const metric = `metrics.\`${options.metric}\``;
-    let filter = `status = 'FINISHED' and ${metric} is not null and tags.\`${MODEL_TAG_PREFIX}${artifactPath}\` is not null`;
+    const metric = `metrics.${quoteFilterKey(options.metric)}`;
+    let filter = `status = 'FINISHED' and ${metric} is not null and tags.${quoteFilterKey(MODEL_TAG_PREFIX + artifactPath)} is not null`;
     if (options.filter !== undefined && options.filter.trim() !== '') filter += ` and (${options.filter})`;
-    const page = this.store.searchRuns({ experimentIds: [experimentId], filter, orderBy: [`${metric} ${mode === 'min' ? 'asc' : 'desc'}`], maxResults: 1 });
+    const page = await this.store.searchRuns({ experimentIds: [experimentId], filter, orderBy: [`${metric} ${mode === 'min' ? 'asc' : 'desc'}`], maxResults: 1 });
     const best = page.runs[0];
     if (!best || Number.isNaN(best.metrics[options.metric].value)) {
       throw new TunekitError('NO_ELIGIBLE_RUN', `no FINISHED run in experiment ${experimentId} has metric '${options.metric}' and a logged model at '${artifactPath}'${options.filter ? ` and matches ${JSON.stringify(options.filter)}` : ''}`);
     }
-    const version = this.registerModel(runModelUri(best.info.runId, artifactPath), options.name, {
+    const version = await this.registerModel(runModelUri(best.info.runId, artifactPath), options.name, {
       alias: options.alias,
       description: options.description,
       tags: { 'tunekit.metric': options.metric, 'tunekit.metric_value': String(best.metrics[options.metric].value), ...options.tags },
     });
     return { run: best, version };
   }
+}
+
+/** A client batch (records of params, metrics and tags) as the store's write primitive takes it. */
+export function toRunBatch(batch: BatchInput): RunBatch {
+  const now = Date.now();
+  const params = Object.entries(batch.params ?? {}).map(([key, value]) => ({ key, value: paramString(key, value) }));
+  const metrics: MetricPoint[] = Array.isArray(batch.metrics)
+    ? (batch.metrics as readonly MetricInput[]).map((m) => ({ key: m.key, value: m.value, step: m.step ?? 0, timestamp: m.timestamp ?? now }))
+    : Object.entries((batch.metrics ?? {}) as Record<string, number>).map(([key, value]) => ({ key, value, step: 0, timestamp: now }));
+  const tags = Object.entries(batch.tags ?? {}).map(([key, value]) => ({ key, value: String(value) }));
+  return { params, metrics, tags };
 }
 
 function paramString(key: string, value: ParamInput): string {

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../core/errors.js';
-import { ArtifactPathError } from './errors.js';
-import { RUN_STATUSES, type RunBatch, type RunStatus } from './types.js';
+import { ARTIFACT_PATH_MAX_BYTES, ARTIFACT_SEGMENT_MAX_BYTES } from '../core/limits.js';
+import { ArtifactPathError, RunStateError } from './errors.js';
+import { MODEL_STAGES, type ModelStage, RUN_STATUSES, type RunBatch, type RunInfo, type RunStatus, type RunUpdate, type Tags } from './types.js';
 
 /** Shared input checks, so every store accepts and refuses exactly the same things. */
 
@@ -89,7 +90,20 @@ export function normalizeArtifactPath(path: string, allowEmpty = false): string 
   const parts = path.split('/').filter((s) => s !== '' && s !== '.');
   if (parts.some((s) => s === '..')) throw new ArtifactPathError(path, "contains '..'");
   if (parts.length === 0 && !allowEmpty) throw new ArtifactPathError(path, 'is empty');
-  return parts.join('/');
+  const joined = parts.join('/');
+  // Long names fail in the file system with its own error (and the store's absolute path): refuse
+  // them here, the same way for every store.
+  if (Buffer.byteLength(joined) > ARTIFACT_PATH_MAX_BYTES) throw new ArtifactPathError(shorten(path), `is longer than ${ARTIFACT_PATH_MAX_BYTES} bytes`);
+  for (const part of parts) {
+    if (Buffer.byteLength(part) > ARTIFACT_SEGMENT_MAX_BYTES) {
+      throw new ArtifactPathError(shorten(path), `has a name longer than ${ARTIFACT_SEGMENT_MAX_BYTES} bytes ('${shorten(part)}')`);
+    }
+  }
+  return joined;
+}
+
+function shorten(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 60)}...(${s.length} characters)` : s;
 }
 
 /** Run ids are 32 lowercase hex characters; anything else is refused before reaching a file path. */
@@ -144,4 +158,57 @@ export function decodePageToken(token: string | undefined): number {
   }
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw new InvalidInputError(`page token ${JSON.stringify(token)} is invalid`);
   return offset;
+}
+
+/**
+ * A frozen plain record from key/value pairs. Keys are own data properties whatever they are
+ * (a param named '__proto__' stays a param, never the prototype).
+ */
+export function recordOf<V>(entries: Iterable<readonly [string, V]>): Readonly<Record<string, V>> {
+  return Object.freeze(Object.fromEntries(entries));
+}
+
+/** Tags given as a record, checked: keys valid, values strings. */
+export function checkTags(what: string, tags: Tags | undefined): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(tags ?? {})) {
+    checkKey(what, k);
+    checkText(what, k, String(v), MAX_TAG_LENGTH);
+    out.push([k, String(v)]);
+  }
+  return out;
+}
+
+/**
+ * A run's info after `update`, or the same object when nothing changes. Status moves only from
+ * RUNNING to a terminal status (the same status again is a no-op, keeping the first end time);
+ * anything else throws RunStateError.
+ */
+export function nextRunState(info: RunInfo, update: RunUpdate): RunInfo {
+  let next = info;
+  if (update.runName !== undefined && update.runName !== info.runName) {
+    if (typeof update.runName !== 'string' || update.runName.length > MAX_KEY_LENGTH) throw new InvalidInputError(`run name must be a string of at most ${MAX_KEY_LENGTH} characters`);
+    next = { ...next, runName: update.runName };
+  }
+  if (update.status !== undefined) {
+    const status = checkStatus(update.status);
+    if (status !== info.status) {
+      if (info.status !== 'RUNNING' || status === 'RUNNING') throw new RunStateError(info.runId, info.status, status);
+      next = { ...next, status, endTime: checkTimestamp('endTime', update.endTime ?? Date.now()) };
+    }
+  } else if (update.endTime !== undefined) {
+    next = { ...next, endTime: checkTimestamp('endTime', update.endTime) };
+  }
+  return next === info ? info : Object.freeze(next);
+}
+
+export function checkModelStage(stage: unknown): ModelStage {
+  if (!(MODEL_STAGES as readonly unknown[]).includes(stage)) throw new InvalidInputError(`model stage ${JSON.stringify(stage)} is invalid (one of ${MODEL_STAGES.join(', ')})`);
+  return stage as ModelStage;
+}
+
+/** Model version numbers are positive integers. */
+export function checkVersion(version: unknown): number {
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) throw new InvalidInputError(`model version ${JSON.stringify(version)} is not a positive integer`);
+  return version;
 }

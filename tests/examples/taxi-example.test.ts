@@ -34,14 +34,14 @@ async function example(args: string[], env: Record<string, string> = {}): Promis
   }
 }
 
-function storeRuns(uri: string, experiment: string, session: string) {
+async function storeRuns(uri: string, experiment: string, session: string) {
   const client = new TrackingClient(uri);
   try {
-    const exp = client.getExperimentByName(experiment);
+    const exp = await client.getExperimentByName(experiment);
     if (!exp) return [];
-    return client.searchAllRuns({ experimentIds: [exp.experimentId], filter: `tags.\`${SESSION_TAG}\` = '${session}'` });
+    return await client.searchAllRuns({ experimentIds: [exp.experimentId], filter: `tags.\`${SESSION_TAG}\` = '${session}'` });
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
@@ -66,9 +66,9 @@ describe('taxi example on generated data (offline, no data folder)', () => {
 
     const client = new TrackingClient(uri);
     try {
-      const exp = client.getExperimentByName(EXPERIMENT);
+      const exp = await client.getExperimentByName(EXPERIMENT);
       expect(exp).toBeDefined();
-      const runs = client.searchAllRuns({ experimentIds: [exp!.experimentId] });
+      const runs = await client.searchAllRuns({ experimentIds: [exp!.experimentId] });
       const parents = runs.filter((r) => r.info.parentRunId === null && r.info.runName?.includes('TPE'));
       const children = runs.filter((r) => r.info.parentRunId !== null);
       expect(parents.length).toBeGreaterThanOrEqual(1);
@@ -80,15 +80,15 @@ describe('taxi example on generated data (offline, no data folder)', () => {
         expect(Number(c.params.maxDepth)).toBeGreaterThanOrEqual(1);
         expect(c.metrics.val_rmse.value).toBeGreaterThan(0);
       }
-      const version = client.getModelVersionByAlias(REGISTERED_MODEL, ALIAS);
+      const version = await client.getModelVersionByAlias(REGISTERED_MODEL, ALIAS);
       expect(version.version).toBe(1);
-      const bestRuns = client.searchAllRuns({ experimentIds: [client.getExperimentByName(BEST_MODELS_EXPERIMENT)!.experimentId] });
+      const bestRuns = await client.searchAllRuns({ experimentIds: [(await client.getExperimentByName(BEST_MODELS_EXPERIMENT))!.experimentId] });
       expect(bestRuns).toHaveLength(5);
       // The registered run is the one with the lowest test RMSE among the five.
       const lowest = bestRuns.reduce((a, b) => (a.metrics.test_rmse.value <= b.metrics.test_rmse.value ? a : b));
       expect(version.runId).toBe(lowest.info.runId);
     } finally {
-      client.close();
+      await client.close();
     }
   });
 
@@ -99,15 +99,15 @@ describe('taxi example on generated data (offline, no data folder)', () => {
     expect(result.registered.version).toBe(2);
     expect(result.data.train.source).toBe('generated');
     expect(result.features).toBeGreaterThan(100);
-    const runs = storeRuns(uri, EXPERIMENT, result.session);
+    const runs = await storeRuns(uri, EXPERIMENT, result.session);
     // 4 fixed-model runs, 2 study runs, 3 + 2 trials.
     expect(runs.length).toBe(4 + 2 + 3 + 2);
     const client = new TrackingClient(uri);
     try {
-      expect(client.listModelVersions(REGISTERED_MODEL).map((v) => v.version)).toEqual([1, 2]);
-      expect(client.getModelVersionByAlias(REGISTERED_MODEL, ALIAS).version).toBe(2);
+      expect((await client.listModelVersions(REGISTERED_MODEL)).map((v) => v.version)).toEqual([1, 2]);
+      expect((await client.getModelVersionByAlias(REGISTERED_MODEL, ALIAS)).version).toBe(2);
     } finally {
-      client.close();
+      await client.close();
     }
   });
 });

@@ -56,7 +56,7 @@ describe('sqlite store across processes', () => {
     expect([ra.code, rb.code]).toEqual([0, 0]);
     expect(integrity(db)).toBe('ok');
     const client = new TrackingClient(`sqlite:${db}`);
-    const runs = client.searchAllRuns({ experimentNames: ['concurrency'] });
+    const runs = await client.searchAllRuns({ experimentNames: ['concurrency'] });
     expect(runs.length).toBe(2000);
     for (const label of ['A', 'B']) {
       const mine = runs.filter((r) => r.params.label === label);
@@ -67,8 +67,8 @@ describe('sqlite store across processes', () => {
       expect(torn.length).toBe(0);
     }
     const sample = runs[1234];
-    expect(client.getMetricHistory(sample.info.runId, 'loss').map((m) => m.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    client.close();
+    expect((await client.getMetricHistory(sample.info.runId, 'loss')).map((m) => m.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await client.close();
   });
 
   it('a process killed mid-logging leaves a readable store; its RUNNING runs can be marked FAILED', async () => {
@@ -89,7 +89,7 @@ describe('sqlite store across processes', () => {
 
     const store = new SqliteStore(db);
     const client = new TrackingClient(store);
-    const runs = client.searchAllRuns({ filter: "run_name like 'K-%' and run_name != 'K-parent'" });
+    const runs = await client.searchAllRuns({ filter: "run_name like 'K-%' and run_name != 'K-parent'" });
     expect(runs.length).toBeGreaterThanOrEqual(40);
     // Every batch is all-or-nothing: a run has its whole batch or (if killed right after
     // creation) none of it.
@@ -98,18 +98,18 @@ describe('sqlite store across processes', () => {
       const empty = Object.keys(r.params).length === 0 && r.metrics.loss === undefined;
       expect(isWhole(r, 'K', i) || empty, r.info.runName!).toBe(true);
     }
-    const parent = client.searchRuns({ filter: "run_name = 'K-parent'" }).runs[0];
+    const parent = (await client.searchRuns({ filter: "run_name = 'K-parent'" })).runs[0];
     expect(parent.info.status).toBe('RUNNING');
-    const running = client.searchAllRuns({ filter: "status = 'RUNNING'" }).map((r) => r.info.runId);
-    const failed = client.markStaleRunsFailed();
+    const running = (await client.searchAllRuns({ filter: "status = 'RUNNING'" })).map((r) => r.info.runId);
+    const failed = await client.markStaleRunsFailed();
     expect(failed.sort()).toEqual(running.sort());
     expect(failed).toContain(parent.info.runId);
-    expect(client.searchRuns({ filter: "status = 'RUNNING'" }).runs).toEqual([]);
-    expect(client.getRun(parent.info.runId).info.status).toBe('FAILED');
+    expect((await client.searchRuns({ filter: "status = 'RUNNING'" })).runs).toEqual([]);
+    expect((await client.getRun(parent.info.runId)).info.status).toBe('FAILED');
     // The store stays writable after recovery.
-    const again = client.createRun({ experimentName: 'concurrency' });
-    client.logMetric(again.runId, 'x', 1);
-    expect(client.getRun(again.runId).metrics.x.value).toBe(1);
-    client.close();
+    const again = await client.createRun({ experimentName: 'concurrency' });
+    await client.logMetric(again.runId, 'x', 1);
+    expect((await client.getRun(again.runId)).metrics.x.value).toBe(1);
+    await client.close();
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { FilterSyntaxError, MemoryStore, SqliteStore, type TrackingStore, parseFilter } from '../../src/tracking/index.js';
 
@@ -18,10 +18,10 @@ const KEYS = ['a', 'b', 'c.d', 'e f'];
 const STRINGS = ['', 'x', 'X', 'xy', '1', '10', '2.5', '-3', 'é', '😀', 'a%b', "it's", 'a_b'];
 const NUMBERS = [-3, 0, 1, 2.5, 10, 1e9];
 
-function populate(store: TrackingStore, rng: Rng): void {
-  const exp = store.createExperiment('fuzz');
+async function populate(store: TrackingStore, rng: Rng): Promise<void> {
+  const exp = await store.createExperiment('fuzz');
   for (let i = 0; i < 40; i++) {
-    const run = store.createRun({ experimentId: exp.experimentId, runName: rng.below(5) === 0 ? null : STRINGS[rng.below(STRINGS.length)], startTime: 1000 + i });
+    const run = await store.createRun({ experimentId: exp.experimentId, runName: rng.below(5) === 0 ? null : STRINGS[rng.below(STRINGS.length)], startTime: 1000 + i });
     const pick = <T>(xs: readonly T[]) => xs[rng.below(xs.length)];
     const some = (f: (k: string) => void) => {
       for (const k of KEYS) if (rng.below(3) > 0) f(k);
@@ -32,9 +32,9 @@ function populate(store: TrackingStore, rng: Rng): void {
     some((key) => params.push({ key, value: pick(STRINGS) }));
     some((key) => tags.push({ key, value: pick(STRINGS) }));
     some((key) => metrics.push({ key, value: rng.below(8) === 0 ? Number.NaN : pick(NUMBERS), step: 0, timestamp: 1 }));
-    store.logBatch(run.runId, { params, tags, metrics });
+    await store.logBatch(run.runId, { params, tags, metrics });
     const r = rng.below(4);
-    if (r > 0) store.endRun(run.runId, (['FINISHED', 'FAILED', 'KILLED'] as const)[r - 1], 2000 + rng.below(20));
+    if (r > 0) await store.updateRun(run.runId, { status: (['FINISHED', 'FAILED', 'KILLED'] as const)[r - 1], endTime: 2000 + rng.below(20) });
   }
 }
 
@@ -74,11 +74,11 @@ function randomFilter(rng: Rng, depth = 0): string {
 
 /** Every word compiled SQL may contain; anything else would have come from the filter text. */
 const SQL_VOCABULARY = new Set(
-  'EXISTS SELECT 1 FROM latest_metrics params tags x WHERE rid r AND key value num IS NOT NULL IN OR tk_like id name status start_time end_time parent_run_id runs LEFT JOIN ON ORDER BY ASC DESC LIMIT OFFSET experiment_id json_each o0 o1 o2 o3 o4 COUNT AS n UNION ALL experiment'.split(' '),
+  'EXISTS SELECT 1 FROM latest_metrics params tags x WHERE rid r AND key value num IS NOT NULL IN OR tk_like id name status start_time end_time parent_run_id runs LEFT JOIN ON ORDER BY ASC DESC LIMIT OFFSET experiment_id json_each o0 o1 o2 o3 o4 COUNT AS n UNION ALL experiment lifecycle_stage f0 f1 f2 f3 f4 f5 f6 f7 f8 f9'.split(' '),
 );
 function checkSqlVocabulary(sql: string): void {
   expect(sql).not.toMatch(/['"`;]/);
-  const unknown = sql.split(/[\s(),.?<>=!*]+/).filter((w) => w !== '' && !SQL_VOCABULARY.has(w));
+  const unknown = sql.split(/[\s(),.?<>=!*+]+/).filter((w) => w !== '' && !SQL_VOCABULARY.has(w));
   expect(unknown, sql).toEqual([]);
 }
 
@@ -86,29 +86,31 @@ describe('search fuzzing', () => {
   const rng = new Rng(20240611);
   const memory = new MemoryStore();
   const sqlite = new SqliteStore(join(dir, 'fuzz.db'));
-  populate(memory, new Rng(1));
-  populate(sqlite, new Rng(1));
+  beforeAll(async () => {
+    await populate(memory, new Rng(1));
+    await populate(sqlite, new Rng(1));
+  });
   afterAll(() => sqlite.close());
   // Same seeds give the same data; run ids differ, so compare by content. Start times are unique,
   // so the order (ties broken by start time) is total and comparable too.
-  const signature = (s: TrackingStore, filter: string, orderBy: string[] = []) =>
-    s.searchRuns({ filter, orderBy }).runs.map((r) => JSON.stringify([r.info.runName, r.info.startTime, r.info.endTime, r.info.status, r.params, r.tags]));
+  const signature = async (s: TrackingStore, filter: string, orderBy: string[] = []) =>
+    (await s.searchRuns({ filter, orderBy })).runs.map((r) => JSON.stringify([r.info.runName, r.info.startTime, r.info.endTime, r.info.status, r.params, r.tags]));
 
-  it('random well-formed filters: memory and SQL agree, and SQL holds no filter text', () => {
+  it('random well-formed filters: memory and SQL agree, and SQL holds no filter text', async () => {
     let matched = 0;
     for (let i = 0; i < 500; i++) {
       const filter = randomFilter(rng);
       expect(() => parseFilter(filter), filter).not.toThrow();
       checkSqlVocabulary(sqlite.compileSearch({ filter, orderBy: ['metrics.a desc', 'params.`e f` asc'] }).sql);
-      const m = signature(memory, filter, ['metrics.a desc', 'params.b', 'tags.`c.d` desc', 'run_name']);
-      expect(signature(sqlite, filter, ['metrics.a desc', 'params.b', 'tags.`c.d` desc', 'run_name']), filter).toEqual(m);
+      const m = await signature(memory, filter, ['metrics.a desc', 'params.b', 'tags.`c.d` desc', 'run_name']);
+      expect(await signature(sqlite, filter, ['metrics.a desc', 'params.b', 'tags.`c.d` desc', 'run_name']), filter).toEqual(m);
       if (m.length > 0 && m.length < 40) matched++;
     }
     // The generator is not degenerate: most filters select some but not all runs.
     expect(matched).toBeGreaterThan(150);
   });
 
-  it('random and mutated strings parse or throw FilterSyntaxError, never anything else', () => {
+  it('random and mutated strings parse or throw FilterSyntaxError, never anything else', async () => {
     const alphabet = ["'", '"', '`', '(', ')', ',', '=', '<', '>', '!', '.', ' ', '-', '1', 'e', 'a', '\\', '%', 'é', '\n', 'and', 'or', 'not', 'in', 'is', 'null', 'like', 'metrics.', 'params.', 'status'];
     let parsed = 0;
     let refused = 0;
@@ -138,9 +140,32 @@ describe('search fuzzing', () => {
       }
       parsed++;
       checkSqlVocabulary(sqlite.compileSearch({ filter: s }).sql);
-      expect(signature(sqlite, s), s).toEqual(signature(memory, s));
+      expect(await signature(sqlite, s), s).toEqual(await signature(memory, s));
     }
     expect(parsed).toBeGreaterThan(150);
     expect(refused).toBeGreaterThan(750);
+  });
+
+  it('deep and long inputs: parse or throw FilterSyntaxError (never a stack overflow), and both stores agree', async () => {
+    let parsed = 0;
+    let refused = 0;
+    for (let i = 0; i < 120; i++) {
+      const open = rng.int(0, 120);
+      const close = rng.below(4) === 0 ? rng.int(0, 120) : open;
+      const nots = rng.below(3) === 0 ? rng.int(0, 80) : 0;
+      const chain = Array.from({ length: rng.below(3) === 0 ? rng.int(900, 1200) : rng.int(1, 30) }, () => randomPredicate(rng)).join(rng.below(2) ? ' or ' : ' and ');
+      const s = `${'not '.repeat(nots)}${'('.repeat(open)}${chain}${')'.repeat(close)}`;
+      try {
+        parseFilter(s);
+      } catch (err) {
+        expect(err, s.slice(0, 200)).toBeInstanceOf(FilterSyntaxError);
+        refused++;
+        continue;
+      }
+      parsed++;
+      expect(await signature(sqlite, s), s.slice(0, 200)).toEqual(await signature(memory, s));
+    }
+    expect(parsed).toBeGreaterThan(15);
+    expect(refused).toBeGreaterThan(15);
   });
 });

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FILTER_MAX_DEPTH, FILTER_MAX_KEYS, FILTER_MAX_LENGTH, FILTER_MAX_PREDICATES } from '../../src/core/limits.js';
 import { Rng } from '../../src/core/rng.js';
-import { FilterSyntaxError, MemoryStore, SqliteStore, type TrackingStore, parseFilter, parseOrderBy } from '../../src/tracking/index.js';
+import { FilterSyntaxError, MemoryStore, SqliteStore, type TrackingStore, parseFilter, parseOrderBy, quoteFilterKey, quoteFilterValue } from '../../src/tracking/index.js';
 import { compareCodePoints, likeMatch } from '../../src/tracking/search/strings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-search-'));
@@ -15,8 +16,8 @@ interface Fixture {
 }
 
 /** Five runs covering every kind of value: present, missing, NaN, non-numeric params, null name. */
-function fixture(store: TrackingStore): Fixture {
-  const exp = store.createExperiment('fixture');
+async function fixture(store: TrackingStore): Promise<Fixture> {
+  const exp = await store.createExperiment('fixture');
   const specs = [
     { name: 'alpha', params: { maxDepth: '10', model: 'RandomForest' }, metrics: { rmse: 6.5, mae: 4 }, tags: { team: 'ml' }, status: 'FINISHED' },
     { name: 'beta', params: { maxDepth: '5', model: 'randomforest' }, metrics: { rmse: 7.2 }, tags: { team: 'Data' }, status: 'FAILED' },
@@ -25,16 +26,16 @@ function fixture(store: TrackingStore): Fixture {
     { name: 'delta', params: { maxDepth: '20', model: 'XGB' }, metrics: {}, tags: {}, status: 'KILLED' },
   ] as const;
   const ids: string[] = [];
-  specs.forEach((spec, i) => {
-    const run = store.createRun({ experimentId: exp.experimentId, runName: spec.name, startTime: 1000 + i, parentRunId: i === 1 ? ids[0] : null });
+  for (const [i, spec] of specs.entries()) {
+    const run = await store.createRun({ experimentId: exp.experimentId, runName: spec.name, startTime: 1000 + i, parentRunId: i === 1 ? ids[0] : null });
     ids.push(run.runId);
-    store.logBatch(run.runId, {
+    await store.logBatch(run.runId, {
       params: Object.entries(spec.params).map(([key, value]) => ({ key, value })),
       metrics: Object.entries(spec.metrics).map(([key, value]) => ({ key, value, step: 0, timestamp: 1 })),
       tags: Object.entries(spec.tags).map(([key, value]) => ({ key, value })),
     });
-    if (spec.status !== 'RUNNING') store.endRun(run.runId, spec.status, 2000 + i);
-  });
+    if (spec.status !== 'RUNNING') await store.updateRun(run.runId, { status: spec.status, endTime: 2000 + i });
+  }
   return { store, ids };
 }
 
@@ -100,23 +101,25 @@ for (const [name, make] of [
   ['sqlite', () => new SqliteStore(join(dir, 'fixture.db'))],
 ] as const) {
   describe(`search on ${name}`, () => {
-    const { store, ids } = fixture(make());
-    afterAll(() => store.close());
-    const search = (filter: string, orderBy: string[] = []) =>
-      store.searchRuns({ filter, orderBy }).runs.map((r) => ids.indexOf(r.info.runId));
+    let f: Fixture;
+    beforeAll(async () => {
+      f = await fixture(make());
+    });
+    afterAll(() => f.store.close());
+    const search = async (filter: string, orderBy: string[] = []) => (await f.store.searchRuns({ filter, orderBy })).runs.map((r) => f.ids.indexOf(r.info.runId));
 
-    it.each(CASES)('%s', (filter, expected) => {
-      expect(search(filter).sort()).toEqual(expected);
+    it.each(CASES)('%s', async (filter, expected) => {
+      expect((await search(filter)).sort()).toEqual(expected);
     });
 
-    it('filters on run ids and parent run ids', () => {
-      expect(search(`run_id = '${ids[2]}'`)).toEqual([2]);
-      expect(search(`parent_run_id = '${ids[0]}'`)).toEqual([1]);
-      expect(search('parent_run_id is not null')).toEqual([1]);
+    it('filters on run ids and parent run ids', async () => {
+      expect(await search(`run_id = '${f.ids[2]}'`)).toEqual([2]);
+      expect(await search(`parent_run_id = '${f.ids[0]}'`)).toEqual([1]);
+      expect(await search('parent_run_id is not null')).toEqual([1]);
     });
 
-    it.each(ORDERS)('order by %j', (orderBy, expected) => {
-      expect(search('', orderBy)).toEqual(expected);
+    it.each(ORDERS)('order by %j', async (orderBy, expected) => {
+      expect(await search('', orderBy)).toEqual(expected);
     });
   });
 }
@@ -190,14 +193,80 @@ describe('filter parser', () => {
     expect((caught as FilterSyntaxError).code).toBe('FILTER_SYNTAX');
   });
 
-  it('IN lists are bounded (SQLite binds a limited number of parameters)', () => {
-    const list = (n: number) => `params.a in (${Array.from({ length: n }, (_, i) => `'${i}'`).join(', ')})`;
+  it('filters are bounded in values, predicates, depth and length, with positioned errors', () => {
+    const list = (n: number, from = 0) => `params.a in (${Array.from({ length: n }, (_, i) => `'${from + i}'`).join(', ')})`;
     expect(parseFilter(list(10_000))).toMatchObject({ type: 'in' });
     expect(() => parseFilter(list(10_001))).toThrow(/at most 10000 values/);
-    const s = new SqliteStore(join(dir, 'in-lists.db'));
-    expect(s.searchRuns({ filter: list(10_000) }).runs).toEqual([]);
-    expect(() => s.searchRuns({ filter: [1, 2, 3, 4].map(() => list(10_000)).join(' or ') })).toThrow(/too large/);
-    s.close();
+    // The bound is on the whole filter, so several lists cannot add up past what SQLite binds.
+    expect(() => parseFilter(`${list(6000)} or ${list(6000)}`)).toThrow(/at most 10000 values/);
+    const preds = (n: number) => Array.from({ length: n }, (_, i) => `tags.t${i % 8} is null`).join(' and ');
+    expect(parseFilter(preds(FILTER_MAX_PREDICATES))).toMatchObject({ type: 'and' });
+    expect(() => parseFilter(preds(FILTER_MAX_PREDICATES + 1))).toThrow(/at most 5000 comparisons/);
+    const keys = (n: number) => Array.from({ length: n }, (_, i) => `tags.t${i} is null or params.p = '${i}' or status = 'FINISHED'`).join(' and ');
+    expect(parseFilter(keys(FILTER_MAX_KEYS - 1))).toMatchObject({ type: 'or' });
+    expect(() => parseFilter(keys(FILTER_MAX_KEYS))).toThrow(/at most 32 distinct metric, param and tag keys/);
+    const deep = `${'('.repeat(FILTER_MAX_DEPTH + 1)}metrics.a < 1${')'.repeat(FILTER_MAX_DEPTH + 1)}`;
+    const err = (() => {
+      try {
+        parseFilter(deep);
+      } catch (e) {
+        return e as FilterSyntaxError;
+      }
+    })();
+    expect(err).toBeInstanceOf(FilterSyntaxError);
+    expect(err?.position).toBe(FILTER_MAX_DEPTH);
+    const long = `params.a = '${'x'.repeat(FILTER_MAX_LENGTH)}'`;
+    expect(() => parseFilter(long)).toThrow(/characters long \(at most 1000000\)/);
+    // Messages quote a window around the position, not a megabyte of input.
+    const late = `${Array.from({ length: 3000 }, (_, i) => `params.a = '${i}'`).join(' or ')} or params.b ~ 1`;
+    const lateErr = (() => {
+      try {
+        parseFilter(late);
+      } catch (e) {
+        return e as FilterSyntaxError;
+      }
+    })();
+    expect(lateErr?.position).toBe(late.length - 3);
+    expect(lateErr?.message.length).toBeLessThan(400);
+    expect(lateErr?.message).toMatch(/^unexpected character "~" at position \d+\n {2}\.\.\..*'2999' or params\.b ~ 1\n +\^$/);
+    expect(() => parseOrderBy(`metrics.${'x'.repeat(FILTER_MAX_LENGTH)}`)).toThrow(FilterSyntaxError);
+  });
+
+  it('the worst filter the limits allow runs on SQLite as it does in memory', async () => {
+    // Nesting at the limit, each level an or-chain of ~100 predicates: balanced chains keep
+    // SQLite's expression tree within its depth limit.
+    const level = (d: number): string => {
+      const chain = Array.from({ length: 99 }, (_, i) => `params.p${d} = '${i}'`).join(' or ');
+      return d === 0 ? `(${chain} or metrics.m < 5)` : `(${chain} or not ${level(d - 1)})`;
+    };
+    const filter = level(FILTER_MAX_DEPTH / 2 - 1);
+    expect(() => parseFilter(filter)).not.toThrow();
+    const memory = new MemoryStore();
+    const sqlite = new SqliteStore(join(dir, 'worst.db'));
+    for (const s of [memory, sqlite] as TrackingStore[]) {
+      const exp = await s.createExperiment('w');
+      for (let i = 0; i < 4; i++) {
+        const run = await s.createRun({ experimentId: exp.experimentId, runName: `r${i}`, startTime: i });
+        await s.logBatch(run.runId, { metrics: [{ key: 'm', value: i * 2, step: 0, timestamp: 1 }], params: [{ key: 'p0', value: String(i * 50) }] });
+      }
+    }
+    const names = async (s: TrackingStore) => (await s.searchRuns({ filter })).runs.map((r) => r.info.runName);
+    expect(await names(sqlite)).toEqual(await names(memory));
+    await sqlite.close();
+  });
+
+  it('quoting puts any text into a filter and reads back the same value', () => {
+    const rng = new Rng(77);
+    const alphabet = ["'", '"', '`', '\\', '\\r', 'a', ' ', '%', '_', 'é', '😀', '\n', '(', ')'];
+    for (let i = 0; i < 2000; i++) {
+      const text = Array.from({ length: rng.int(0, 8) }, () => alphabet[rng.below(alphabet.length)]).join('');
+      expect(parseFilter(`params.${quoteFilterKey(text || 'k')} = ${quoteFilterValue(text)}`)).toEqual({
+        type: 'compare',
+        field: { entity: 'param', key: text || 'k' },
+        op: '=',
+        value: text,
+      });
+    }
   });
 
   it('order-by errors are typed too', () => {

@@ -5,11 +5,17 @@
  * interrupted (process killed) is resumed from the store: finished trials come back as they were,
  * trials left RUNNING are marked FAILED and asked again under the same number.
  *
+ * Writes are asynchronous: a trial's start creates its run, its end waits for that and writes the
+ * trial in one batch (one transaction where the store offers them); the study awaits them before
+ * `optimize` returns, and a failed write rejects `optimize`.
+ *
  * The link to tuning is the study's observer callbacks; imports from tuning are type-only.
  */
 import { InvalidParameterError, TunekitError } from '../../core/errors.js';
 import type { FrozenTrial, Study, StudyObserver } from '../../tuning/index.js';
-import type { TrackingClient } from '../client.js';
+import { type TrackingClient, toRunBatch } from '../client.js';
+import type { TrackingStore } from '../store.js';
+import { quoteFilterKey, quoteFilterValue } from '../search/quote.js';
 import type { Run } from '../types.js';
 
 export const STUDY_TAG = 'tunekit.study';
@@ -50,24 +56,34 @@ export interface StudyTracker {
 
 const STATUS_OF = { COMPLETE: 'FINISHED', PRUNED: 'FINISHED', FAIL: 'FAILED' } as const;
 
+/**
+ * A write the study will await (flush) before `optimize` settles. Marked handled now, so a failure
+ * that happens before the study awaits it is reported there, not as an unhandled rejection.
+ */
+function observed<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 /** Attach tracking to a study (before `optimize`); on resume, put the stored trials back in it. */
-export function trackStudy(client: TrackingClient, study: Study, options: StudyTrackingOptions): StudyTracker {
+export async function trackStudy(client: TrackingClient, study: Study, options: StudyTrackingOptions): Promise<StudyTracker> {
   const valueKey = options.valueKey ?? 'value';
-  const experiment = client.getOrCreateExperiment(options.experiment);
+  const experiment = await client.getOrCreateExperiment(options.experiment);
   const runIds = new Map<number, string>();
   let kept = 0;
   const interrupted: number[] = [];
   const studyTag = JSON.stringify({ name: study.name, seed: study.seed, direction: study.direction, window: study.window });
 
   let parent: Run | undefined;
-  if (typeof options.resume === 'string') parent = client.getRun(options.resume);
+  if (typeof options.resume === 'string') parent = await client.getRun(options.resume);
   else if (options.resume === true) {
-    parent = client.searchRuns({
+    const page = await client.searchRuns({
       experimentIds: [experiment.experimentId],
-      filter: `tags.\`${STUDY_TAG}.name\` = '${study.name.replaceAll("'", "''")}'`,
+      filter: `tags.${quoteFilterKey(`${STUDY_TAG}.name`)} = ${quoteFilterValue(study.name)}`,
       orderBy: ['start_time desc'],
       maxResults: 1,
-    }).runs[0];
+    });
+    parent = page.runs[0];
   }
 
   let parentRunId: string;
@@ -83,17 +99,19 @@ export function trackStudy(client: TrackingClient, study: Study, options: StudyT
         `must resume a study with the same seed, direction and window (stored ${stored}, this study ${studyTag})`,
       );
     }
-    const trials = loadTrials(client, experiment.experimentId, parentRunId, runIds, interrupted);
+    const trials = await loadTrials(client, experiment.experimentId, parentRunId, runIds, interrupted);
     kept = trials.length;
     study.loadTrials([...trials, ...interrupted.map((n) => runningPlaceholder(n))]);
   } else {
-    parentRunId = client.createRun({
-      experimentId: experiment.experimentId,
-      runName: options.runName ?? study.name,
-      parentRunId: null,
-      tags: { [STUDY_TAG]: studyTag, [`${STUDY_TAG}.name`]: study.name },
-    }).runId;
-    client.logBatch(parentRunId, {
+    parentRunId = (
+      await client.createRun({
+        experimentId: experiment.experimentId,
+        runName: options.runName ?? study.name,
+        parentRunId: null,
+        tags: { [STUDY_TAG]: studyTag, [`${STUDY_TAG}.name`]: study.name },
+      })
+    ).runId;
+    await client.logBatch(parentRunId, {
       params: {
         study: study.name,
         direction: study.direction,
@@ -106,28 +124,37 @@ export function trackStudy(client: TrackingClient, study: Study, options: StudyT
   }
 
   // A store that can group writes (SQLite) records a trial's end in one transaction.
-  const bulk = (client.store as { bulk?: (fn: () => void) => void }).bulk;
-  const together = (fn: () => void): void => {
-    if (bulk) bulk.call(client.store, fn);
-    else fn();
-  };
+  const store = client.store;
+  const together = (fn: (s: TrackingStore) => Promise<void>): Promise<void> => (store.transaction ? store.transaction(fn) : fn(store));
+  /** Trial number -> its run id, once onTrialStart's createRun lands. */
+  const starting = new Map<number, Promise<string>>();
   let best: { number: number; value: number; model: Uint8Array } | undefined;
   const better = (a: number, b: number): boolean => (study.direction === 'minimize' ? a < b : a > b);
 
   const observer: StudyObserver = {
     onTrialStart(_study, trial) {
-      const runId = client.createRun({
-        experimentId: experiment.experimentId,
-        runName: `trial-${trial.number}`,
-        parentRunId,
-        tags: { [TRIAL_NUMBER_TAG]: String(trial.number), [TRIAL_STATE_TAG]: 'RUNNING', [TRIAL_TAG]: trialJson(trial) },
-      }).runId;
-      // Params are in the trial tag now and logged as params at the end (one write fewer per trial).
-      runIds.set(trial.number, runId);
+      const created = client
+        .createRun({
+          experimentId: experiment.experimentId,
+          runName: `trial-${trial.number}`,
+          parentRunId,
+          tags: { [TRIAL_NUMBER_TAG]: String(trial.number), [TRIAL_STATE_TAG]: 'RUNNING', [TRIAL_TAG]: trialJson(trial) },
+        })
+        .then((info) => {
+          // Params are in the trial tag now and logged as params at the end (one write fewer per trial).
+          runIds.set(trial.number, info.runId);
+          return info.runId;
+        });
+      starting.set(trial.number, created);
+      return observed(created.then(() => {}));
     },
     onTrialEnd(_study, trial, model) {
-      const runId = runIds.get(trial.number);
-      if (runId === undefined) return;
+      if (model && trial.state === 'COMPLETE' && trial.value !== null && (!best || better(trial.value, best.value) || (trial.value === best.value && trial.number < best.number))) {
+        best = { number: trial.number, value: trial.value, model };
+      }
+      const started = starting.get(trial.number);
+      if (started === undefined) return;
+      starting.delete(trial.number);
       const metrics: { key: string; value: number; step: number; timestamp: number }[] = [];
       const now = Date.now();
       if (trial.value !== null) metrics.push({ key: valueKey, value: trial.value, step: 0, timestamp: now });
@@ -136,20 +163,22 @@ export function trackStudy(client: TrackingClient, study: Study, options: StudyT
       for (const r of trial.intermediate) metrics.push({ key: INTERMEDIATE_METRIC, value: r.value, step: r.step, timestamp: now });
       const tags: Record<string, string> = { [TRIAL_STATE_TAG]: trial.state, [TRIAL_TAG]: trialJson(trial) };
       if (trial.reason !== null) tags[TRIAL_REASON_TAG] = trial.reason.slice(0, 4000);
-      together(() => {
-        client.logBatch(runId, { params: trial.params, metrics, tags });
-        client.endRun(runId, STATUS_OF[trial.state as keyof typeof STATUS_OF] ?? 'FAILED');
-      });
-      if (model && trial.state === 'COMPLETE' && trial.value !== null && (!best || better(trial.value, best.value) || (trial.value === best.value && trial.number < best.number))) {
-        best = { number: trial.number, value: trial.value, model };
-      }
+      const batch = toRunBatch({ params: trial.params, metrics, tags });
+      return observed(
+        started.then((runId) =>
+          together(async (s) => {
+            await s.logBatch(runId, batch);
+            await s.updateRun(runId, { status: STATUS_OF[trial.state as keyof typeof STATUS_OF] ?? 'FAILED' });
+          }),
+        ),
+      );
     },
-    onOptimizeEnd(s) {
+    async onOptimizeEnd(s) {
       const b = s.bestTrial;
       const now = Date.now();
       const counts = { COMPLETE: 0, PRUNED: 0, FAIL: 0, RUNNING: 0 };
       for (const t of s.trials) counts[t.state]++;
-      client.logBatch(parentRunId, {
+      await client.logBatch(parentRunId, {
         metrics: [
           ...(b?.value != null ? [{ key: `best_${valueKey}`, value: b.value, step: 0, timestamp: now }] : []),
           { key: 'n_complete', value: counts.COMPLETE, step: 0, timestamp: now },
@@ -161,12 +190,12 @@ export function trackStudy(client: TrackingClient, study: Study, options: StudyT
       if (b && best && best.number === b.number && (options.logBestModel ?? true)) {
         const runId = runIds.get(b.number);
         if (runId) {
-          const logged = client.logModel(runId, best.model, { metadata: { trial: b.number, value: b.value as number } });
-          client.setTag(parentRunId, `${STUDY_TAG}.best_model_uri`, logged.uri);
-          if (options.register) client.registerModel(logged.uri, options.register.name, { alias: options.register.alias });
+          const logged = await client.logModel(runId, best.model, { metadata: { trial: b.number, value: b.value as number } });
+          await client.setTag(parentRunId, `${STUDY_TAG}.best_model_uri`, logged.uri);
+          if (options.register) await client.registerModel(logged.uri, options.register.name, { alias: options.register.alias });
         }
       }
-      if ((options.endParent ?? true) && client.getRun(parentRunId).info.status === 'RUNNING') client.endRun(parentRunId, 'FINISHED');
+      if ((options.endParent ?? true) && (await client.getRun(parentRunId)).info.status === 'RUNNING') await client.endRun(parentRunId, 'FINISHED');
     },
   };
   study.addObserver(observer);
@@ -197,8 +226,14 @@ function runningPlaceholder(number: number): FrozenTrial {
 }
 
 /** Finished trials of a parent run; interrupted ones are marked FAILED and listed for re-asking. */
-function loadTrials(client: TrackingClient, experimentId: string, parentRunId: string, runIds: Map<number, string>, interrupted: number[]): FrozenTrial[] {
-  const runs = client.searchAllRuns({ experimentIds: [experimentId], filter: `attributes.parent_run_id = '${parentRunId}'` });
+async function loadTrials(
+  client: TrackingClient,
+  experimentId: string,
+  parentRunId: string,
+  runIds: Map<number, string>,
+  interrupted: number[],
+): Promise<FrozenTrial[]> {
+  const runs = await client.searchAllRuns({ experimentIds: [experimentId], filter: `attributes.parent_run_id = ${quoteFilterValue(parentRunId)}` });
   const finished = new Map<number, FrozenTrial>();
   const lost = new Set<number>();
   for (const run of runs) {
@@ -212,13 +247,13 @@ function loadTrials(client: TrackingClient, experimentId: string, parentRunId: s
     }
     if (stored.state === 'RUNNING') {
       if (run.info.status === 'RUNNING') {
-        client.setTag(run.info.runId, TRIAL_REASON_TAG, 'interrupted: the study process ended during this trial');
-        client.endRun(run.info.runId, 'FAILED');
+        await client.setTag(run.info.runId, TRIAL_REASON_TAG, 'interrupted: the study process ended during this trial');
+        await client.endRun(run.info.runId, 'FAILED');
       }
       lost.add(stored.number);
       continue;
     }
-    const curve = client.getMetricHistory(run.info.runId, INTERMEDIATE_METRIC);
+    const curve = await client.getMetricHistory(run.info.runId, INTERMEDIATE_METRIC);
     const byStep = new Map<number, number>();
     for (const p of curve) byStep.set(p.step, p.value);
     const intermediate = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([step, value]) => ({ step, value }));

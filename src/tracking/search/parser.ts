@@ -1,6 +1,6 @@
+import { FILTER_MAX_DEPTH, FILTER_MAX_KEYS, FILTER_MAX_LENGTH, FILTER_MAX_PREDICATES, FILTER_MAX_VALUES } from '../../core/limits.js';
 import { FilterSyntaxError } from '../errors.js';
-import { RUN_STATUSES } from '../types.js';
-import { ATTRIBUTES, type AttributeName, type CompareOp, type Entity, type Field, type FilterNode, type Literal, type OrderTerm } from './ast.js';
+import { type CompareOp, type Entity, type Field, type FilterNode, type Literal, type OrderTerm, RUN_FIELDS, type SearchFields } from './ast.js';
 
 /**
  * The search language: a superset of MLflow's run filter.
@@ -19,7 +19,11 @@ import { ATTRIBUTES, type AttributeName, type CompareOp, type Entity, type Field
  * Keywords are case-insensitive. Metrics compare to numbers; params and tags compare as strings
  * to a string literal and as numbers to a number literal (a non-numeric value never matches);
  * a missing key never matches a comparison (use `is null`). Errors are FilterSyntaxError with the
- * offending position.
+ * offending position. The same grammar searches experiments and the model registry, over the
+ * fields each declares (ast.ts).
+ *
+ * Limits (core/limits.ts) hold for every store: length, nesting depth (parentheses and `not`),
+ * predicates and literal values. Whatever parses, every store can run.
  */
 
 type TokenKind = 'ident' | 'string' | 'quoted' | 'number' | 'op' | '(' | ')' | ',' | 'eof';
@@ -31,8 +35,6 @@ interface Token {
   readonly pos: number;
 }
 
-/** SQLite binds at most 32,766 parameters per statement; keep well inside it. */
-const MAX_IN_VALUES = 10_000;
 const IDENT_START = /[A-Za-z_]/;
 const IDENT_CHAR = /[A-Za-z0-9_.\-/:]/;
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
@@ -124,9 +126,14 @@ const ENTITY_PREFIXES: Readonly<Record<string, Entity>> = {
 
 class Parser {
   private i = 0;
+  private depth = 0;
+  private predicates = 0;
+  private values = 0;
+  private readonly keys = new Set<string>();
   constructor(
     private readonly input: string,
     private readonly tokens: Token[],
+    private readonly fields: SearchFields,
   ) {}
 
   fail(pos: number, reason: string): never {
@@ -172,14 +179,19 @@ class Parser {
   }
 
   parseUnary(): FilterNode {
-    if (this.acceptWord('not')) return { type: 'not', item: this.parseUnary() };
-    if (this.peek().kind === '(') {
-      this.i++;
-      const inner = this.parseOr();
+    const t = this.peek();
+    const not = this.isWord(t, 'not');
+    if (!not && t.kind !== '(') return this.parsePredicate();
+    this.i++;
+    if (++this.depth > FILTER_MAX_DEPTH) this.fail(t.pos, `filter nests deeper than ${FILTER_MAX_DEPTH} levels (parentheses and 'not')`);
+    let node: FilterNode;
+    if (not) node = { type: 'not', item: this.parseUnary() };
+    else {
+      node = this.parseOr();
       this.expect(')', "')'");
-      return inner;
     }
-    return this.parsePredicate();
+    this.depth--;
+    return node;
   }
 
   parseField(): Field {
@@ -188,8 +200,11 @@ class Parser {
     const dot = t.text.indexOf('.');
     if (dot < 0) return { entity: 'attribute', key: this.attribute(t.text, t.pos) };
     const prefix = t.text.slice(0, dot).toLowerCase();
-    const entity = ENTITY_PREFIXES[prefix];
-    if (entity === undefined) this.fail(t.pos, `unknown entity '${t.text.slice(0, dot)}' (metrics, params, tags, attributes)`);
+    const entity = Object.hasOwn(ENTITY_PREFIXES, prefix) ? ENTITY_PREFIXES[prefix] : undefined;
+    if (entity === undefined || (entity !== 'attribute' && !this.fields.entities.includes(entity))) {
+      const known = [...this.fields.entities.map((e) => `${e}s`), 'attributes'].join(', ');
+      this.fail(t.pos, `unknown entity '${t.text.slice(0, dot)}' for a ${this.fields.what} search (${known})`);
+    }
     let key = t.text.slice(dot + 1);
     if (key === '') {
       const q = this.next();
@@ -199,28 +214,42 @@ class Parser {
       if (key === '') this.fail(q.pos, 'empty key');
     }
     if (entity === 'attribute') return { entity, key: this.attribute(key, t.pos + dot + 1) };
+    this.keys.add(`${entity}\u0000${key}`);
+    if (this.keys.size > FILTER_MAX_KEYS) this.fail(t.pos, `a filter names at most ${FILTER_MAX_KEYS} distinct metric, param and tag keys`);
     return { entity, key };
   }
 
-  attribute(name: string, pos: number): AttributeName {
-    const canonical = name.toLowerCase();
-    if (!Object.hasOwn(ATTRIBUTES, canonical)) this.fail(pos, `unknown attribute '${name}' (${Object.keys(ATTRIBUTES).join(', ')})`);
-    return canonical as AttributeName;
+  attribute(name: string, pos: number): string {
+    const lower = name.toLowerCase();
+    const { attributes, synonyms } = this.fields;
+    const canonical = synonyms !== undefined && Object.hasOwn(synonyms, lower) ? synonyms[lower] : lower;
+    if (!Object.hasOwn(attributes, canonical)) this.fail(pos, `unknown attribute '${name}' of a ${this.fields.what} (${Object.keys(attributes).join(', ')})`);
+    return canonical;
   }
 
   parseLiteral(field: Field): Literal {
     const t = this.next();
     if (t.kind !== 'string' && t.kind !== 'number') this.fail(t.pos, `expected a quoted string or a number, found ${describe(t)}`);
-    const kind = expectedKind(field);
+    if (++this.values > FILTER_MAX_VALUES) this.fail(t.pos, `a filter holds at most ${FILTER_MAX_VALUES} values`);
+    const kind = this.expectedKind(field);
     if (kind === 'number' && t.kind !== 'number') this.fail(t.pos, `${fieldName(field)} compares to numbers; found a string`);
     if (kind === 'string' && t.kind !== 'string') this.fail(t.pos, `${fieldName(field)} compares to quoted strings; found a number`);
-    if (field.entity === 'attribute' && field.key === 'status' && !(RUN_STATUSES as readonly string[]).includes(t.value as string)) {
-      this.fail(t.pos, `unknown status ${JSON.stringify(t.value)} (${RUN_STATUSES.join(', ')})`);
+    const allowed = field.entity === 'attribute' && this.fields.values !== undefined && Object.hasOwn(this.fields.values, field.key) ? this.fields.values[field.key] : undefined;
+    if (allowed !== undefined && !allowed.includes(t.value as string)) {
+      this.fail(t.pos, `unknown ${field.key} ${JSON.stringify(t.value)} (${allowed.join(', ')})`);
     }
     return t.value;
   }
 
+  /** Which literal a field takes: metrics and numeric attributes numbers, string attributes strings. */
+  expectedKind(f: Field): 'number' | 'string' | 'either' {
+    if (f.entity === 'metric') return 'number';
+    if (f.entity === 'attribute') return this.fields.attributes[f.key];
+    return 'either';
+  }
+
   parsePredicate(): FilterNode {
+    if (++this.predicates > FILTER_MAX_PREDICATES) this.fail(this.peek().pos, `a filter holds at most ${FILTER_MAX_PREDICATES} comparisons`);
     const field = this.parseField();
     const t = this.next();
     if (t.kind === 'op') {
@@ -240,7 +269,7 @@ class Parser {
       word = this.next();
     }
     if (this.isWord(word, 'like') || this.isWord(word, 'ilike')) {
-      if (expectedKind(field) === 'number') this.fail(word.pos, `${fieldName(field)} is numeric; LIKE needs a string field`);
+      if (this.expectedKind(field) === 'number') this.fail(word.pos, `${fieldName(field)} is numeric; LIKE needs a string field`);
       const p = this.next();
       if (p.kind !== 'string') this.fail(p.pos, `expected a quoted pattern, found ${describe(p)}`);
       return { type: 'like', field, pattern: p.value as string, caseInsensitive: this.isWord(word, 'ilike'), negated };
@@ -249,8 +278,7 @@ class Parser {
       this.expect('(', "'(' after IN");
       const values = [this.parseLiteral(field)];
       while (this.peek().kind === ',') {
-        const comma = this.next();
-        if (values.length === MAX_IN_VALUES) this.fail(comma.pos, `IN lists hold at most ${MAX_IN_VALUES} values`);
+        this.next();
         values.push(this.parseLiteral(field));
       }
       const close = this.next();
@@ -270,19 +298,19 @@ function fieldName(f: Field): string {
   return f.entity === 'attribute' ? `attribute ${f.key}` : `${f.entity} '${f.key}'`;
 }
 
-/** Which literal a field takes: metrics and time attributes numbers, string attributes strings. */
-function expectedKind(f: Field): 'number' | 'string' | 'either' {
-  if (f.entity === 'metric') return 'number';
-  if (f.entity === 'attribute') return ATTRIBUTES[f.key as AttributeName];
-  return 'either';
+function checkLength(input: unknown, what: string): string {
+  if (typeof input !== 'string') throw new FilterSyntaxError(String(input), 0, `${what} must be a string`);
+  if (input.length > FILTER_MAX_LENGTH) {
+    throw new FilterSyntaxError(input, FILTER_MAX_LENGTH, `${what} is ${input.length} characters long (at most ${FILTER_MAX_LENGTH})`);
+  }
+  return input;
 }
 
-/** Parse a filter; an empty or blank filter matches every run (null). */
-export function parseFilter(input: string): FilterNode | null {
-  if (typeof input !== 'string') throw new FilterSyntaxError(String(input), 0, 'filter must be a string');
-  const tokens = tokenize(input);
+/** Parse a filter over `fields` (runs by default); an empty or blank filter matches everything (null). */
+export function parseFilter(input: string, fields: SearchFields = RUN_FIELDS): FilterNode | null {
+  const tokens = tokenize(checkLength(input, 'filter'));
   if (tokens.length === 1) return null;
-  const p = new Parser(input, tokens);
+  const p = new Parser(input, tokens, fields);
   const node = p.parseOr();
   const rest = p.peek();
   if (rest.kind !== 'eof') p.fail(rest.pos, `expected 'and', 'or' or end of input, found ${describe(rest)}`);
@@ -290,9 +318,8 @@ export function parseFilter(input: string): FilterNode | null {
 }
 
 /** Parse one order-by clause: 'metrics.rmse', 'metrics.rmse desc', 'attributes.start_time asc'. */
-export function parseOrderBy(input: string): OrderTerm {
-  if (typeof input !== 'string') throw new FilterSyntaxError(String(input), 0, 'order-by clause must be a string');
-  const p = new Parser(input, tokenize(input));
+export function parseOrderBy(input: string, fields: SearchFields = RUN_FIELDS): OrderTerm {
+  const p = new Parser(input, tokenize(checkLength(input, 'order-by clause')), fields);
   if (p.peek().kind === 'eof') p.fail(0, 'empty order-by clause');
   const field = p.parseField();
   let descending = false;

@@ -1,111 +1,154 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../../core/errors.js';
-import { AlreadyExistsError, ArtifactPathError, ParamOverwriteError, RunStateError } from '../errors.js';
-import { compareRuns, evaluateFilter, type RunView } from '../search/evaluate.js';
-import { prepareSearch } from '../search/query.js';
-import type { TrackingStore } from '../store.js';
+import { AlreadyExistsError, ArtifactPathError, ParamOverwriteError } from '../errors.js';
+import { EXPERIMENT_FIELDS } from '../search/ast.js';
+import { evaluateFilter } from '../search/evaluate.js';
+import { type ExperimentView, experimentTieBreak, readExperimentField, readRunField, type RunView, runTieBreak } from '../search/readers.js';
+import { inView, prepareSearch, searchInMemory } from '../search/query.js';
+import type { Store } from '../store.js';
 import type {
   ArtifactEntry,
-  CreateModelVersionInput,
   CreateRunInput,
   Experiment,
+  ExperimentPage,
+  FailRunsQuery,
+  LifecycleStage,
   MetricPoint,
-  ModelVersion,
-  RegisteredModel,
   Run,
   RunBatch,
   RunInfo,
   RunPage,
+  RunUpdate,
+  SearchExperimentsQuery,
   SearchRunsQuery,
   Tags,
   TerminalStatus,
 } from '../types.js';
-import {
-  checkAlias,
-  checkBatch,
-  checkExperimentName,
-  checkKey,
-  checkModelName,
-  checkRunId,
-  checkStatus,
-  checkTimestamp,
-  encodePageToken,
-  normalizeArtifactPath,
-} from '../validate.js';
+import { checkBatch, checkExperimentName, checkKey, checkTimestamp, normalizeArtifactPath, nextRunState, recordOf } from '../validate.js';
+import { MemoryRegistry } from './memory-registry.js';
 
-interface MemRun {
+interface MemRun extends RunView {
   info: RunInfo;
-  params: Map<string, string>;
-  tags: Map<string, string>;
-  latest: Map<string, MetricPoint>;
+  readonly params: Map<string, string>;
+  readonly tags: Map<string, string>;
   /** Latest value per key, the view the filter evaluator reads. */
-  latestValues: Map<string, number>;
-  history: Map<string, MetricPoint[]>;
-  artifacts: Map<string, Uint8Array>;
+  readonly metrics: Map<string, number>;
+  readonly latest: Map<string, MetricPoint>;
+  readonly history: Map<string, MetricPoint[]>;
+  readonly artifacts: Map<string, Uint8Array>;
 }
 
-interface MemModel {
+interface MemExperiment extends ExperimentView {
   name: string;
-  description: string;
-  tags: Map<string, string>;
-  aliases: Map<string, number>;
-  createdAt: number;
+  readonly tags: Map<string, string>;
   updatedAt: number;
-  versions: Map<number, { version: number; source: string; runId: string | null; description: string; tags: Map<string, string>; createdAt: number }>;
+  stage: LifecycleStage;
 }
 
-const freezeRecord = (m: ReadonlyMap<string, string>): Tags => Object.freeze(Object.fromEntries(m));
-
-/** Tracking store in this process's memory (URI `memory:`). Fast, not persistent, single process. */
-export class MemoryStore implements TrackingStore {
-  readonly uri: string;
-  private readonly experiments = new Map<string, { id: string; name: string; tags: Map<string, string>; createdAt: number }>();
+/**
+ * Tracking store and model registry in this process's memory (URI `memory:`). Fast, not
+ * persistent, single process. See TrackingStore and ModelRegistryStore for the contract.
+ */
+export class MemoryStore extends MemoryRegistry implements Store {
+  private readonly experiments = new Map<string, MemExperiment>();
   private readonly runs = new Map<string, MemRun>();
-  private readonly models = new Map<string, MemModel>();
   private nextExperimentId = 1;
 
   constructor(uri = 'memory:') {
-    this.uri = uri;
+    super(uri);
   }
 
-  private experimentRecord(e: { id: string; name: string; tags: Map<string, string>; createdAt: number }): Experiment {
-    return Object.freeze({ experimentId: e.id, name: e.name, tags: freezeRecord(e.tags), createdAt: e.createdAt });
+  private experimentRecord(e: MemExperiment): Experiment {
+    return Object.freeze({
+      experimentId: e.id,
+      name: e.name,
+      tags: recordOf(e.tags),
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+      lifecycleStage: e.stage,
+      artifactLocation: `${this.uri.replace(/\/+$/, '')}/${e.id}`,
+    });
   }
 
-  createExperiment(name: string, tags: Tags = {}): Experiment {
-    checkExperimentName(name);
-    for (const k of Object.keys(tags)) checkKey('experiment tag', k);
-    if (this.getExperimentByName(name)) throw new AlreadyExistsError('experiment', name);
-    const e = { id: String(this.nextExperimentId++), name, tags: new Map(Object.entries(tags)), createdAt: Date.now() };
-    this.experiments.set(e.id, e);
-    return this.experimentRecord(e);
-  }
-
-  private experiment(id: string) {
-    const e = this.experiments.get(id);
+  private experiment(id: string): MemExperiment {
+    const e = this.experiments.get(String(id));
     if (!e) throw new NotFoundError('experiment', String(id));
     return e;
   }
 
-  getExperiment(experimentId: string): Experiment {
-    return this.experimentRecord(this.experiment(experimentId));
-  }
-
-  getExperimentByName(name: string): Experiment | undefined {
-    for (const e of this.experiments.values()) if (e.name === name) return this.experimentRecord(e);
+  private byName(name: string): MemExperiment | undefined {
+    for (const e of this.experiments.values()) if (e.name === name) return e;
     return undefined;
   }
 
-  listExperiments(): Experiment[] {
-    return [...this.experiments.values()].map((e) => this.experimentRecord(e));
+  async createExperiment(name: string, tags: Tags = {}): Promise<Experiment> {
+    checkExperimentName(name);
+    for (const k of Object.keys(tags)) checkKey('experiment tag', k);
+    if (this.byName(name)) throw new AlreadyExistsError('experiment', name);
+    const now = Date.now();
+    const e: MemExperiment = { id: String(this.nextExperimentId++), name, tags: new Map(Object.entries(tags).map(([k, v]) => [k, String(v)])), createdAt: now, updatedAt: now, stage: 'active' };
+    this.experiments.set(e.id, e);
+    return this.experimentRecord(e);
   }
 
-  setExperimentTag(experimentId: string, key: string, value: string): void {
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    return this.experimentRecord(this.experiment(experimentId));
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | undefined> {
+    const e = this.byName(name);
+    return e ? this.experimentRecord(e) : undefined;
+  }
+
+  async searchExperiments(query: SearchExperimentsQuery = {}): Promise<ExperimentPage> {
+    const q = prepareSearch(query, EXPERIMENT_FIELDS);
+    const visible = [...this.experiments.values()].filter((e) => inView(q.viewType, e.stage));
+    const { items, nextPageToken } = searchInMemory(visible, q, readExperimentField, experimentTieBreak);
+    const experiments = items.map((e) => this.experimentRecord(e));
+    return Object.freeze(nextPageToken ? { experiments, nextPageToken } : { experiments });
+  }
+
+  async renameExperiment(experimentId: string, name: string): Promise<Experiment> {
+    checkExperimentName(name);
+    const e = this.experiment(experimentId);
+    const other = this.byName(name);
+    if (other && other !== e) throw new AlreadyExistsError('experiment', name);
+    e.name = name;
+    e.updatedAt = Date.now();
+    return this.experimentRecord(e);
+  }
+
+  private setExperimentStage(experimentId: string, stage: LifecycleStage): void {
+    const e = this.experiment(experimentId);
+    e.stage = stage;
+    e.updatedAt = Date.now();
+    for (const r of this.runs.values()) if (r.info.experimentId === e.id) r.info = Object.freeze({ ...r.info, lifecycleStage: stage });
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    this.setExperimentStage(experimentId, 'deleted');
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    this.setExperimentStage(experimentId, 'active');
+  }
+
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
     checkKey('experiment tag', key);
-    this.experiment(experimentId).tags.set(key, String(value));
+    const e = this.experiment(experimentId);
+    e.tags.set(key, String(value));
+    e.updatedAt = Date.now();
   }
 
-  createRun(input: CreateRunInput): RunInfo {
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    const e = this.experiment(experimentId);
+    if (!e.tags.delete(key)) throw new NotFoundError(`tag of experiment ${e.id}`, String(key));
+    e.updatedAt = Date.now();
+  }
+
+  // Runs
+
+  async createRun(input: CreateRunInput): Promise<RunInfo> {
     const exp = this.experiment(input.experimentId);
     if (input.parentRunId != null) this.run(input.parentRunId);
     const startTime = checkTimestamp('startTime', input.startTime ?? Date.now());
@@ -120,14 +163,15 @@ export class MemoryStore implements TrackingStore {
       startTime,
       endTime: null,
       parentRunId: input.parentRunId ?? null,
-      artifactUri: `memory:/${exp.id}/${runId}`,
+      artifactUri: `${this.uri.replace(/\/+$/, '')}/${exp.id}/${runId}`,
+      lifecycleStage: exp.stage,
     });
     this.runs.set(runId, {
       info,
       params: new Map(),
       tags: new Map(tags.map((t) => [t.key, t.value])),
       latest: new Map(),
-      latestValues: new Map(),
+      metrics: new Map(),
       history: new Map(),
       artifacts: new Map(),
     });
@@ -135,35 +179,40 @@ export class MemoryStore implements TrackingStore {
   }
 
   private run(runId: string): MemRun {
-    const r = this.runs.get(runId);
+    const r = this.runs.get(String(runId));
     if (!r) throw new NotFoundError('run', String(runId));
     return r;
   }
 
   private runRecord(r: MemRun): Run {
-    return Object.freeze({
-      info: r.info,
-      params: freezeRecord(r.params),
-      metrics: Object.freeze(Object.fromEntries(r.latest)),
-      tags: freezeRecord(r.tags),
-    });
+    return Object.freeze({ info: r.info, params: recordOf(r.params), metrics: recordOf(r.latest), tags: recordOf(r.tags) });
   }
 
-  getRun(runId: string): Run {
+  async getRun(runId: string): Promise<Run> {
     return this.runRecord(this.run(runId));
   }
 
-  endRun(runId: string, status: TerminalStatus, endTime: number = Date.now()): RunInfo {
+  async updateRun(runId: string, update: RunUpdate): Promise<RunInfo> {
     const r = this.run(runId);
-    if (checkStatus(status) === 'RUNNING') throw new RunStateError(runId, 'RUNNING', 'RUNNING again');
-    checkTimestamp('endTime', endTime);
-    if (r.info.status === status) return r.info;
-    if (r.info.status !== 'RUNNING') throw new RunStateError(runId, r.info.status, status);
-    r.info = Object.freeze({ ...r.info, status, endTime });
+    const next = nextRunState(r.info, update);
+    if (next !== r.info) r.info = next;
     return r.info;
   }
 
-  logBatch(runId: string, batch: RunBatch): void {
+  private setRunStage(runId: string, stage: LifecycleStage): void {
+    const r = this.run(runId);
+    r.info = Object.freeze({ ...r.info, lifecycleStage: stage });
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    this.setRunStage(runId, 'deleted');
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    this.setRunStage(runId, 'active');
+  }
+
+  async logBatch(runId: string, batch: RunBatch): Promise<void> {
     const r = this.run(runId);
     checkBatch(batch);
     // Check everything that can fail before writing anything: the batch is atomic.
@@ -180,45 +229,51 @@ export class MemoryStore implements TrackingStore {
       const cur = r.latest.get(m.key);
       if (!cur || point.step > cur.step || (point.step === cur.step && point.timestamp >= cur.timestamp)) {
         r.latest.set(m.key, point);
-        r.latestValues.set(m.key, point.value);
+        r.metrics.set(m.key, point.value);
       }
     }
     for (const t of batch.tags ?? []) r.tags.set(t.key, t.value);
   }
 
-  getMetricHistory(runId: string, key: string): MetricPoint[] {
+  async deleteTag(runId: string, key: string): Promise<void> {
+    const r = this.run(runId);
+    if (!r.tags.delete(key)) throw new NotFoundError(`tag of run ${runId}`, String(key));
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
     const h = this.run(runId).history.get(key) ?? [];
     // Stable sort keeps write order among equal (step, timestamp).
     return [...h].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
   }
 
-  searchRuns(query: SearchRunsQuery): RunPage {
-    const q = prepareSearch(query);
+  private matching(q: ReturnType<typeof prepareSearch>): MemRun[] {
     const ids = q.experimentIds ? new Set(q.experimentIds) : undefined;
-    const views: (RunView & { run: MemRun })[] = [];
+    const out: MemRun[] = [];
     for (const run of this.runs.values()) {
-      if (ids && !ids.has(run.info.experimentId)) continue;
-      const view = { info: run.info, params: run.params, tags: run.tags, metrics: run.latestValues, run };
-      if (q.filter === null || evaluateFilter(q.filter, view)) views.push(view);
+      if ((ids && !ids.has(run.info.experimentId)) || !inView(q.viewType, run.info.lifecycleStage)) continue;
+      out.push(run);
     }
-    views.sort((a, b) => compareRuns(a, b, q.order));
-    const page = views.slice(q.offset, q.offset + q.limit).map((v) => this.runRecord(v.run));
-    const end = q.offset + page.length;
-    return Object.freeze(end < views.length ? { runs: page, nextPageToken: encodePageToken(end) } : { runs: page });
+    return out;
   }
 
-  failRuns(pick?: (run: Run) => boolean, status: TerminalStatus = 'FAILED'): string[] {
-    const changed: string[] = [];
+  async searchRuns(query: SearchRunsQuery): Promise<RunPage> {
+    const q = prepareSearch(query);
+    const { items, nextPageToken } = searchInMemory(this.matching(q), q, readRunField, runTieBreak);
+    const runs = items.map((r) => this.runRecord(r));
+    return Object.freeze(nextPageToken ? { runs, nextPageToken } : { runs });
+  }
+
+  async failRuns(query: FailRunsQuery, status: TerminalStatus = 'FAILED'): Promise<string[]> {
+    const q = prepareSearch({ experimentIds: query.experimentIds, filter: query.filter, viewType: 'ALL' });
+    const items = this.matching(q).filter((r) => r.info.status === 'RUNNING' && (q.filter === null || evaluateFilter(q.filter, r, readRunField)));
     const now = Date.now();
-    for (const r of this.runs.values()) {
-      if (r.info.status !== 'RUNNING' || (pick && !pick(this.runRecord(r)))) continue;
-      r.info = Object.freeze({ ...r.info, status, endTime: now });
-      changed.push(r.info.runId);
-    }
-    return changed;
+    for (const r of items) r.info = nextRunState(r.info, { status, endTime: now });
+    return items.map((r) => r.info.runId);
   }
 
-  putArtifact(runId: string, path: string, bytes: Uint8Array): void {
+  // Artifacts
+
+  async putArtifact(runId: string, path: string, bytes: Uint8Array): Promise<void> {
     const r = this.run(runId);
     const p = normalizeArtifactPath(path);
     for (const existing of r.artifacts.keys()) {
@@ -227,14 +282,14 @@ export class MemoryStore implements TrackingStore {
     r.artifacts.set(p, new Uint8Array(bytes));
   }
 
-  getArtifact(runId: string, path: string): Uint8Array {
+  async getArtifact(runId: string, path: string): Promise<Uint8Array> {
     const p = normalizeArtifactPath(path);
     const bytes = this.run(runId).artifacts.get(p);
     if (!bytes) throw new NotFoundError(`artifact of run ${runId}`, p);
     return new Uint8Array(bytes);
   }
 
-  listArtifacts(runId: string, dir = ''): ArtifactEntry[] {
+  async listArtifacts(runId: string, dir = ''): Promise<ArtifactEntry[]> {
     const base = normalizeArtifactPath(dir, true);
     const prefix = base === '' ? '' : `${base}/`;
     const out = new Map<string, ArtifactEntry>();
@@ -251,133 +306,5 @@ export class MemoryStore implements TrackingStore {
     return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  private model(name: string): MemModel {
-    const m = this.models.get(name);
-    if (!m) throw new NotFoundError('registered model', String(name));
-    return m;
-  }
-
-  private modelRecord(m: MemModel): RegisteredModel {
-    const versions = [...m.versions.keys()];
-    return Object.freeze({
-      name: m.name,
-      description: m.description,
-      tags: freezeRecord(m.tags),
-      aliases: Object.freeze(Object.fromEntries(m.aliases)),
-      latestVersion: versions.length ? Math.max(...versions) : null,
-      createdAt: m.createdAt,
-      updatedAt: m.updatedAt,
-    });
-  }
-
-  private versionRecord(m: MemModel, version: number): ModelVersion {
-    const v = m.versions.get(version);
-    if (!v) throw new NotFoundError(`version of registered model '${m.name}'`, String(version));
-    return Object.freeze({
-      name: m.name,
-      version: v.version,
-      source: v.source,
-      runId: v.runId,
-      description: v.description,
-      tags: freezeRecord(v.tags),
-      aliases: Object.freeze([...m.aliases].filter(([, ver]) => ver === version).map(([a]) => a).sort()),
-      createdAt: v.createdAt,
-    });
-  }
-
-  createRegisteredModel(name: string, options: { description?: string; tags?: Tags } = {}): RegisteredModel {
-    checkModelName(name);
-    for (const k of Object.keys(options.tags ?? {})) checkKey('model tag', k);
-    if (this.models.has(name)) throw new AlreadyExistsError('registered model', name);
-    const now = Date.now();
-    const m: MemModel = {
-      name,
-      description: options.description ?? '',
-      tags: new Map(Object.entries(options.tags ?? {})),
-      aliases: new Map(),
-      createdAt: now,
-      updatedAt: now,
-      versions: new Map(),
-    };
-    this.models.set(name, m);
-    return this.modelRecord(m);
-  }
-
-  getRegisteredModel(name: string): RegisteredModel {
-    return this.modelRecord(this.model(name));
-  }
-
-  listRegisteredModels(): RegisteredModel[] {
-    return [...this.models.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((m) => this.modelRecord(m));
-  }
-
-  updateRegisteredModel(name: string, update: { description?: string }): RegisteredModel {
-    const m = this.model(name);
-    if (update.description !== undefined) m.description = String(update.description);
-    m.updatedAt = Date.now();
-    return this.modelRecord(m);
-  }
-
-  setRegisteredModelTag(name: string, key: string, value: string): void {
-    checkKey('model tag', key);
-    const m = this.model(name);
-    m.tags.set(key, String(value));
-    m.updatedAt = Date.now();
-  }
-
-  createModelVersion(name: string, input: CreateModelVersionInput): ModelVersion {
-    const m = this.model(name);
-    for (const k of Object.keys(input.tags ?? {})) checkKey('model version tag', k);
-    if (input.runId != null) checkRunId(input.runId);
-    const version = m.versions.size === 0 ? 1 : Math.max(...m.versions.keys()) + 1;
-    const now = Date.now();
-    m.versions.set(version, {
-      version,
-      source: String(input.source),
-      runId: input.runId ?? null,
-      description: input.description ?? '',
-      tags: new Map(Object.entries(input.tags ?? {})),
-      createdAt: now,
-    });
-    m.updatedAt = now;
-    return this.versionRecord(m, version);
-  }
-
-  getModelVersion(name: string, version: number): ModelVersion {
-    return this.versionRecord(this.model(name), version);
-  }
-
-  listModelVersions(name: string): ModelVersion[] {
-    const m = this.model(name);
-    return [...m.versions.keys()].sort((a, b) => a - b).map((v) => this.versionRecord(m, v));
-  }
-
-  setModelVersionTag(name: string, version: number, key: string, value: string): void {
-    checkKey('model version tag', key);
-    const m = this.model(name);
-    this.versionRecord(m, version);
-    m.versions.get(version)!.tags.set(key, String(value));
-  }
-
-  setModelAlias(name: string, alias: string, version: number): void {
-    checkAlias(alias);
-    const m = this.model(name);
-    this.versionRecord(m, version);
-    m.aliases.set(alias, version);
-    m.updatedAt = Date.now();
-  }
-
-  deleteModelAlias(name: string, alias: string): void {
-    const m = this.model(name);
-    if (!m.aliases.delete(alias)) throw new NotFoundError(`alias of registered model '${name}'`, String(alias));
-  }
-
-  getModelVersionByAlias(name: string, alias: string): ModelVersion {
-    const m = this.model(name);
-    const v = m.aliases.get(alias);
-    if (v === undefined) throw new NotFoundError(`alias of registered model '${name}'`, String(alias), [...m.aliases.keys()]);
-    return this.versionRecord(m, v);
-  }
-
-  close(): void {}
+  override async close(): Promise<void> {}
 }

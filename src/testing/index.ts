@@ -1,0 +1,1 @@
+export { describeModelRegistryStore, describeTrackingStore } from './tracking-store.js';
