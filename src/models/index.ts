@@ -4,6 +4,7 @@ export * from './io.js';
 export * from './kinds.js';
 export * from './linear/index.js';
 export * from './metrics/index.js';
+export * from './neural/index.js';
 // Boosting's losses; the name Objective is tuning's (the function a study optimises).
 export { type Objective as BoostingObjective, type ObjectiveFactory, createObjective, objectives } from './objectives/index.js';
 export * from './pipeline.js';

@@ -18,6 +18,11 @@ interface KindBase {
   readonly doc: string;
   readonly input: InputView;
   readonly paramsSpec: ParamsSpec;
+  /**
+   * Load what a synchronous `fit` of these params needs and loads asynchronously (TensorFlow.js
+   * for the neural kinds), once per thread; whoever fits a kind by name awaits it first.
+   */
+  prepare?(params: Params): Promise<void>;
 }
 
 export interface RegressionKind extends KindBase {

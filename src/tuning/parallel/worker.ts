@@ -141,6 +141,7 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
     const metric = metrics.get(task.metric);
     const { trainX, validation } = splitsFor(dataset, kind, task.kind);
     const valX = validation.X;
+    await kind.prepare?.(task.params);
     const estimator = kind.create(task.params);
     const reports: number[] = [];
     let sent = 0;
