@@ -124,6 +124,11 @@ interface FittedModel<P extends Params> {
   readonly params: Readonly<P>;
   readonly nFeatures: number;
   readonly featureNames?: readonly string[];
+  /**
+   * Facts about how the model was trained that its tracked run records as tags (e.g. the
+   * TensorFlow.js backend of a neural model); most models have none.
+   */
+  readonly tags?: Readonly<Record<string, string>>;
   /** Plain data (JSON header + typed arrays) that `loadModel` turns back into this model. */
   toArtifact(): ModelArtifact;
 }

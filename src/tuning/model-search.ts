@@ -222,6 +222,7 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
       const result = await pool.run(task, signal);
       for (let i = 0; i < result.reports.length; i += 2) feed(result.reports[i], result.reports[i + 1]);
       const fit = { fitSeconds: result.fitSeconds, fitIterations: result.iterations };
+      for (const [key, value] of Object.entries(result.tags ?? {})) trial.setUserAttr(key, value);
       if (prunedAt !== undefined) return { state: 'PRUNED', reason: `pruned at step ${prunedAt}`, metrics: fit };
       this.fitTimes.push({ params: { ...trial.params }, seconds: result.fitSeconds });
       if (result.model && Number.isFinite(result.value)) this.keepBest(trial.number, result.value, result.model);

@@ -163,6 +163,8 @@ export async function trackStudy(client: TrackingClient, study: Study, options: 
       for (const r of trial.intermediate) metrics.push({ key: INTERMEDIATE_METRIC, value: r.value, step: r.step, timestamp: now });
       const tags: Record<string, string> = { [TRIAL_STATE_TAG]: trial.state, [TRIAL_TAG]: trialJson(trial) };
       if (trial.reason !== null) tags[TRIAL_REASON_TAG] = trial.reason.slice(0, 4000);
+      // User attributes become tags too (as Optuna's MLflow callback does): e.g. a neural trial's backend.
+      for (const [key, value] of Object.entries(trial.userAttrs)) tags[key] ??= (typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 4000);
       const batch = toRunBatch({ params: trial.params, metrics, tags });
       return observed(
         started.then((runId) =>

@@ -74,6 +74,8 @@ export interface TrialResult {
   /** Iterations the fit ran (reports seen), also after a stop request. */
   readonly iterations: number;
   readonly model?: Uint8Array;
+  /** The fitted model's `tags` (how it was trained); the trial keeps them as user attributes. */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export type HelpResult = GrownTrees | ScoredTrees;

@@ -186,7 +186,7 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
     const best = task.best[0];
     const asGood = Number.isNaN(best) || (metric.direction === 'min' ? value <= best : value >= best);
     const bytes = task.keepModel && asGood && Number.isFinite(value) ? encodeArtifact(model.toArtifact()) : undefined;
-    const result: TrialResult = { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}) };
+    const result: TrialResult = { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}), ...(model.tags ? { tags: { ...model.tags } } : {}) };
     // The model's bytes move to the main thread instead of being copied (when they own their buffer).
     const movable = bytes && bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     return movable ? moving(result, [bytes.buffer as ArrayBuffer]) : result;
