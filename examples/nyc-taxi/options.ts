@@ -9,6 +9,7 @@ export interface ExampleOptions {
   readonly dataDir: string | undefined;
   readonly evals: number;
   readonly gbdtEvals: number;
+  readonly nnEvals: number;
   readonly workers: number;
   readonly seed: number;
   readonly trackingUri: string;
@@ -25,8 +26,9 @@ export class UsageError extends Error {
 export const USAGE = `Usage: npm run example:taxi -- [options]
 
 The MLOps Zoomcamp workflow in one command: read NYC taxi months, prepare and vectorise them,
-train and track baselines, tune RandomForest and gradient boosting with TPE on worker threads,
-evaluate the top runs on the test month and register the best model as 'nyc-taxi-duration@champion'.
+train and track baselines, tune RandomForest, gradient boosting and a neural network (PU and DO
+as embeddings) with TPE on worker threads, evaluate the top runs on the test month and register
+the best model as 'nyc-taxi-duration@champion'.
 
 Data: a month is looked for in the data folder (--data-dir, else $TUNEKIT_DATA_DIR, else
 ./data/nyc-taxi, else ../shared/data/nyc-taxi), else downloaded from TLC into a cache when online,
@@ -40,6 +42,7 @@ Options:
   --data-dir DIR         folder holding {color}_tripdata_YYYY-MM.parquet files
   --evals N              TPE evaluations for the RandomForest search  [15; --quick: 4]
   --gbdt-evals N         TPE evaluations for the boosting search      [10; --quick: 3]
+  --nn-evals N           TPE evaluations for the neural network search [4; --quick: 2]
   --workers N            worker threads for the searches              [2]
   --seed N               seed for data generation, models and samplers [42]
   --tracking-uri URI     tracking store (sqlite:FILE or memory:)      [$TUNEKIT_TRACKING_URI or sqlite:tunekit.db]
@@ -89,6 +92,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     dataDir: v['data-dir'],
     evals: positiveInt('evals', v.evals, quick ? 4 : 15, 1),
     gbdtEvals: positiveInt('gbdt-evals', v['gbdt-evals'], quick ? 3 : 10, 0),
+    nnEvals: positiveInt('nn-evals', v['nn-evals'], quick ? 2 : 4, 0),
     workers: positiveInt('workers', v.workers, 2, 1),
     seed: positiveInt('seed', v.seed, 42, 0),
     trackingUri,
@@ -107,6 +111,7 @@ const SPEC = {
   'data-dir': { type: 'string' },
   evals: { type: 'string' },
   'gbdt-evals': { type: 'string' },
+  'nn-evals': { type: 'string' },
   workers: { type: 'string' },
   seed: { type: 'string' },
   'tracking-uri': { type: 'string' },

@@ -8,6 +8,7 @@ import {
   DictVectorizer,
   InvalidParameterError,
   type FeatureColumns,
+  type FittedDictVectorizer,
   type FeatureFrame,
   type ModelInput,
   PipelineModel,
@@ -25,10 +26,12 @@ import {
   quoteFilterKey,
   quoteFilterValue,
   rmse,
+  shareSearchData,
   trackStudy,
 } from '../../src/index.js';
 import { type TaxiSourceKind, readTaxiTrips, resolveTaxiMonth, taxiFeatures, taxiFileName } from '../../src/datasets/index.js';
 import type { ExampleOptions } from './options.js';
+import { zoneFeatures } from './zones.js';
 
 export const EXPERIMENT = 'nyc-taxi-duration';
 export const BEST_MODELS_EXPERIMENT = 'nyc-taxi-best-models';
@@ -47,6 +50,8 @@ export interface SplitData {
   readonly path: string;
   readonly rows: number;
   readonly frame: FeatureFrame;
+  /** PU and DO as two categoricals + trip_distance: the neural model's features. */
+  readonly zones: FeatureFrame;
   readonly X: CsrMatrix;
   readonly columns: FeatureColumns;
   /** The training month binned once for the trees (train only). */
@@ -71,7 +76,7 @@ export interface WorkflowResult {
   readonly models: ModelResult[];
   readonly top5: ModelResult[];
   readonly registered: { name: string; version: number; alias: string; runId: string; testRmse: number };
-  readonly predictions: { PU_DO: string; trip_distance: number; actual: number; predicted: number }[];
+  readonly predictions: { PU_DO: string; PU: string; DO: string; trip_distance: number; actual: number; predicted: number }[];
 }
 
 export interface Reporter {
@@ -105,7 +110,7 @@ async function loadSplit(name: SplitData['name'], request: string, options: Exam
     source = found.kind;
   }
   const trips = await readTaxiTrips(path);
-  return { name, request, source, path, rows: trips.nRows, frame: taxiFeatures(trips), y: trips.duration };
+  return { name, request, source, path, rows: trips.nRows, frame: taxiFeatures(trips), zones: zoneFeatures(trips), y: trips.duration };
 }
 
 /** What the example needs to know of a run to fit its model again. */
@@ -113,6 +118,8 @@ interface RunRecipe {
   readonly name: string;
   readonly kind: string;
   readonly params: Readonly<Record<string, unknown>>;
+  /** The features it trains on: the course's PU_DO (default), or PU and DO apart. */
+  readonly features?: 'zones';
 }
 
 export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter): Promise<WorkflowResult> {
@@ -139,6 +146,9 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
   const val = withViews(raw.val);
   const test = withViews(raw.test);
   report.say(`features: ${vectorizer.nFeatures.toLocaleString('en-US')} (PU_DO one-hot + trip_distance)`);
+  // The neural model's features: PU and DO apart (an embedding each) + trip_distance.
+  const zoneVectorizer = new DictVectorizer().fit(raw.train.zones);
+  const zoneColumns = { train: zoneVectorizer.transformColumns(train.zones), val: zoneVectorizer.transformColumns(val.zones), test: zoneVectorizer.transformColumns(test.zones) };
 
   const client = new TrackingClient(options.trackingUri);
   const session = randomUUID();
@@ -148,11 +158,17 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
 
   // Trees train on the training month binned once; they score raw columns, whose thresholds are
   // the exact midpoints between training values (bins of unseen data only approximate those).
-  const viewOf = (kind: string, split: SplitData): ModelInput =>
-    modelKinds.get(kind).input === 'matrix' ? split.X : split.name === 'train' ? (split.binned as unknown as FeatureColumns) : split.columns;
-  const evaluate = (model: RegressionModel<ModelInput>, kind: string) => ({
-    valRmse: rmse(val.y, model.predict(viewOf(kind, val))),
-    testRmse: rmse(test.y, model.predict(viewOf(kind, test))),
+  const viewOf = (kind: string, split: SplitData, features?: 'zones'): ModelInput =>
+    features === 'zones'
+      ? zoneColumns[split.name]
+      : modelKinds.get(kind).input === 'matrix'
+        ? split.X
+        : split.name === 'train'
+          ? (split.binned as unknown as FeatureColumns)
+          : split.columns;
+  const evaluate = (model: RegressionModel<ModelInput>, kind: string, features?: 'zones') => ({
+    valRmse: rmse(val.y, model.predict(viewOf(kind, val, features))),
+    testRmse: rmse(test.y, model.predict(viewOf(kind, test, features))),
   });
   const fitTimed = (recipe: RunRecipe) => {
     const kind = modelKinds.get(recipe.kind);
@@ -160,21 +176,30 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
     const estimator = kind.create(recipe.params);
     const t0 = performance.now();
     // Validation data serves early stopping (boosting); other kinds ignore it.
-    const model = estimator.fit(viewOf(recipe.kind, train), train.y, { validation: { X: viewOf(recipe.kind, val), y: val.y } });
+    const model = estimator.fit(viewOf(recipe.kind, train, recipe.features), train.y, { validation: { X: viewOf(recipe.kind, val, recipe.features), y: val.y } });
     return { model, estimator, fitSeconds: (performance.now() - t0) / 1000 };
   };
-  const logModel = (runId: string, model: RegressionModel<ModelInput>) =>
-    client.logModel(runId, modelToBytes(new PipelineModel(vectorizer, model)), {
-      signature: { inputs: [{ name: 'PU_DO', type: 'string' }, { name: 'trip_distance', type: 'double' }], outputs: [{ name: 'duration', type: 'double' }] },
-      inputExample: [{ PU_DO: '43_151', trip_distance: 1.01 }],
+  const logModel = (runId: string, model: RegressionModel<ModelInput>, features?: 'zones') => {
+    const [fitted, inputs, inputExample]: [FittedDictVectorizer, string[], Record<string, string | number>] =
+      features === 'zones'
+        ? [zoneVectorizer, ['PU', 'DO'], { PU: '43', DO: '151', trip_distance: 1.01 }]
+        : [vectorizer, ['PU_DO'], { PU_DO: '43_151', trip_distance: 1.01 }];
+    return client.logModel(runId, modelToBytes(new PipelineModel(fitted, model)), {
+      signature: { inputs: [...inputs.map((name) => ({ name, type: 'string' })), { name: 'trip_distance', type: 'double' }], outputs: [{ name: 'duration', type: 'double' }] },
+      inputExample: [inputExample],
     });
+  };
 
   /** Fit a recipe in a run of its own: params, val/test RMSE, fit time, the pipeline model. */
-  const trackedFit = (experimentId: string, recipe: RunRecipe, tags: Record<string, string>): Promise<ModelResult> =>
-    client.withRun({ experimentId, runName: recipe.name, parentRunId: null, tags: { [SESSION_TAG]: session, [KIND_TAG]: recipe.kind, ...tags } }, async (run) => {
+  const trackedFit = async (experimentId: string, recipe: RunRecipe, tags: Record<string, string>): Promise<ModelResult> => {
+    // Neural kinds load TensorFlow.js (asynchronously) before their synchronous fit.
+    await modelKinds.get(recipe.kind).prepare?.(recipe.params);
+    return client.withRun({ experimentId, runName: recipe.name, parentRunId: null, tags: { [SESSION_TAG]: session, [KIND_TAG]: recipe.kind, ...tags } }, async (run) => {
       const { model, estimator, fitSeconds } = fitTimed(recipe);
-      const { valRmse, testRmse } = evaluate(model, recipe.kind);
+      const { valRmse, testRmse } = evaluate(model, recipe.kind, recipe.features);
       await run.logBatch({
+        // How the model was trained (a neural model's backend), when it says.
+        tags: { ...model.tags },
         params: paramsForLog(estimator.params),
         metrics: [
           { key: 'val_rmse', value: valRmse },
@@ -182,9 +207,10 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
           { key: 'fit_seconds', value: fitSeconds },
         ],
       });
-      await logModel(run.runId, model);
+      await logModel(run.runId, model, recipe.features);
       return { name: recipe.name, kind: recipe.kind, valRmse, testRmse, fitSeconds, runId: run.runId };
     });
+  };
 
   // 2. Baselines and the homework's fixed random forest: one tracked run each.
   const fixed: RunRecipe[] = [
@@ -205,7 +231,15 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
     train: { X: train.X, prepared: train.binned, y: train.y },
     val: { X: val.X, columns: val.columns, y: val.y },
   };
-  const searches: { name: string; kind: string; evals: number; space: Space; fixed: Record<string, unknown> }[] = [
+  const searches: {
+    name: string;
+    kind: string;
+    evals: number;
+    space: Space;
+    fixed: Record<string, unknown>;
+    data?: ReturnType<typeof shareSearchData>;
+    features?: 'zones';
+  }[] = [
     {
       name: 'RandomForest TPE',
       kind: 'random_forest',
@@ -232,13 +266,28 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
       },
       fixed: { nEstimators: options.quick ? 200 : 1000, earlyStoppingRounds: 50 },
     },
+    {
+      name: 'MLP TPE',
+      kind: 'mlp_regressor',
+      evals: options.nnEvals,
+      space: {
+        hiddenUnits: hp.quniform('hiddenUnits', 32, 128, 16),
+        embeddingSize: hp.quniform('embeddingSize', 4, 16, 2),
+        learningRate: hp.loguniform('learningRate', 5e-4, 3e-3),
+        dropout: hp.uniform('dropout', 0, 0.2),
+      },
+      fixed: { epochs: options.quick ? 2 : 12, patience: 3 },
+      // The network reads PU and DO apart, from the raw columns (not the trees' bins).
+      data: options.nnEvals > 0 ? shareSearchData({ train: { columns: zoneColumns.train, y: train.y }, val: { columns: zoneColumns.val, y: val.y } }, { bin: false }) : undefined,
+      features: 'zones',
+    },
   ];
   for (const s of searches) {
     if (s.evals === 0 || !modelKinds.has(s.kind)) continue;
     // The same trials for any worker count up to the window (see the tuning docs).
     const study = createStudy({ name: `${s.kind}-${session.slice(0, 8)}`, sampler: 'tpe', seed: options.seed, window: Math.max(4, options.workers) });
     const tracker = await trackStudy(client, study, { experiment: EXPERIMENT, runName: s.name, valueKey: 'val_rmse' });
-    const search = modelSearch({ kind: s.kind, data: searchData, space: s.space, fixed: s.fixed, metric: 'rmse' });
+    const search = modelSearch({ kind: s.kind, data: s.data ?? searchData, space: s.space, fixed: s.fixed, metric: 'rmse' });
     const t0 = performance.now();
     const result = await study.optimize(search, { nTrials: s.evals, nWorkers: options.workers, progress: options.progress && !options.json });
     const seconds = (performance.now() - t0) / 1000;
@@ -248,14 +297,14 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
       const params = search.paramsOf(number);
       if (!params) continue;
       await client.setTags(runId, { [SESSION_TAG]: session, [KIND_TAG]: s.kind, [PARAMS_TAG]: JSON.stringify(params) });
-      recipes.set(runId, { name: `${s.name} trial ${number}`, kind: s.kind, params });
+      recipes.set(runId, { name: `${s.name} trial ${number}`, kind: s.kind, params, ...(s.features ? { features: s.features } : {}) });
     }
     const best = result.bestTrial;
     const bestModel = search.bestModel;
     if (!best || best.value === null || !bestModel) throw new Error(`${s.name}: no trial finished (${result.trials.map((t) => t.reason).join('; ')})`);
     const model = await loadModel(bestModel.bytes);
     if (model.task !== 'regression') throw new InvalidParameterError('example', 'kind', s.kind, 'must be a regression kind');
-    const { testRmse } = evaluate(model, s.kind);
+    const { testRmse } = evaluate(model, s.kind, s.features);
     const runId = tracker.runIds.get(best.number) ?? tracker.parentRunId;
     await client.logMetric(runId, 'test_rmse', testRmse);
     models.push({
@@ -297,14 +346,13 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
 
   // 5. Load the champion back by URI and predict rides from raw records.
   const champion = await loadPipeline(await client.loadModelBytes(`models:/${REGISTERED_MODEL}@${ALIAS}`));
-  const pu = test.frame.columns.PU_DO;
-  const dist = test.frame.columns.trip_distance;
-  const rides: { PU_DO: string; trip_distance: number }[] = [];
+  // Records carry both feature sets: each pipeline reads the keys its vectorizer knows.
+  const { PU_DO: pair, trip_distance: dist } = test.frame.columns;
+  const { PU: puZone, DO: doZone } = test.zones.columns;
+  const text = (c: FeatureFrame['columns'][string], i: number): string => (c.kind === 'categorical' ? (c.dictionary[c.codes[i]] ?? '') : String(c.values[i]));
+  const rides: { PU_DO: string; PU: string; DO: string; trip_distance: number }[] = [];
   for (let i = 0; i < 5 && i < test.rows; i++) {
-    rides.push({
-      PU_DO: pu.kind === 'categorical' ? pu.dictionary[pu.codes[i]] : String(pu.values[i]),
-      trip_distance: dist.kind === 'numeric' ? dist.values[i] : Number.NaN,
-    });
+    rides.push({ PU_DO: text(pair, i), PU: text(puZone, i), DO: text(doZone, i), trip_distance: dist.kind === 'numeric' ? dist.values[i] : Number.NaN });
   }
   const predicted = champion.predict(rides);
   const predictions = rides.map((r, i) => ({ ...r, actual: test.y[i], predicted: predicted[i] }));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TrackingClient } from '../../src/tracking/index.js';
+import { NEURAL_BACKEND_TAG } from '../../src/index.js';
 import { ALIAS, BEST_MODELS_EXPERIMENT, EXPERIMENT, REGISTERED_MODEL, SESSION_TAG, type WorkflowResult } from '../../examples/nyc-taxi/workflow.js';
 import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE } from '../helpers/taxi.js';
 
@@ -48,7 +49,7 @@ async function storeRuns(uri: string, experiment: string, session: string) {
 describe('taxi example on generated data (offline, no data folder)', () => {
   const uri = `sqlite:${join(tmp, 'generated.db')}`;
   const emptyDir = join(tmp, 'empty');
-  const args = ['--quick', '--evals', '3', '--gbdt-evals', '2', '--data-dir', emptyDir, '--tracking-uri', uri, '--no-progress'];
+  const args = ['--quick', '--evals', '3', '--gbdt-evals', '2', '--nn-evals', '1', '--data-dir', emptyDir, '--tracking-uri', uri, '--no-progress'];
 
   it('runs the whole workflow, prints the table and fills the store', async () => {
     const { mkdirSync } = await import('node:fs');
@@ -72,6 +73,11 @@ describe('taxi example on generated data (offline, no data folder)', () => {
       const parents = runs.filter((r) => r.info.parentRunId === null && r.info.runName?.includes('TPE'));
       const children = runs.filter((r) => r.info.parentRunId !== null);
       expect(parents.length).toBeGreaterThanOrEqual(1);
+      // The neural search's trial says which TensorFlow.js backend trained it.
+      const nnParent = parents.find((r) => r.info.runName === 'MLP TPE')!;
+      const nnChildren = children.filter((r) => r.info.parentRunId === nnParent.info.runId);
+      expect(nnChildren).toHaveLength(1);
+      expect(nnChildren[0].tags[NEURAL_BACKEND_TAG]).toBe('wasm');
       // Every RF trial is a child of the RF study's run, with params and its validation RMSE.
       const rfParent = parents.find((r) => r.info.runName === 'RandomForest TPE')!;
       const rfChildren = children.filter((r) => r.info.parentRunId === rfParent.info.runId);
@@ -100,8 +106,8 @@ describe('taxi example on generated data (offline, no data folder)', () => {
     expect(result.data.train.source).toBe('generated');
     expect(result.features).toBeGreaterThan(100);
     const runs = await storeRuns(uri, EXPERIMENT, result.session);
-    // 4 fixed-model runs, 2 study runs, 3 + 2 trials.
-    expect(runs.length).toBe(4 + 2 + 3 + 2);
+    // 4 fixed-model runs, 3 study runs, 3 + 2 + 1 trials.
+    expect(runs.length).toBe(4 + 3 + 3 + 2 + 1);
     const client = new TrackingClient(uri);
     try {
       expect((await client.listModelVersions(REGISTERED_MODEL)).map((v) => v.version)).toEqual([1, 2]);
