@@ -276,7 +276,7 @@ export async function runTaxiWorkflow(options: ExampleOptions, report: Reporter)
         learningRate: hp.loguniform('learningRate', 5e-4, 3e-3),
         dropout: hp.uniform('dropout', 0, 0.2),
       },
-      fixed: { epochs: options.quick ? 2 : 12, patience: 3 },
+      fixed: { epochs: options.quick ? 1 : 12, patience: 3 },
       // The network reads PU and DO apart, from the raw columns (not the trees' bins).
       data: options.nnEvals > 0 ? shareSearchData({ train: { columns: zoneColumns.train, y: train.y }, val: { columns: zoneColumns.val, y: val.y } }, { bin: false }) : undefined,
       features: 'zones',

@@ -146,7 +146,7 @@ if (!REAL_TAXI_DIR) console.warn(REAL_TAXI_SKIP_MESSAGE);
 describe.skipIf(!REAL_TAXI_DIR)('taxi example on the real January-March 2021 files', () => {
   it('reproduces the published figures in quick mode', async () => {
     const uri = `sqlite:${join(tmp, 'real.db')}`;
-    const out = await example(['--quick', '--gbdt-evals', '0', '--data-dir', REAL_TAXI_DIR!, '--tracking-uri', uri, '--json', '--no-progress']);
+    const out = await example(['--quick', '--gbdt-evals', '0', '--nn-evals', '0', '--data-dir', REAL_TAXI_DIR!, '--tracking-uri', uri, '--json', '--no-progress']);
     expect(out.code).toBe(0);
     const result = JSON.parse(out.stdout) as WorkflowResult;
     expect(result.data.train).toMatchObject({ source: 'data-dir', rows: 73_908 });
