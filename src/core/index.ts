@@ -5,3 +5,4 @@ export * from './rng.js';
 export * from './typed.js';
 export * from './version.js';
 export * from './workers.js';
+export * as limits from './limits.js';
