@@ -32,9 +32,9 @@ export const MAX_ARTIFACT_HEADER_BYTES = 64 * MiB;
 export const MAX_ARTIFACT_ARRAYS = 1024;
 
 /**
- * A Parquet file the reader loads. The reader holds the file in memory and parquet-wasm decodes
- * inside a 32-bit wasm memory (4 GiB in all, shared by the file, its footer and the decoded
- * columns); TLC's largest monthly files are ~0.5 GB.
+ * A Parquet file the reader loads. The reader holds the file in memory and hands parquet-wasm the
+ * column chunks it decodes, inside a 32-bit wasm memory (4 GiB in all, shared by those chunks and
+ * the decoded columns); TLC's largest monthly files are ~0.5 GB.
  */
 export const MAX_PARQUET_FILE_BYTES = 2 * GiB;
 

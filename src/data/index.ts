@@ -1,2 +1,3 @@
 export * from './parquet.js';
 export * from './write.js';
+export { warmParquet } from './wasm.js';

@@ -1,16 +1,21 @@
 /**
- * Opening Parquet files with parquet-wasm, the typed errors that name the file, and a reader of
+ * Opening Parquet files for parquet-wasm, the typed errors that name the file, and a reader of
  * fixed-width columns straight out of wasm memory (Arrow C data interface) into typed arrays.
+ *
+ * A file is read whole (a regular file, at most MAX_PARQUET_FILE_BYTES) and handed to
+ * parquet-wasm's synchronous reader, one call per read, through `callParquet`: whatever fails
+ * inside it (a Rust error or a wasm trap) comes back here as a `DataSourceError` naming the file,
+ * and the next read runs in a fresh instance.
  *
  * This module does not load apache-arrow: the taxi path (`readTaxiTrips`) reads through it, so a
  * fresh process going from file to matrices skips Arrow JS's start-up; `readParquet` builds Arrow
  * tables on top of the same opening and errors.
  */
-import { openAsBlob } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import type { ParquetFile } from 'parquet-wasm/esm';
 import { DataSourceError } from '../core/errors.js';
-import { parquetWasm, parquetWasmSync, prefetchParquetWasm } from './wasm.js';
+import { type FileProblem, readBoundedFile } from '../core/files.js';
+import { MAX_PARQUET_FILE_BYTES } from '../core/limits.js';
+import { FooterError, type ParquetFooter, footerOnly, parseFooter, projectColumns } from './parquet-footer.js';
+import { type ParquetWasm, callParquet, parquetWasm } from './wasm.js';
 
 /** A path, several paths (read in order and concatenated), or the bytes of one file. */
 export type ParquetSource = string | readonly string[] | Uint8Array;
@@ -20,9 +25,11 @@ export const ParquetErrorCode = {
   fileNotFound: 'FILE_NOT_FOUND',
   notParquet: 'NOT_PARQUET',
   truncated: 'TRUNCATED',
+  tooLarge: 'TOO_LARGE',
   columnNotFound: 'COLUMN_NOT_FOUND',
   unsupportedType: 'UNSUPPORTED_TYPE',
   schemaMismatch: 'SCHEMA_MISMATCH',
+  invalidValue: 'INVALID_VALUE',
   readFailed: 'READ_FAILED',
 } as const;
 
@@ -33,14 +40,20 @@ export type ColumnKind = 'number' | 'timestamp' | 'string' | 'boolean';
 export interface ParquetField {
   readonly name: string;
   readonly format: string;
+  /** The format of the values of a dictionary-encoded column (its `format` is then the index type). */
+  readonly dictionary?: string;
 }
 
 export interface OpenedParquet {
   /** The path, or `<N bytes>` for bytes. */
   readonly name: string;
-  readonly file: ParquetFile;
+  /** The whole file. */
+  readonly bytes: Uint8Array;
+  /** Rows of each row group (from the footer). */
+  readonly rowGroupRows: readonly number[];
   readonly rowGroups: number;
   readonly fields: readonly ParquetField[];
+  readonly footer: ParquetFooter;
 }
 
 /** One batch of fixed-width columns, as `consumeRawBatches` hands it over. */
@@ -60,57 +73,73 @@ export interface RawColumn {
   readonly validityOffset: number;
 }
 
-// Whoever loads the reader reads Parquet soon: the wasm compile starts now, in the background.
-prefetchParquetWasm();
-
 // One batch per row group: parquet-wasm's default of 1024 rows per batch costs more than decoding.
 export const BATCH_ROWS = 1 << 30;
 const MAGIC = 0x31524150; // "PAR1" read as little-endian uint32
 
+/** The files of a source, in order; an empty list is refused (there is nothing to read). */
 export function sourcesOf(source: ParquetSource): (string | Uint8Array)[] {
   if (typeof source === 'string' || source instanceof Uint8Array) return [source];
-  if (Array.isArray(source)) return [...source];
+  if (Array.isArray(source)) {
+    if (source.length === 0) throw new DataSourceError('(no source)', 'no source given: an empty list of files', { code: ParquetErrorCode.fileNotFound });
+    return [...source];
+  }
   throw new DataSourceError(String(source), 'expected a path, an array of paths or a Uint8Array', {
     code: ParquetErrorCode.readFailed,
   });
 }
 
-/** Opens a file (footer and schema only), telling missing, not-Parquet and truncated files apart. */
+/**
+ * Opens a file: reads it, checks its frame (telling missing, not-Parquet, truncated and too large
+ * files apart), its row groups and its schema. parquet-wasm compiles meanwhile on a first read.
+ */
 export async function openParquet(source: string | Uint8Array): Promise<OpenedParquet> {
   const name = typeof source === 'string' ? source : `<${source.byteLength} bytes>`;
-  const started = parquetWasm(); // compiles in the background while the file is checked
-  let blob: Blob;
-  if (typeof source === 'string') {
-    await checkFramePath(source);
-    blob = await openAsBlob(source);
-  } else {
-    checkFrame(name, source.byteLength, source.subarray(0, 4), source.subarray(Math.max(0, source.byteLength - 8)));
-    blob = new Blob([source]);
-  }
-  const { ParquetFile } = await started;
-  let file: ParquetFile;
+  const started = parquetWasm();
+  started.catch(() => {}); // awaited below, unless the file is refused first
+  const bytes = typeof source === 'string' ? await readBoundedFile(source, MAX_PARQUET_FILE_BYTES, (p) => fileError(source, p)) : source;
+  checkFrame(name, bytes);
+  const footer = footerCall(name, () => parseFooter(bytes));
+  const wasm = await started;
+  const fields = wasmCall(wasm, name, 'cannot read the Parquet schema', (w) => schemaFields(w, footerOnly(bytes, footer)), ParquetErrorCode.truncated);
+  return { name, bytes, rowGroupRows: footer.rowGroupRows, rowGroups: footer.rowGroupRows.length, fields, footer };
+}
+
+/**
+ * Decodes some columns of some row groups (all when undefined) into a parquet-wasm table, from a
+ * compact copy of the file holding only those (parquet-wasm's synchronous reader reads every
+ * column of what it is given). Call inside `wasmCall`.
+ */
+export function readWasmTable(wasm: ParquetWasm, opened: OpenedParquet, columns: readonly string[], rowGroups: number[] | undefined): ReturnType<ParquetWasm['readParquet']> {
+  const bytes = footerCall(opened.name, () => projectColumns(opened.bytes, opened.footer, columns, rowGroups));
+  return wasm.readParquet(bytes, { batchSize: BATCH_ROWS });
+}
+
+function footerCall<T>(name: string, fn: () => T): T {
   try {
-    file = await ParquetFile.fromFile(blob);
+    return fn();
   } catch (err) {
-    throw new DataSourceError(name, `cannot read the Parquet footer (truncated or corrupt file): ${messageOf(err)}`, {
-      code: ParquetErrorCode.truncated,
-      cause: err,
-    });
-  }
-  try {
-    return { name, file, rowGroups: file.metadata().numRowGroups(), fields: schemaFields(file) };
-  } catch (err) {
-    throw new DataSourceError(name, `cannot read the Parquet schema: ${messageOf(err)}`, { code: ParquetErrorCode.readFailed, cause: err });
+    if (!(err instanceof FooterError)) throw err;
+    throw new DataSourceError(name, `cannot read the Parquet footer (corrupt file): ${err.message}`, { code: ParquetErrorCode.truncated, cause: err });
   }
 }
 
-/** Frees the file's wasm-side state (footer, schema); the object is unusable afterwards. */
-export function closeParquet(opened: OpenedParquet): void {
+/**
+ * Runs synchronous parquet-wasm calls for the file `name`; any failure becomes a DataSourceError
+ * naming the file (with `code`, READ_FAILED by default), and the next call runs in a fresh instance.
+ */
+export function wasmCall<T>(wasm: ParquetWasm, name: string, what: string, fn: (wasm: ParquetWasm) => T, code: string = ParquetErrorCode.readFailed): T {
   try {
-    opened.file.free();
-  } catch {
-    // already freed
+    return callParquet(wasm, fn);
+  } catch (err) {
+    throw new DataSourceError(name, `${what} (corrupt file, or one parquet-wasm cannot read): ${messageOf(err)}`, { code, cause: err });
   }
+}
+
+function fileError(path: string, problem: FileProblem): DataSourceError {
+  const code = problem.kind === 'too-large' ? ParquetErrorCode.tooLarge : problem.kind === 'read-failed' ? ParquetErrorCode.readFailed : ParquetErrorCode.fileNotFound;
+  const detail = problem.kind === 'not-found' ? `file not found (${problem.detail})` : problem.kind === 'too-large' ? `${problem.detail} (MAX_PARQUET_FILE_BYTES)` : problem.detail;
+  return new DataSourceError(path, detail, { code, cause: problem.cause });
 }
 
 /** Throws COLUMN_NOT_FOUND naming the file when a column is absent. */
@@ -131,16 +160,21 @@ export function checkColumnKinds(opened: OpenedParquet, kinds: Readonly<Record<s
   for (const [column, kind] of Object.entries(kinds)) {
     const field = opened.fields.find((f) => f.name === column);
     if (field === undefined) continue;
-    if (formatKind(field.format) !== kind) {
-      throw new DataSourceError(opened.name, `column '${column}' has type ${describeFormat(field.format)}; expected a ${kind} column`, {
+    if (fieldKind(field) !== kind) {
+      throw new DataSourceError(opened.name, `column '${column}' has type ${describeField(field)}; expected a ${kind} column`, {
         code: ParquetErrorCode.unsupportedType,
       });
     }
   }
 }
 
-/** The kind of a C data interface format once normalised, or undefined when tunekit cannot use it. */
-export function formatKind(format: string): ColumnKind | undefined {
+/**
+ * The kind of a column once normalised, or undefined when tunekit cannot use it. A dictionary-
+ * encoded column is a string column when its values are strings, whatever its index type.
+ */
+export function fieldKind(field: ParquetField): ColumnKind | undefined {
+  if (field.dictionary !== undefined) return field.dictionary === 'u' || field.dictionary === 'U' ? 'string' : undefined;
+  const format = field.format;
   if ('nlLiIsScCgfe'.includes(format) && format.length === 1) return 'number';
   if (format.startsWith('ts')) return 'timestamp';
   if (format === 'b') return 'boolean';
@@ -162,45 +196,76 @@ export function formatTicksPerSecond(format: string): number {
   }
 }
 
+/** A column's type in words: 'Int64', 'Timestamp(tsu:)', 'Dictionary<Int32, Utf8> (dictionary-encoded strings)'. */
+export function describeField(field: ParquetField): string {
+  if (field.dictionary === undefined) return describeFormat(field.format);
+  const values = describeFormat(field.dictionary);
+  const what = fieldKind(field) === 'string' ? 'strings' : `${values} values`;
+  return `Dictionary<${describeFormat(field.format)}, ${values}> (dictionary-encoded ${what})`;
+}
+
 function describeFormat(format: string): string {
-  const names: Record<string, string> = { n: 'Null', l: 'Int64', i: 'Int32', g: 'Float64', f: 'Float32', u: 'Utf8', U: 'LargeUtf8', b: 'Bool' };
-  return names[format] ?? (format.startsWith('ts') ? `Timestamp(${format})` : format.startsWith('+') ? `nested (${format})` : format);
+  const names: Record<string, string> = {
+    n: 'Null',
+    c: 'Int8',
+    C: 'UInt8',
+    s: 'Int16',
+    S: 'UInt16',
+    i: 'Int32',
+    I: 'UInt32',
+    l: 'Int64',
+    L: 'UInt64',
+    e: 'Float16',
+    f: 'Float32',
+    g: 'Float64',
+    u: 'Utf8',
+    U: 'LargeUtf8',
+    b: 'Bool',
+  };
+  if (Object.hasOwn(names, format)) return names[format];
+  return format.startsWith('ts') ? `Timestamp(${format})` : format.startsWith('+') ? `nested (${format})` : format;
 }
 
 /**
  * Reads fixed-width columns (numbers, timestamps, NULL) of some row groups and hands `consume`
  * their values as views into wasm memory where they are aligned, copies otherwise (no IPC round
  * trip, and no copy: memory a fresh process touches for the first time costs more than the copy
- * itself). The views are valid only while `consume` runs. Other formats throw UNSUPPORTED_TYPE.
+ * itself). The views are valid only while `consume` runs. Other types throw UNSUPPORTED_TYPE.
  */
 export async function consumeRawBatches<T>(opened: OpenedParquet, columns: readonly string[], rowGroups: number[] | undefined, consume: (batches: RawBatch[]) => T): Promise<T> {
   checkColumnsExist(opened, columns);
   for (const c of columns) {
-    const kind = formatKind(opened.fields.find((f) => f.name === c)!.format);
+    const field = opened.fields.find((f) => f.name === c)!;
+    const kind = fieldKind(field);
     if (kind !== 'number' && kind !== 'timestamp') {
-      throw new DataSourceError(opened.name, `column '${c}' has type ${describeFormat(opened.fields.find((f) => f.name === c)!.format)}; expected a number or timestamp column`, {
+      throw new DataSourceError(opened.name, `column '${c}' has type ${describeField(field)}; expected a number or timestamp column`, {
         code: ParquetErrorCode.unsupportedType,
       });
     }
   }
-  let stream: ReturnType<Awaited<ReturnType<ParquetFile['read']>>['intoFFI']>;
+  const wasm = await parquetWasm();
+  const what = 'cannot decode column data';
+  const stream = wasmCall(wasm, opened.name, what, (w) => readWasmTable(w, opened, columns, rowGroups).intoFFI());
   try {
-    const table = await opened.file.read({ columns: [...columns], batchSize: BATCH_ROWS, ...(rowGroups ? { rowGroups } : {}) });
-    stream = table.intoFFI();
-  } catch (err) {
-    throw new DataSourceError(opened.name, `cannot decode column data (corrupt or truncated file?): ${messageOf(err)}`, {
-      code: ParquetErrorCode.readFailed,
-      cause: err,
+    // The addresses are read in one call, the columns straight from memory (no wasm call).
+    const { schema, arrays } = wasmCall(wasm, opened.name, what, () => {
+      const addrs: number[] = [];
+      for (let k = 0; k < stream.numArrays(); k++) addrs.push(stream.arrayAddr(k));
+      return { schema: stream.schemaAddr(), arrays: addrs };
     });
-  }
-  try {
-    const buffer = parquetWasmSync().wasmMemory().buffer;
+    const buffer = wasm.wasmMemory().buffer as ArrayBuffer;
     const view = new DataView(buffer);
     const bytes = new Uint8Array(buffer);
-    const names = childSchemas(view, bytes, stream.schemaAddr());
+    const names = childSchemas(view, bytes, schema);
+    for (const f of names) {
+      if (f.format !== 'n' && !f.format.startsWith('ts') && !Object.hasOwn(WIDTH, f.format)) {
+        throw new DataSourceError(opened.name, `column '${f.name}' was decoded as ${describeField(f)}; expected a number or timestamp column`, {
+          code: ParquetErrorCode.unsupportedType,
+        });
+      }
+    }
     const out: RawBatch[] = [];
-    for (let k = 0; k < stream.numArrays(); k++) {
-      const array = stream.arrayAddr(k);
+    for (const array of arrays) {
       const length = i64(view, array);
       const parentOffset = i64(view, array + 16);
       const children = view.getUint32(array + 44, true);
@@ -212,12 +277,17 @@ export async function consumeRawBatches<T>(opened: OpenedParquet, columns: reado
     }
     return consume(out);
   } finally {
-    stream.free();
+    try {
+      callParquet(wasm, () => stream.free());
+    } catch {
+      // a failed instance is dropped: its memory goes with it
+    }
   }
 }
 
 // --- Arrow C data interface in wasm32 memory --------------------------------------------------
-// ArrowSchema: format@0, name@4, metadata@8, flags@16 (i64), n_children@24 (i64), children@32.
+// ArrowSchema: format@0, name@4, metadata@8, flags@16 (i64), n_children@24 (i64), children@32,
+//              dictionary@36.
 // ArrowArray: length@0, null_count@8, offset@16, n_buffers@24, n_children@32 (all i64),
 //             buffers@40, children@44.
 
@@ -237,15 +307,19 @@ function childSchemas(view: DataView, bytes: Uint8Array, schema: number): Parque
   const out: ParquetField[] = [];
   for (let c = 0; c < n; c++) {
     const child = view.getUint32(children + 4 * c, true);
-    out.push({ name: cString(bytes, view.getUint32(child + 4, true)), format: cString(bytes, view.getUint32(child, true)) });
+    const name = cString(bytes, view.getUint32(child + 4, true));
+    const format = cString(bytes, view.getUint32(child, true));
+    const dictionary = view.getUint32(child + 36, true);
+    out.push(dictionary === 0 ? { name, format } : { name, format, dictionary: cString(bytes, view.getUint32(dictionary, true)) });
   }
   return out;
 }
 
-function schemaFields(file: ParquetFile): ParquetField[] {
-  const ffi = file.schema().intoFFI();
+/** The top-level fields of a file's Arrow schema (one parquet-wasm call). */
+function schemaFields(wasm: ParquetWasm, file: Uint8Array): ParquetField[] {
+  const ffi = wasm.readSchema(file).intoFFI();
   try {
-    const buffer = parquetWasmSync().wasmMemory().buffer;
+    const buffer = wasm.wasmMemory().buffer as ArrayBuffer;
     return childSchemas(new DataView(buffer), new Uint8Array(buffer), ffi.addr());
   } finally {
     ffi.free();
@@ -292,42 +366,21 @@ function rawColumn(view: DataView, bytes: Uint8Array, array: number, format: str
 
 // --- frame checks -------------------------------------------------------------------------------
 
-/** Reads the first and last bytes of a path to tell "missing", "not Parquet" and "truncated" apart. */
-async function checkFramePath(path: string): Promise<void> {
-  let size: number;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new DataSourceError(path, 'not a file', { code: ParquetErrorCode.fileNotFound });
-    size = st.size;
-  } catch (err) {
-    if (err instanceof DataSourceError) throw err;
-    throw new DataSourceError(path, `file not found (${messageOf(err)})`, { code: ParquetErrorCode.fileNotFound, cause: err });
-  }
-  const head = new Uint8Array(4);
-  const tail = new Uint8Array(8);
-  const fh = await open(path, 'r');
-  try {
-    await fh.read(head, 0, Math.min(4, size), 0);
-    if (size >= 8) await fh.read(tail, 0, 8, size - 8);
-  } finally {
-    await fh.close();
-  }
-  checkFrame(path, size, head, size >= 8 ? tail : tail.subarray(0, 0));
-}
-
-function checkFrame(name: string, size: number, head: Uint8Array, tail: Uint8Array): void {
-  const word = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-  if (size < 4 || word(head, 0) !== MAGIC) {
+/** Tells "not Parquet" and "truncated" apart from the first and last bytes. */
+function checkFrame(name: string, bytes: Uint8Array): void {
+  const size = bytes.length;
+  const word = (at: number) => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+  if (size < 4 || word(0) !== MAGIC) {
     throw new DataSourceError(name, `not a Parquet file (no "PAR1" magic at the start; ${size} bytes)`, {
       code: ParquetErrorCode.notParquet,
     });
   }
-  if (size < 12 || tail.length < 8 || word(tail, 4) !== MAGIC) {
+  if (size < 12 || word(size - 4) !== MAGIC) {
     throw new DataSourceError(name, `truncated Parquet file (no "PAR1" magic at the end; ${size} bytes)`, {
       code: ParquetErrorCode.truncated,
     });
   }
-  const footer = word(tail, 0);
+  const footer = word(size - 8);
   if (footer + 12 > size) {
     throw new DataSourceError(name, `truncated Parquet file (footer of ${footer} bytes in a file of ${size})`, {
       code: ParquetErrorCode.truncated,

@@ -11,18 +11,18 @@ import * as arrow from 'apache-arrow/Arrow';
 import { DataSourceError } from '../core/errors.js';
 import { writeInt64 } from './int64.js';
 import {
-  BATCH_ROWS,
   type ColumnKind,
   type OpenedParquet,
   type ParquetSource,
   ParquetErrorCode,
   checkColumnKinds,
   checkColumnsExist,
-  closeParquet,
-  messageOf,
   openParquet,
+  readWasmTable,
   sourcesOf,
+  wasmCall,
 } from './parquet-file.js';
+import { parquetWasm } from './wasm.js';
 
 export { type ColumnKind, type ParquetSource, ParquetErrorCode } from './parquet-file.js';
 
@@ -43,21 +43,17 @@ export async function readParquet(source: ParquetSource, options: ReadParquetOpt
   let firstName = '';
   for (const file of sourcesOf(source)) {
     const opened = await openArrow(file);
-    try {
-      const table = await readGroups(opened, resolveColumns(opened, options), undefined);
-      if (schema === undefined) {
-        schema = table.schema;
-        firstName = opened.name;
-      } else {
-        checkSameSchema(schema, table.schema, firstName, opened.name);
-      }
-      for (const b of table.batches) batches.push(b);
-    } finally {
-      closeParquet(opened);
+    const table = await readGroups(opened, resolveColumns(opened, options), undefined);
+    if (schema === undefined) {
+      schema = table.schema;
+      firstName = opened.name;
+    } else {
+      checkSameSchema(schema, table.schema, firstName, opened.name);
     }
+    for (const b of table.batches) batches.push(b);
   }
-  if (schema === undefined) throw new DataSourceError('readParquet', 'no source given', { code: ParquetErrorCode.fileNotFound });
-  return batches.length > 0 ? new arrow.Table(schema, batches) : new arrow.Table(schema);
+  // sourcesOf refuses an empty list, so the first file set the schema.
+  return batches.length > 0 ? new arrow.Table(schema!, batches) : new arrow.Table(schema!);
 }
 
 /**
@@ -72,29 +68,23 @@ export async function* streamParquet(
   let firstName = '';
   for (const file of sourcesOf(source)) {
     const opened = await openArrow(file);
-    try {
-      const names = resolveColumns(opened, options);
-      for (let g = 0; g < opened.rowGroups; g++) {
-        const table = await readGroups(opened, names, [g]);
-        if (schema === undefined) {
-          schema = table.schema;
-          firstName = opened.name;
-        } else {
-          checkSameSchema(schema, table.schema, firstName, opened.name);
-        }
-        for (const b of table.batches) yield b;
+    const names = resolveColumns(opened, options);
+    for (let g = 0; g < opened.rowGroups; g++) {
+      const table = await readGroups(opened, names, [g]);
+      if (schema === undefined) {
+        schema = table.schema;
+        firstName = opened.name;
+      } else {
+        checkSameSchema(schema, table.schema, firstName, opened.name);
       }
-    } finally {
-      closeParquet(opened);
+      for (const b of table.batches) yield b;
     }
   }
 }
 
 /** Column names and Arrow types of a Parquet file as stored (before normalisation). */
 export async function parquetSchema(source: string | Uint8Array): Promise<arrow.Schema> {
-  const opened = await openArrow(source);
-  closeParquet(opened);
-  return opened.schema;
+  return (await openArrow(source)).schema;
 }
 
 interface ArrowParquet extends OpenedParquet {
@@ -103,14 +93,9 @@ interface ArrowParquet extends OpenedParquet {
 
 async function openArrow(source: string | Uint8Array): Promise<ArrowParquet> {
   const opened = await openParquet(source);
-  let schema: arrow.Schema;
-  try {
-    schema = arrow.tableFromIPC(opened.file.schema().intoIPCStream()).schema;
-  } catch (err) {
-    closeParquet(opened);
-    throw new DataSourceError(opened.name, `cannot read the Parquet schema: ${messageOf(err)}`, { code: ParquetErrorCode.readFailed, cause: err });
-  }
-  return { ...opened, schema };
+  const wasm = await parquetWasm();
+  const ipc = wasmCall(wasm, opened.name, 'cannot read the Parquet schema', (w) => w.readSchema(opened.bytes).intoIPCStream());
+  return { ...opened, schema: arrow.tableFromIPC(ipc).schema };
 }
 
 function resolveColumns(opened: ArrowParquet, options: ReadParquetOptions): string[] {
@@ -131,17 +116,9 @@ async function readGroups(opened: ArrowParquet, columns: string[], rowGroups: nu
       });
     }
   }
-  let raw: arrow.Table;
-  try {
-    const wasmTable = await opened.file.read({ columns, batchSize: BATCH_ROWS, ...(rowGroups ? { rowGroups } : {}) });
-    raw = arrow.tableFromIPC(wasmTable.intoIPCStream());
-  } catch (err) {
-    throw new DataSourceError(opened.name, `cannot decode column data (corrupt or truncated file?): ${messageOf(err)}`, {
-      code: ParquetErrorCode.readFailed,
-      cause: err,
-    });
-  }
-  return normalizeTable(raw, opened.name, columns);
+  const wasm = await parquetWasm();
+  const ipc = wasmCall(wasm, opened.name, 'cannot decode column data', (w) => readWasmTable(w, opened, columns, rowGroups).intoIPCStream());
+  return normalizeTable(arrow.tableFromIPC(ipc), opened.name, columns);
 }
 
 function checkSameSchema(first: arrow.Schema, next: arrow.Schema, firstName: string, nextName: string): void {

@@ -15,7 +15,6 @@ import {
   type RawColumn,
   checkColumnKinds,
   checkColumnsExist,
-  closeParquet,
   formatTicksPerSecond,
   consumeRawBatches,
   openParquet,
@@ -58,48 +57,44 @@ export async function readTaxiTrips(source: ParquetSource, options: PrepareTaxiO
   const parts: TaxiTrips[] = [];
   for (const file of sourcesOf(source)) {
     const opened = await openParquet(file);
-    try {
-      const names = opened.fields.map((f) => f.name);
-      const columns = TAXI_COLUMNS[names.includes('tpep_pickup_datetime') ? 'yellow' : 'green'];
-      checkColumnsExist(opened, columns);
-      checkColumnKinds(opened, {
-        [columns[0]]: 'timestamp',
-        [columns[1]]: 'timestamp',
-        PULocationID: 'number',
-        DOLocationID: 'number',
-        trip_distance: 'number',
-      });
-      for (let g = 0; g < opened.rowGroups; g++) {
-        // The timestamps, then the other three, each used in place in wasm memory: parquet-wasm's
-        // memory peaks at two or three decoded columns rather than five, the second read reusing
-        // what the first freed, and nothing is copied out (memory touched for the first time is
-        // what costs most in a fresh process).
-        try {
-          const rows = await consumeRawBatches(opened, columns.slice(0, 2), [g], (batches) =>
-            keptDurations(
-              batches.map((b) => ({ length: b.length, pickup: b.columns[columns[0]], dropoff: b.columns[columns[1]] })),
-              bounds,
-            ),
-          );
-          parts.push(
-            await consumeRawBatches(opened, columns.slice(2), [g], (batches) => {
-              const length = batches.reduce((s, b) => s + b.length, 0);
-              if (length !== rows.keep.length) {
-                throw new DataSourceError(opened.name, `row group ${g}: ${length} rows of zone ids and distances for ${rows.keep.length} of timestamps`, {
-                  code: ParquetErrorCode.readFailed,
-                });
-              }
-              const chunks = batches.map((b) => ({ length: b.length, pu: b.columns.PULocationID, dof: b.columns.DOLocationID, distance: b.columns.trip_distance }));
-              return copyKept(chunks, rows);
-            }),
-          );
-        } catch (err) {
-          if (err instanceof InvalidInputError) throw new DataSourceError(opened.name, err.message, { code: ParquetErrorCode.unsupportedType, cause: err });
-          throw err;
-        }
+    const names = opened.fields.map((f) => f.name);
+    const columns = TAXI_COLUMNS[names.includes('tpep_pickup_datetime') ? 'yellow' : 'green'];
+    checkColumnsExist(opened, columns);
+    checkColumnKinds(opened, {
+      [columns[0]]: 'timestamp',
+      [columns[1]]: 'timestamp',
+      PULocationID: 'number',
+      DOLocationID: 'number',
+      trip_distance: 'number',
+    });
+    for (let g = 0; g < opened.rowGroups; g++) {
+      // The timestamps, then the other three, each used in place in wasm memory: parquet-wasm's
+      // memory peaks at two or three decoded columns rather than five, the second read reusing
+      // what the first freed, and nothing is copied out (memory touched for the first time is
+      // what costs most in a fresh process).
+      try {
+        const rows = await consumeRawBatches(opened, columns.slice(0, 2), [g], (batches) =>
+          keptDurations(
+            batches.map((b) => ({ length: b.length, pickup: b.columns[columns[0]], dropoff: b.columns[columns[1]] })),
+            bounds,
+          ),
+        );
+        parts.push(
+          await consumeRawBatches(opened, columns.slice(2), [g], (batches) => {
+            const length = batches.reduce((s, b) => s + b.length, 0);
+            if (length !== rows.keep.length) {
+              throw new DataSourceError(opened.name, `row group ${g}: ${length} rows of zone ids and distances for ${rows.keep.length} of timestamps`, {
+                code: ParquetErrorCode.readFailed,
+              });
+            }
+            const chunks = batches.map((b) => ({ length: b.length, pu: b.columns.PULocationID, dof: b.columns.DOLocationID, distance: b.columns.trip_distance }));
+            return copyKept(chunks, rows);
+          }),
+        );
+      } catch (err) {
+        if (err instanceof InvalidInputError) throw new DataSourceError(opened.name, err.message, { code: ParquetErrorCode.unsupportedType, cause: err });
+        throw err;
       }
-    } finally {
-      closeParquet(opened);
     }
   }
   return concatTrips(parts);
