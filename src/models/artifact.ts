@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
 import { ArtifactError } from '../core/errors.js';
+import { MAX_ARTIFACT_ARRAYS, MAX_ARTIFACT_HEADER_BYTES, MAX_JSON_DEPTH, MAX_KEY_LENGTH, exceedsDepth } from '../core/limits.js';
 import type { TypedArray } from '../core/typed.js';
 import { LIBRARY_VERSION } from '../core/version.js';
 
@@ -9,14 +10,26 @@ import { LIBRARY_VERSION } from '../core/version.js';
  *
  * File layout (little-endian):
  *   8 bytes  magic "TUNEKIT\0"
- *   u32      container version (1)
+ *   u32      container version (2)
  *   u32      header JSON byte length H
- *   H bytes  header JSON (UTF-8) — includes `arrays`: [{ name, dtype, byteOffset, length }]
+ *   H bytes  header JSON (UTF-8) — includes `arrays`: [{ name, dtype, byteOffset, length, crc32 }]
+ *   u32      CRC-32 of the H header bytes
  *   padding to a multiple of 8, then the array blobs, each 8-byte aligned, offsets relative
  *   to the start of the blob section.
+ *
+ * Every byte that decides what a model predicts is checksummed: the header (its scalars, params,
+ * the array directory) and each array. Container 1, written before the header had its checksum,
+ * is the same without that u32; it still loads, with the arrays checked and the header not (saving
+ * the model again writes container 2). The header starts at byte 16 in both.
+ *
+ * Decoding is bounded by the input: the header is at most MAX_ARTIFACT_HEADER_BYTES and
+ * MAX_JSON_DEPTH deep, the directory at most MAX_ARTIFACT_ARRAYS entries with distinct names, and
+ * the arrays' byte ranges lie inside the file without overlapping, so all of them together are
+ * never larger than the file.
  */
 export const ARTIFACT_FORMAT_VERSION = 1;
 const MAGIC = 'TUNEKIT\0';
+const CONTAINER = 2;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -159,13 +172,14 @@ export function encodeArtifact(artifact: ModelArtifact): Uint8Array {
     blobBytes = align8(blobBytes + a.byteLength);
   }
   const headerBytes = new TextEncoder().encode(JSON.stringify({ ...artifact.header, arrays: entries }));
-  const blobStart = align8(16 + headerBytes.length);
+  const blobStart = align8(16 + headerBytes.length + 4);
   const out = new Uint8Array(blobStart + blobBytes);
   const view = new DataView(out.buffer);
   for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
-  view.setUint32(8, 1, true);
+  view.setUint32(8, CONTAINER, true);
   view.setUint32(12, headerBytes.length, true);
   out.set(headerBytes, 16);
+  view.setUint32(16 + headerBytes.length, crc32(headerBytes), true);
   entries.forEach((e) => {
     const a = artifact.arrays[e.name];
     out.set(bytesOf(a), blobStart + e.byteOffset);
@@ -173,41 +187,109 @@ export function encodeArtifact(artifact: ModelArtifact): Uint8Array {
   return out;
 }
 
-/** Parse bytes written by `encodeArtifact`. Corrupt or truncated input throws ArtifactError. */
+/** Parse bytes written by `encodeArtifact`. Corrupt, truncated or inconsistent input throws ArtifactError. */
 export function decodeArtifact(bytes: Uint8Array, source = 'artifact'): ModelArtifact {
-  if (bytes.length < 16) throw new ArtifactError(`${source}: truncated (${bytes.length} bytes)`);
+  const fail = (why: string, cause?: unknown): never => {
+    throw new ArtifactError(`${source}: ${why}`, cause === undefined ? undefined : { cause });
+  };
+  if (bytes.length < 16) fail(`truncated (${bytes.length} bytes)`);
   for (let i = 0; i < 8; i++) {
-    if (bytes[i] !== MAGIC.charCodeAt(i)) throw new ArtifactError(`${source}: not a tunekit model artifact (bad magic bytes)`);
+    if (bytes[i] !== MAGIC.charCodeAt(i)) fail('not a tunekit model artifact (bad magic bytes)');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const container = view.getUint32(8, true);
-  if (container !== 1) throw new ArtifactError(`${source}: unknown container version ${container}`);
+  if (container !== 1 && container !== CONTAINER) fail(`unknown container version ${container}`);
   const headerLength = view.getUint32(12, true);
-  if (16 + headerLength > bytes.length) throw new ArtifactError(`${source}: truncated header`);
+  if (headerLength > MAX_ARTIFACT_HEADER_BYTES) fail(`header of ${headerLength} bytes is larger than the limit of ${MAX_ARTIFACT_HEADER_BYTES} (MAX_ARTIFACT_HEADER_BYTES)`);
+  const headerEnd = 16 + headerLength + (container === 1 ? 0 : 4);
+  if (headerEnd > bytes.length) fail('truncated header');
+  const headerBytes = bytes.subarray(16, 16 + headerLength);
+  if (container !== 1 && crc32(headerBytes) !== view.getUint32(16 + headerLength, true)) fail('corrupt header (checksum mismatch)');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + headerLength)));
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (err) {
-    throw new ArtifactError(`${source}: corrupt header JSON`, { cause: err });
+    fail('corrupt header JSON', err);
   }
+  if (exceedsDepth(parsed)) fail(`header nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('header is not an object');
   const { arrays: entries, ...rest } = parsed as { arrays?: unknown } & Record<string, unknown>;
-  const header = checkHeader(rest);
-  if (!Array.isArray(entries)) throw new ArtifactError(`${source}: header has no array directory`);
-  const blobStart = align8(16 + headerLength);
-  const arrays: Record<string, TypedArray> = {};
-  for (const raw of entries as ArrayEntry[]) {
-    const ctor = DTYPES[raw?.dtype as DType];
-    if (!ctor || typeof raw.name !== 'string' || !Number.isInteger(raw.byteOffset) || !Number.isInteger(raw.length) || raw.length < 0) {
-      throw new ArtifactError(`${source}: corrupt array directory entry ${JSON.stringify(raw)}`);
-    }
-    const start = blobStart + raw.byteOffset;
-    const end = start + raw.length * ctor.BYTES_PER_ELEMENT;
-    if (raw.byteOffset < 0 || end > bytes.length) throw new ArtifactError(`${source}: truncated (array '${raw.name}' ends past the data)`);
+  let header: ArtifactHeader;
+  try {
+    header = checkHeader(rest);
+  } catch (err) {
+    return fail((err as Error).message, err);
+  }
+  if (!Array.isArray(entries)) fail('header has no array directory');
+  const blobStart = align8(headerEnd);
+  const directory = checkDirectory(entries as unknown[], bytes.length - blobStart, fail);
+  const arrays: Record<string, TypedArray> = Object.create(null);
+  for (const e of directory) {
+    const start = blobStart + e.byteOffset;
     // Copy into an aligned buffer of its own (the input may be unaligned or shared).
-    const copy = new Uint8Array(end - start);
-    copy.set(bytes.subarray(start, end));
-    if (crc32(copy) !== raw.crc32) throw new ArtifactError(`${source}: corrupt data (checksum mismatch in array '${raw.name}')`);
-    arrays[raw.name] = new ctor(copy.buffer, 0, raw.length);
+    const copy = new Uint8Array(e.length * DTYPES[e.dtype].BYTES_PER_ELEMENT);
+    copy.set(bytes.subarray(start, start + copy.length));
+    if (crc32(copy) !== e.crc32) fail(`corrupt data (checksum mismatch in array '${e.name}')`);
+    arrays[e.name] = new DTYPES[e.dtype](copy.buffer, 0, e.length);
   }
   return { header, arrays };
+}
+
+/**
+ * The array directory, checked before anything is allocated: at most MAX_ARTIFACT_ARRAYS
+ * well-formed entries with distinct names, whose byte ranges lie inside the `blobBytes` after the
+ * header and do not overlap (so together they are no larger than the file).
+ */
+function checkDirectory(entries: readonly unknown[], blobBytes: number, fail: (why: string) => never): ArrayEntry[] {
+  if (entries.length > MAX_ARTIFACT_ARRAYS) fail(`array directory lists ${entries.length} arrays, more than the limit of ${MAX_ARTIFACT_ARRAYS}`);
+  const out: ArrayEntry[] = [];
+  const names = new Set<string>();
+  for (const raw of entries) {
+    const e = raw as Partial<ArrayEntry> | null;
+    const ok =
+      typeof e === 'object' &&
+      e !== null &&
+      typeof e.name === 'string' &&
+      e.name.length > 0 &&
+      e.name.length <= MAX_KEY_LENGTH &&
+      typeof e.dtype === 'string' &&
+      Object.hasOwn(DTYPES, e.dtype) &&
+      Number.isSafeInteger(e.byteOffset) &&
+      Number.isSafeInteger(e.length) &&
+      Number.isInteger(e.crc32);
+    if (!ok) fail(`corrupt array directory entry ${JSON.stringify(raw)?.slice(0, 200)}`);
+    const entry = e as ArrayEntry;
+    if (names.has(entry.name)) fail(`array '${entry.name}' is listed twice`);
+    names.add(entry.name);
+    if (entry.byteOffset < 0 || entry.length < 0 || entry.byteOffset % 8 !== 0) fail(`corrupt array directory entry for '${entry.name}'`);
+    if (entry.byteOffset + entry.length * DTYPES[entry.dtype].BYTES_PER_ELEMENT > blobBytes) fail(`truncated (array '${entry.name}' ends past the data)`);
+    out.push(entry);
+  }
+  const ranges = out
+    .map((e) => ({ name: e.name, start: e.byteOffset, end: e.byteOffset + e.length * DTYPES[e.dtype].BYTES_PER_ELEMENT }))
+    .sort((a, b) => a.start - b.start || a.end - b.end);
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i].start < ranges[i - 1].end) fail(`arrays '${ranges[i - 1].name}' and '${ranges[i].name}' overlap`);
+  }
+  return out;
+}
+
+/**
+ * Runs a kind's `load` on an artifact and refuses arrays it never read: every kind reads each
+ * array it writes, so an extra one is a damaged or forged file (and memory nobody uses).
+ */
+export function loadReadingEveryArray<T>(artifact: ModelArtifact, load: (artifact: ModelArtifact) => T): T {
+  const read = new Set<string>();
+  const arrays = new Proxy(artifact.arrays, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') read.add(key);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  const model = load({ header: artifact.header, arrays });
+  const unread = Object.keys(artifact.arrays).filter((name) => !read.has(name));
+  if (unread.length > 0) {
+    throw new ArtifactError(`'${artifact.header.kind}' artifact holds array${unread.length > 1 ? 's' : ''} its kind does not use: ${unread.map((n) => `'${n}'`).join(', ')}`);
+  }
+  return model;
 }

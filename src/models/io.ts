@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { ArtifactError } from '../core/errors.js';
-import { type ModelArtifact, checkHeader, decodeArtifact, encodeArtifact } from './artifact.js';
+import { type FileProblem, readBoundedFile, readBoundedFileSync } from '../core/files.js';
+import { MAX_MODEL_FILE_BYTES } from '../core/limits.js';
+import { type ModelArtifact, checkHeader, decodeArtifact, encodeArtifact, loadReadingEveryArray } from './artifact.js';
 import { PIPELINE_KIND, PipelineModel } from './pipeline.js';
 import { loadModelArtifact } from './registry.js';
 import type { Model, ModelInput } from './types.js';
@@ -11,6 +12,11 @@ import type { Model, ModelInput } from './types.js';
  * and copies; it never evaluates code. A source is a file path, the bytes, or an artifact.
  */
 export type ModelSource = string | Uint8Array | ModelArtifact;
+
+export interface LoadModelOptions {
+  /** Largest model file read from a path, in bytes (default MAX_MODEL_FILE_BYTES, 1 GiB). */
+  readonly maxBytes?: number;
+}
 
 /** Serialise any model (or pipeline) to bytes. */
 export function modelToBytes(model: { toArtifact(): ModelArtifact }): Uint8Array {
@@ -33,36 +39,38 @@ export async function saveModel(model: { toArtifact(): ModelArtifact }, path: st
 /**
  * Load a model (any registered kind, or a pipeline) from a file path, bytes or an artifact. `X` is
  * the input the caller will predict on (a matrix or column view; `PipelineInput` for a pipeline,
- * or use `loadPipeline`).
+ * or use `loadPipeline`). A path must name a regular file of at most `maxBytes`; FIFOs, devices and
+ * folders are refused before anything is read.
  */
-export async function loadModel<X = ModelInput>(source: ModelSource): Promise<Model<X>> {
+export async function loadModel<X = ModelInput>(source: ModelSource, options: LoadModelOptions = {}): Promise<Model<X>> {
   if (typeof source !== 'string') return loadModelSync<X>(source);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(source);
-  } catch (err) {
-    throw new ArtifactError(`${source}: cannot read model file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-  }
+  const bytes = await readBoundedFile(source, maxBytesOf(options), (p) => fileError(source, p));
   return fromArtifact(decodeArtifact(bytes, source)) as Model<X>;
 }
 
 /** Synchronous `loadModel`. */
-export function loadModelSync<X = ModelInput>(source: ModelSource): Model<X> {
+export function loadModelSync<X = ModelInput>(source: ModelSource, options: LoadModelOptions = {}): Model<X> {
   if (typeof source === 'string') {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(source);
-    } catch (err) {
-      throw new ArtifactError(`${source}: cannot read model file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-    }
+    const bytes = readBoundedFileSync(source, maxBytesOf(options), (p) => fileError(source, p));
     return fromArtifact(decodeArtifact(bytes, source)) as Model<X>;
   }
   return fromArtifact(source instanceof Uint8Array ? decodeArtifact(source) : source) as Model<X>;
 }
 
+function maxBytesOf(options: LoadModelOptions): number {
+  const max = options.maxBytes ?? MAX_MODEL_FILE_BYTES;
+  if (!Number.isSafeInteger(max) || max < 0) throw new ArtifactError(`loadModel: maxBytes must be a non-negative integer; got ${String(max)}`);
+  return max;
+}
+
+function fileError(path: string, problem: FileProblem): ArtifactError {
+  const hint = problem.kind === 'too-large' ? ' (raise it with the maxBytes option)' : '';
+  return new ArtifactError(`${path}: cannot read model file (${problem.detail})${hint}`, { cause: problem.cause });
+}
+
 /** `loadModel` for a source known to hold a pipeline. */
-export async function loadPipeline(source: ModelSource): Promise<PipelineModel> {
-  const model = await loadModel<unknown>(source);
+export async function loadPipeline(source: ModelSource, options: LoadModelOptions = {}): Promise<PipelineModel> {
+  const model = await loadModel<unknown>(source, options);
   if (!(model instanceof PipelineModel)) throw new ArtifactError(`expected a pipeline artifact, found a '${model.kind}' model`);
   return model;
 }
@@ -70,5 +78,5 @@ export async function loadPipeline(source: ModelSource): Promise<PipelineModel> 
 function fromArtifact(artifact: ModelArtifact): Model<ModelInput> | PipelineModel {
   const header = checkHeader(artifact?.header);
   // Pipelines wrap a model of any kind; every other kind is looked up in the model registry.
-  return header.kind === PIPELINE_KIND ? PipelineModel.fromArtifact(artifact) : loadModelArtifact(artifact);
+  return header.kind === PIPELINE_KIND ? PipelineModel.fromArtifact(artifact) : loadReadingEveryArray(artifact, loadModelArtifact);
 }

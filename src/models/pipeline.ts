@@ -3,7 +3,7 @@ import { ArtifactError, InvalidInputError } from '../core/errors.js';
 import type { TypedArray } from '../core/typed.js';
 import { DictVectorizer, type DictVectorizerParams, FittedDictVectorizer } from '../features/dict-vectorizer.js';
 import type { FeatureFrame, FeatureRecord, FrameColumn } from '../features/frame.js';
-import { type ArtifactHeader, type JsonValue, type ModelArtifact, checkHeader, makeHeader } from './artifact.js';
+import { type JsonValue, type ModelArtifact, checkHeader, loadReadingEveryArray, makeHeader } from './artifact.js';
 import { modelKinds } from './kinds.js';
 import { loadModelArtifact } from './registry.js';
 import type { Estimator, FitOptions, InputView, Model, ModelInput, Params, RegressionModel } from './types.js';
@@ -73,11 +73,13 @@ export class PipelineModel implements RegressionModel<PipelineInput> {
     const header = checkHeader(artifact?.header, PIPELINE_KIND);
     const { vectorizer, model } = header.state as Record<string, unknown>;
     if (typeof model !== 'object' || model === null) throw new ArtifactError('pipeline artifact has no model header');
-    const arrays: Record<string, TypedArray> = {};
+    const arrays: Record<string, TypedArray> = Object.create(null);
     for (const [name, a] of Object.entries(artifact.arrays)) {
-      if (name.startsWith(MODEL_ARRAY_PREFIX)) arrays[name.slice(MODEL_ARRAY_PREFIX.length)] = a;
+      // Every array of a pipeline is its model's; the vectorizer lives in the header.
+      if (!name.startsWith(MODEL_ARRAY_PREFIX)) throw new ArtifactError(`pipeline artifact holds array '${name}', which is not its model's`);
+      arrays[name.slice(MODEL_ARRAY_PREFIX.length)] = a;
     }
-    const inner = loadModelArtifact({ header: model as ArtifactHeader, arrays });
+    const inner = loadReadingEveryArray({ header: checkHeader(model), arrays }, loadModelArtifact);
     try {
       return new PipelineModel(FittedDictVectorizer.fromJSON(vectorizer), inner);
     } catch (err) {

@@ -73,9 +73,14 @@ describe('model artifacts', () => {
     expect(() => loadModelSync(badMagic)).toThrow(/bad magic/);
     const badJson = bytes.slice();
     badJson[16] = 0x7b ^ 0x55; // the header's opening brace
+    expect(() => loadModelSync(badJson)).toThrow(/corrupt header \(checksum mismatch\)/);
+    const h = new DataView(bytes.buffer).getUint32(12, true);
+    new DataView(badJson.buffer).setUint32(16 + h, crc32(badJson.subarray(16, 16 + h)), true);
     expect(() => loadModelSync(badJson)).toThrow(/corrupt header JSON/);
     const badLength = bytes.slice();
     new DataView(badLength.buffer).setUint32(12, 0x7fffffff, true);
+    expect(() => loadModelSync(badLength)).toThrow(/header of 2147483647 bytes is larger than the limit/);
+    new DataView(badLength.buffer).setUint32(12, bytes.length, true);
     expect(() => loadModelSync(badLength)).toThrow(/truncated header/);
     const artifact = fitted[1].toArtifact();
     expect(() => loadModelSync(withHeader(artifact, (h) => (h.params = { alpha: -3 })))).toThrow(/invalid params.*alpha/);
