@@ -16,11 +16,14 @@
  * Rows are made chunk by chunk into typed arrays; chunk k uses its own stream `rng.fork(k)`, so the
  * trips depend only on (month, rows, seed), whatever the row group size.
  */
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { rename, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import * as arrow from 'apache-arrow/Arrow';
-import type { RecordBatch as WasmRecordBatch } from 'parquet-wasm/esm';
+import type { Compression, RecordBatch as WasmRecordBatch } from 'parquet-wasm/esm';
 import { InvalidParameterError } from '../../core/errors.js';
+import { MAX_GENERATED_ROWS } from '../../core/limits.js';
 import { Rng, mixSeeds } from '../../core/rng.js';
 import { writeInt64 } from '../../data/int64.js';
 import { parquetWasm } from '../../data/wasm.js';
@@ -201,15 +204,19 @@ function parseMonth(month: string): MonthSpec {
   return { year, month: mon, startMicros: start * 1000, days };
 }
 
-function checkOptions(options: GenerateTaxiOptions): { spec: MonthSpec; rows: number; seed: number; group: number } {
+/** Every option checked, before anything is generated or any file opened. */
+function checkOptions(options: GenerateTaxiOptions): { spec: MonthSpec; rows: number; seed: number; group: number; codec: Compression } {
   const spec = parseMonth(options.month);
   const rows = options.rows;
-  if (!Number.isInteger(rows) || rows < 0) throw new InvalidParameterError('generateTaxi', 'rows', rows, 'must be an integer >= 0');
+  if (!Number.isInteger(rows) || rows < 0 || rows > MAX_GENERATED_ROWS) {
+    throw new InvalidParameterError('generateTaxi', 'rows', rows, `must be an integer from 0 to ${MAX_GENERATED_ROWS} (MAX_GENERATED_ROWS)`);
+  }
   const seed = options.seed ?? 0;
   if (!Number.isFinite(seed)) throw new InvalidParameterError('generateTaxi', 'seed', seed, 'must be a finite number');
   const group = options.rowGroupSize ?? DEFAULT_ROW_GROUP;
   if (!Number.isInteger(group) || group < 1) throw new InvalidParameterError('generateTaxi', 'rowGroupSize', group, 'must be an integer >= 1');
-  return { spec, rows, seed, group };
+  const codec = parquetCodec('generateTaxi', options.compression ?? 'snappy');
+  return { spec, rows, seed, group, codec };
 }
 
 const MINUTE = 60_000_000;
@@ -391,26 +398,32 @@ export async function generateTaxiParquet(options: GenerateTaxiOptions): Promise
 
 /**
  * Streams generated trips to a Parquet file, one row group at a time, so memory stays bounded
- * whatever `rows` is. Returns the file size in bytes.
+ * whatever `rows` is. Every option is checked first; the file is written under a temporary name
+ * and renamed into place when complete, so a refused or failed call leaves `path` as it was.
+ * Returns the file size in bytes.
  */
 export async function writeTaxiParquet(path: string, options: GenerateTaxiOptions): Promise<{ path: string; rows: number; bytes: number }> {
-  const out = createWriteStream(path);
+  checkOptions(options);
+  const tmp = `${path}.${randomUUID()}.tmp`;
   let bytes = 0;
   try {
-    for await (const chunk of parquetChunks(options)) {
-      bytes += chunk.byteLength;
-      if (!out.write(chunk)) await once(out, 'drain');
-    }
-  } finally {
-    out.end();
-    await once(out, 'close');
+    const counted = async function* () {
+      for await (const chunk of parquetChunks(options)) {
+        bytes += chunk.byteLength;
+        yield chunk;
+      }
+    };
+    await pipeline(counted, createWriteStream(tmp));
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
   }
   return { path, rows: options.rows, bytes };
 }
 
 async function* parquetChunks(options: GenerateTaxiOptions): AsyncGenerator<Uint8Array, void, undefined> {
-  const { group } = checkOptions(options);
-  const codec = parquetCodec('generateTaxi', options.compression ?? 'snappy');
+  const { group, codec } = checkOptions(options);
   const batches = generateTaxiBatches(options);
   const { Table: WasmTable, WriterPropertiesBuilder, transformParquetStream } = await parquetWasm();
   const input = new ReadableStream<WasmRecordBatch>({

