@@ -51,11 +51,21 @@ export interface OptimizeOptions {
   readonly nTrials: number;
   /** Seconds after which no new trial starts (running ones finish). */
   readonly timeout?: number;
-  /** Seconds a single trial may run before it FAILs (a worker task is terminated). */
+  /**
+   * Seconds a single trial may run; a trial that runs longer FAILs ("timed out"). A worker task is
+   * terminated at the deadline; an in-process async objective is abandoned then (it may go on
+   * running; its result is ignored); a synchronous one cannot be interrupted (it blocks the event
+   * loop), so it FAILs when it returns.
+   */
   readonly trialTimeout?: number;
   /** Trials run at once (default 1); at most the study's window. */
   readonly nWorkers?: number;
   readonly earlyStop?: EarlyStop;
+  /**
+   * Called after each trial is told. A callback that throws (as a study observer that fails)
+   * leaves the trial as told: no new trial is asked, and `optimize` rejects with the first
+   * failure once the running trials are told.
+   */
   readonly callbacks?: readonly TrialCallback[];
   /** Progress bar on a TTY stderr (default true; never drawn when stderr is not a TTY). */
   readonly progress?: boolean;
@@ -107,6 +117,10 @@ class Plateau {
 /**
  * Run trials until the study holds `nTrials` finished ones (or a timeout / early stop / `stop()`).
  * `objective` is an in-process function or a runner (e.g. a worker pool from `modelSearch`).
+ *
+ * A failing objective fails its trial. A failing callback or observer stops the asking; the loop
+ * waits for the running trials, then rejects with the first failure. No trial is left RUNNING and
+ * no rejection goes unhandled: each trial's task catches everything it does.
  */
 export async function runOptimize(study: Study, control: LoopControl, objective: Objective | TrialRunner, options: OptimizeOptions): Promise<OptimizeResult> {
   const { nTrials } = options;
@@ -143,9 +157,11 @@ export async function runOptimize(study: Study, control: LoopControl, objective:
   const lookahead = runner.cost !== undefined && nWorkers > 1;
   const ready: { trial: Trial; cost: number; error?: unknown }[] = [];
   const plateau = options.earlyStop ? new Plateau(study, options.earlyStop) : undefined;
+  /** The first failure of a callback (or of the loop's own bookkeeping), rethrown at the end. */
+  let failure: { readonly error: unknown } | undefined;
 
   const stopReason = (): OptimizeResult['stoppedBy'] | undefined => {
-    if (control.stopRequested) return 'stop';
+    if (control.stopRequested || failure !== undefined || study.observerFailed) return 'stop';
     if (study.peekNumber() >= limit) return limit < nTrials ? 'sampler' : 'nTrials';
     if (performance.now() >= deadline) return 'timeout';
     if (plateau?.reached()) return 'earlyStop';
@@ -176,7 +192,10 @@ export async function runOptimize(study: Study, control: LoopControl, objective:
   const launch = (entry: { trial: Trial; error?: unknown }): void => {
     const { trial } = entry;
     const controller = new AbortController();
+    const timeout = options.trialTimeout;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let startedAt: number | undefined;
+    let expired = false;
     const task = (async (): Promise<void> => {
       let outcome: TrialOutcome;
       try {
@@ -186,20 +205,26 @@ export async function runOptimize(study: Study, control: LoopControl, objective:
         let onStart = (): void => undefined;
         const timedOut = new Promise<TrialOutcome>((resolve) => {
           onStart = () => {
-            if (options.trialTimeout === undefined || timer !== undefined) return;
+            startedAt ??= performance.now();
+            if (timeout === undefined || timer !== undefined) return;
             timer = setTimeout(() => {
+              expired = true;
               controller.abort();
-              resolve({ state: 'FAIL', reason: `timed out after ${options.trialTimeout} s` });
-            }, options.trialTimeout * 1000);
+              resolve({ state: 'FAIL', reason: `timed out after ${timeout} s` });
+            }, timeout * 1000);
           };
         });
         const run = runner.run(trial, controller.signal, onStart);
-        if (options.trialTimeout !== undefined) {
+        if (timeout !== undefined) {
           run.catch(() => undefined); // a run aborted after its timeout rejects later: nobody waits for it
           outcome = await Promise.race([run, timedOut]);
         } else {
           outcome = await run;
         }
+        // The timer cannot fire while a synchronous objective blocks the event loop: a trial that
+        // came back after its deadline fails all the same.
+        const ran = startedAt === undefined ? 0 : (performance.now() - startedAt) / 1000;
+        if (timeout !== undefined && !expired && ran > timeout) outcome = { state: 'FAIL', reason: `timed out after ${timeout} s (returned after ${ran.toFixed(1)} s)` };
       } catch (err) {
         outcome = outcomeOfError(err);
       } finally {
@@ -208,7 +233,9 @@ export async function runOptimize(study: Study, control: LoopControl, objective:
       const frozen = study.tell(trial, outcome);
       bar.update(study.nFinished, study.bestTrial?.value ?? undefined);
       for (const cb of options.callbacks ?? []) await cb(study, frozen);
-    })();
+    })().catch((error: unknown) => {
+      failure ??= { error };
+    });
     inflight.set(trial.number, task);
     task.finally(() => inflight.delete(trial.number));
   };
@@ -234,8 +261,15 @@ export async function runOptimize(study: Study, control: LoopControl, objective:
   } finally {
     bar.done();
     await runner.close?.();
-    await study.flush();
   }
+  // Observers' writes are waited for; the first failure (a callback's, else an observer's) is
+  // thrown, once, after every trial that ran has been told.
+  const flushed = await study.flush().then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+  const first = failure ?? flushed;
+  if (first !== undefined) throw first.error;
   await study.notifyOptimizeEnd();
   return {
     bestTrial: study.bestTrial,
@@ -253,14 +287,15 @@ function outcomeOfError(err: unknown): TrialOutcome {
   return { state: 'FAIL', reason: `${name}${message}` };
 }
 
-/** Run an in-process objective: a number is a COMPLETE value; TrialPruned prunes; a throw fails. */
+/**
+ * Run an in-process objective: a number is a COMPLETE value; TrialPruned prunes; a throw fails;
+ * anything else is handed to `tell` as it is, which fails the trial saying what it was.
+ */
 function functionRunner(objective: Objective): TrialRunner {
   return {
     async run(trial, _signal, started) {
       started();
-      const r = await objective(trial);
-      if (typeof r === 'number') return { value: r };
-      return r;
+      return (await objective(trial)) as TrialOutcome;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { InvalidParameterError, TunekitError } from '../core/errors.js';
+import { InvalidParameterError, TunekitError, describeValue } from '../core/errors.js';
 import { mixSeeds } from '../core/rng.js';
 import type { Distribution, ParamPrimitive } from './distributions.js';
 import { type LoopControl, type Objective, type OptimizeOptions, type OptimizeResult, type TrialRunner, runOptimize } from './optimize.js';
@@ -47,7 +47,12 @@ export interface TrialOutcome {
   readonly model?: Uint8Array;
 }
 
-/** Hooks for a recorder (the tracker): a trial started (RUNNING, params set), a trial finished. */
+/**
+ * Hooks for a recorder (the tracker): a trial started (RUNNING, params set), a trial finished.
+ * An observer that throws (or whose promise rejects) does not change the trial: the study keeps
+ * the first failure, `optimize` stops asking new trials and rejects with it once the running ones
+ * are told; after ask/tell by hand, `flush()` throws it.
+ */
 export interface StudyObserver {
   onTrialStart?(study: Study, trial: FrozenTrial): void | Promise<void>;
   onTrialEnd?(study: Study, trial: FrozenTrial, model: Uint8Array | undefined): void | Promise<void>;
@@ -83,7 +88,10 @@ export class Study implements TrialHost {
   /** What `stop()` tells the optimize loop running now (it clears the flag when it starts). */
   private readonly loop: LoopControl = { stopRequested: false };
   private readonly observers: StudyObserver[] = [];
-  private readonly pendingNotes: Promise<unknown>[] = [];
+  /** Observers' writes under way; each already catches its own failure (never an unhandled rejection). */
+  private readonly pendingNotes: Promise<void>[] = [];
+  /** The first observer failure not yet surfaced by `flush`. */
+  private observerFailure: { readonly error: unknown } | undefined;
 
   constructor(options: StudyOptions = {}) {
     this.name = options.name ?? 'study';
@@ -182,20 +190,39 @@ export class Study implements TrialHost {
     return this.redo.length > 0 ? this.redo[0] : this.nextNumber;
   }
 
-  /** Finish a trial with a value (COMPLETE; NaN or infinite fails it) or an explicit outcome. */
+  /**
+   * Finish a trial with a value (COMPLETE; NaN or infinite fails it) or an explicit outcome. A
+   * result that is neither (undefined from a forgotten `return`, a string, an unknown state, a
+   * metric that is not a number) fails the trial, with the reason.
+   */
   tell(trial: Trial | number, result: number | TrialOutcome): FrozenTrial {
     const number = typeof trial === 'number' ? trial : trial.number;
     const live = this.running.get(number);
     if (!live) throw new TunekitError('TRIAL_NOT_RUNNING', `trial ${number} of study '${this.name}' is not running (already told or never asked)`);
-    const outcome: TrialOutcome = typeof result === 'number' ? { value: result } : result;
+    const outcome = checkOutcome(result);
     const frozen = this.snapshot(live, outcome.state ?? 'COMPLETE', outcome);
     this.running.delete(number);
     this.record(frozen);
-    for (const o of this.observers) {
-      const r = o.onTrialEnd?.(this, frozen, outcome.model);
-      if (isPromise(r)) this.pendingNotes.push(r);
-    }
+    for (const o of this.observers) if (o.onTrialEnd) this.notify(() => o.onTrialEnd?.(this, frozen, outcome.model));
     return frozen;
+  }
+
+  /** Calls an observer; a throw or a rejection is kept (the first one) instead of propagating. */
+  private notify(call: () => void | Promise<void>): void {
+    const failed = (error: unknown): void => {
+      this.observerFailure ??= { error };
+    };
+    try {
+      const r = call();
+      if (isPromise(r)) this.pendingNotes.push(r.then(undefined, failed));
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  /** Whether an observer failed since the last `flush` (optimize then stops asking). */
+  get observerFailed(): boolean {
+    return this.observerFailure !== undefined;
   }
 
   private snapshot(t: Trial, requested: TrialState, outcome: TrialOutcome): FrozenTrial {
@@ -307,10 +334,7 @@ export class Study implements TrialHost {
   notifyStart(trial: Trial): void {
     if (this.observers.length === 0) return;
     const snap = this.snapshot(trial, 'RUNNING', {});
-    for (const o of this.observers) {
-      const r = o.onTrialStart?.(this, snap);
-      if (isPromise(r)) this.pendingNotes.push(r);
-    }
+    for (const o of this.observers) if (o.onTrialStart) this.notify(() => o.onTrialStart?.(this, snap));
   }
 
   /** Tell observers an optimize call ended (after its last trial and `flush`). */
@@ -318,9 +342,12 @@ export class Study implements TrialHost {
     for (const o of this.observers) await o.onOptimizeEnd?.(this);
   }
 
-  /** Wait for observers' pending writes. */
+  /** Wait for observers' pending writes; then throw the first observer failure, once. */
   async flush(): Promise<void> {
     while (this.pendingNotes.length > 0) await this.pendingNotes.shift();
+    const failure = this.observerFailure;
+    this.observerFailure = undefined;
+    if (failure) throw failure.error;
   }
 
   /**
@@ -343,6 +370,36 @@ export class Study implements TrialHost {
     return k - this.window < lowest;
   }
 
+}
+
+const OUTCOME_STATES: readonly string[] = ['COMPLETE', 'PRUNED', 'FAIL'];
+
+/**
+ * A result as a TrialOutcome: a number is a value; an object must hold a known state, a number
+ * value, number metrics. Anything else becomes a FAIL outcome saying what was wrong.
+ */
+function checkOutcome(result: unknown): TrialOutcome {
+  if (typeof result === 'number') return { value: result };
+  const problem = outcomeProblem(result);
+  return problem === undefined ? (result as TrialOutcome) : { state: 'FAIL', reason: `the objective's result ${problem}; return a number or { value, metrics }` };
+}
+
+function outcomeProblem(result: unknown): string | undefined {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+    return result === undefined ? 'is undefined (a missing return?)' : `is ${Array.isArray(result) ? 'an array' : describeValue(result)}`;
+  }
+  const o = result as Record<string, unknown>;
+  if (o.state !== undefined && !OUTCOME_STATES.includes(o.state as string)) {
+    return `has state ${describeValue(o.state)}, not one of ${OUTCOME_STATES.join(', ')}`;
+  }
+  if (o.value !== undefined && o.value !== null && typeof o.value !== 'number') return `has a value that is ${describeValue(o.value)}, not a number`;
+  if (o.metrics !== undefined) {
+    if (typeof o.metrics !== 'object' || o.metrics === null) return `has metrics that are ${describeValue(o.metrics)}`;
+    for (const [key, v] of Object.entries(o.metrics)) if (typeof v !== 'number') return `has metric '${key}' that is ${describeValue(v)}, not a number`;
+  }
+  if (o.reason !== undefined && typeof o.reason !== 'string') return `has a reason that is ${describeValue(o.reason)}`;
+  if (o.intermediate !== undefined && !Array.isArray(o.intermediate)) return `has intermediate values that are ${describeValue(o.intermediate)}`;
+  return undefined;
 }
 
 /** A study with the given options (`new Study(options)`). */
