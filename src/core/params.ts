@@ -87,12 +87,13 @@ export function resolveParams<S extends ParamsSpec>(
 ): ParamsOf<S> {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(input)) {
-    if (!(name in spec)) {
+    // Own keys only: `toString` or `constructor` are on every object's prototype, not in the spec.
+    if (!Object.hasOwn(spec, name)) {
       throw new InvalidParameterError(owner, name, (input as Record<string, unknown>)[name], `is not a parameter (known: ${Object.keys(spec).join(', ')})`);
     }
   }
   for (const [name, def] of Object.entries(spec)) {
-    const raw = (input as Record<string, unknown>)[name];
+    const raw = Object.hasOwn(input, name) ? (input as Record<string, unknown>)[name] : undefined;
     const value = raw === undefined ? def.default : raw;
     checkParam(owner, name, def, value);
     out[name] = value;

@@ -46,7 +46,7 @@ const DEFAULTS: DictVectorizerParams = Object.freeze({ separator: '=', sort: tru
 
 function resolveVectorizerParams(input: Partial<DictVectorizerParams> = {}): DictVectorizerParams {
   for (const name of Object.keys(input)) {
-    if (!(name in DEFAULTS)) {
+    if (!Object.hasOwn(DEFAULTS, name)) {
       throw new InvalidParameterError('DictVectorizer', name, (input as Record<string, unknown>)[name], 'is not a parameter (known: separator, sort)');
     }
   }

@@ -107,7 +107,7 @@ export class Trial {
 
   /** Sample (or recall) a parameter from any distribution. */
   suggest(name: string, d: Distribution): ParamPrimitive {
-    const known = this._distributions[name];
+    const known = Object.hasOwn(this._distributions, name) ? this._distributions[name] : undefined;
     if (known !== undefined) {
       if (!sameDistribution(known, d)) {
         throw new InvalidParameterError(`trial ${this.number}`, name, JSON.stringify(d), `was already suggested with ${JSON.stringify(known)}`);
@@ -115,7 +115,7 @@ export class Trial {
       return this._params[name];
     }
     checkDistribution('suggest', name, d);
-    const value = name in this.fixed ? this.fixed[name] : this.host.sampleParam(this, name, d);
+    const value = Object.hasOwn(this.fixed, name) ? this.fixed[name] : this.host.sampleParam(this, name, d);
     this._distributions[name] = d;
     this._params[name] = value;
     return value;
