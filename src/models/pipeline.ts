@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow/Arrow';
-import { ArtifactError, InvalidInputError } from '../core/errors.js';
+import { ArtifactError, InvalidInputError, describeValue } from '../core/errors.js';
 import type { TypedArray } from '../core/typed.js';
 import { DictVectorizer, type DictVectorizerParams, FittedDictVectorizer } from '../features/dict-vectorizer.js';
 import type { FeatureFrame, FeatureRecord, FrameColumn } from '../features/frame.js';
@@ -47,8 +47,12 @@ export class PipelineModel implements RegressionModel<PipelineInput> {
     return this.vectorizer.featureNames;
   }
 
-  /** The model's view of raw input. */
+  /**
+   * The model's view of raw input. Records are checked first against what the vectorizer was
+   * fitted on (see `checkRecords`).
+   */
   transform(input: PipelineInput): ModelInput {
+    if (Array.isArray(input)) checkRecords(input, this.vectorizer);
     const frame = arrow.isArrowTable(input) ? tableToFrame(input, this.vectorizer) : input;
     return this.input === 'matrix' ? this.vectorizer.transform(frame) : this.vectorizer.transformColumns(frame);
   }
@@ -85,6 +89,35 @@ export class PipelineModel implements RegressionModel<PipelineInput> {
     } catch (err) {
       if (err instanceof ArtifactError) throw err;
       throw new ArtifactError(`pipeline artifact is inconsistent: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/**
+ * Records given to a fitted pipeline (a served model's requests): each must be an object; each key
+ * the vectorizer knows must hold what it was fitted with: a number for a numeric key, a string for
+ * a categorical one (either for a key seen with both). A value of another kind would be dropped
+ * or misread in silence (a string "3" for a distance reads as a missing distance), so it is refused
+ * with InvalidInputError naming the row and the key. Keys the vectorizer does not know are
+ * ignored, and a key left out is a missing value, as scikit-learn's DictVectorizer does.
+ */
+export function checkRecords(records: readonly unknown[], vectorizer: FittedDictVectorizer): void {
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new InvalidInputError(`pipeline: record ${i} is ${Array.isArray(record) ? 'an array' : describeValue(record)}; expected an object of key -> value`);
+    }
+    for (const key of vectorizer.keys) {
+      if (!Object.hasOwn(record, key.name)) continue;
+      const v = (record as Record<string, unknown>)[key.name];
+      if (v === undefined) continue;
+      const fits = typeof v === 'number' ? key.numeric : typeof v === 'string' ? key.categories.length > 0 || !key.numeric : false;
+      if (!fits) {
+        const fitted = key.numeric && key.categories.length > 0 ? 'numbers and strings' : key.numeric ? 'numbers' : 'strings (categories)';
+        throw new InvalidInputError(
+          `pipeline: record ${i} key '${key.name}' is ${describeValue(v)}; the vectorizer was fitted with ${fitted} for it${v === null ? ' (leave the key out for a missing value)' : ''}`,
+        );
+      }
     }
   }
 }
