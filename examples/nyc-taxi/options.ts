@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { limits } from '../../src/index.js';
 
 /** Command-line options of the taxi example, validated before anything is read or written. */
 export interface ExampleOptions {
@@ -30,20 +31,22 @@ train and track baselines, tune RandomForest, gradient boosting and a neural net
 as embeddings) with TPE on worker threads, evaluate the top runs on the test month and register
 the best model as 'nyc-taxi-duration@champion'.
 
-Data: a month is looked for in the data folder (--data-dir, else $TUNEKIT_DATA_DIR, else
-./data/nyc-taxi, else ../shared/data/nyc-taxi), else downloaded from TLC into a cache when online,
-else generated (seeded, TLC schema). The output says which source each split used.
+Data: with --data-dir, a month is read from that folder only. Without it, a month is looked for
+in $TUNEKIT_DATA_DIR, ./data/nyc-taxi and ../shared/data/nyc-taxi, else downloaded from TLC into
+a cache when online, else generated (seeded, TLC schema). The output says which source each split
+used.
 
 Options:
   --train MONTH|FILE     training month (YYYY-MM) or a Parquet file   [2021-01]
   --val MONTH|FILE       validation month or file                     [2021-02]
   --test MONTH|FILE      test month or file                           [2021-03]
   --color green|yellow   taxi colour for months given as YYYY-MM      [green]
-  --data-dir DIR         folder holding {color}_tripdata_YYYY-MM.parquet files
+  --data-dir DIR         folder holding {color}_tripdata_YYYY-MM.parquet files (only
+                         there: a month it lacks is an error)
   --evals N              TPE evaluations for the RandomForest search  [15; --quick: 4]
   --gbdt-evals N         TPE evaluations for the boosting search      [10; --quick: 3]
   --nn-evals N           TPE evaluations for the neural network search [4; --quick: 2]
-  --workers N            worker threads for the searches              [2]
+  --workers N            worker threads for the searches (1-64)       [2]
   --seed N               seed for data generation, models and samplers [42]
   --tracking-uri URI     tracking store (sqlite:FILE or memory:)      [$TUNEKIT_TRACKING_URI or sqlite:tunekit.db]
   --quick                small budgets, for a smoke run
@@ -54,11 +57,12 @@ Options:
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
-function positiveInt(name: string, raw: string | undefined, fallback: number, min: number): number {
+function positiveInt(name: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`--${name} must be an integer >= ${min}; got '${raw}'`);
+  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be an integer ${range}; got '${raw}'`);
   }
   return n;
 }
@@ -93,7 +97,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     evals: positiveInt('evals', v.evals, quick ? 4 : 15, 1),
     gbdtEvals: positiveInt('gbdt-evals', v['gbdt-evals'], quick ? 3 : 10, 0),
     nnEvals: positiveInt('nn-evals', v['nn-evals'], quick ? 2 : 4, 0),
-    workers: positiveInt('workers', v.workers, 2, 1),
+    // Each thread costs ~45 MB and the window grows with them: bounded (MAX_WORKER_THREADS).
+    workers: positiveInt('workers', v.workers, 2, 1, limits.MAX_WORKER_THREADS),
     seed: positiveInt('seed', v.seed, 42, 0),
     trackingUri,
     quick,

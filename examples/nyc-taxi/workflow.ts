@@ -85,8 +85,7 @@ export interface Reporter {
 }
 
 /** Folders searched for TLC files when --data-dir is not given. */
-export function dataDirCandidates(options: ExampleOptions, env: NodeJS.ProcessEnv = process.env): string[] {
-  if (options.dataDir !== undefined) return [resolve(options.dataDir)];
+export function dataDirCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   return [env.TUNEKIT_DATA_DIR, 'data/nyc-taxi', '../shared/data/nyc-taxi'].filter((d): d is string => !!d).map((d) => resolve(d));
 }
 
@@ -97,11 +96,17 @@ async function loadSplit(name: SplitData['name'], request: string, options: Exam
     path = resolve(request);
     if (!existsSync(path)) throw new DataSourceError(path, `--${name} file does not exist`, { code: 'FILE_NOT_FOUND' });
     source = 'file';
+  } else if (options.dataDir !== undefined) {
+    // A folder named on the command line is the one source: a month it lacks is an error, not
+    // a reason to train on downloaded or generated data.
+    path = resolve(options.dataDir, taxiFileName({ color: options.color, month: request }));
+    if (!existsSync(path)) throw new DataSourceError(path, `--data-dir has no file for --${name} ${request} (leave --data-dir out to download or generate it)`, { code: 'FILE_NOT_FOUND' });
+    source = 'data-dir';
   } else {
     const month = { color: options.color, month: request };
-    const dataDir = dataDirCandidates(options).find((d) => existsSync(resolve(d, taxiFileName(month))));
+    const dataDir = dataDirCandidates().find((d) => existsSync(resolve(d, taxiFileName(month))));
     const found = await resolveTaxiMonth(month, {
-      ...(dataDir ? { dataDir } : options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
+      ...(dataDir ? { dataDir } : {}),
       // Offline machines fall through to generated data quickly.
       download: { connectTimeoutMs: 3000 },
       generate: { rows: options.quick ? 20_000 : 80_000, seed: options.seed },

@@ -127,6 +127,9 @@ describe('taxi example: bad arguments fail clearly and write nothing', () => {
     [['--frobnicate'], 2, /Unknown option '--frobnicate'/],
     [['--train', 'missing/nowhere.parquet'], 1, /nowhere\.parquet: --train file does not exist/],
     [['--data-dir', 'no/such/folder'], 1, /--data-dir is not a folder/],
+    [['--workers', '1000'], 2, /--workers must be an integer from 1 to 64; got '1000'/],
+    // A folder named explicitly is the one source: no fall-through to downloaded or generated months.
+    [['--data-dir', tmp], 1, /green_tripdata_2021-01\.parquet: --data-dir has no file for --train 2021-01/],
   ])('%j', async (argv, code, message) => {
     const out = await example([...argv, '--tracking-uri', uri]);
     expect(out.code).toBe(code);
