@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataSourceError, InvalidParameterError } from '../../core/errors.js';
+import { DOWNLOAD_CONNECT_TIMEOUT_MS, DOWNLOAD_TIMEOUT_MS } from '../../core/limits.js';
 import { writeTaxiParquet } from './generate.js';
 import type { TaxiColor } from './trips.js';
 
@@ -24,9 +25,9 @@ export interface TaxiMonth {
 export interface DownloadOptions {
   /** Default TLC's: https://d37ci6vzurychx.cloudfront.net/trip-data */
   readonly baseUrl?: string;
-  /** Time allowed to get the response headers (default 3000 ms): offline machines fail fast. */
+  /** Time allowed to get the response headers (default DOWNLOAD_CONNECT_TIMEOUT_MS, 3000 ms): offline machines fail fast. */
   readonly connectTimeoutMs?: number;
-  /** Time allowed for the whole download (default 300000 ms). */
+  /** Time allowed for the whole download (default DOWNLOAD_TIMEOUT_MS, 300000 ms). */
   readonly timeoutMs?: number;
 }
 
@@ -133,8 +134,8 @@ async function isFile(path: string): Promise<boolean> {
 
 /** Downloads to a temporary file, checks it is Parquet, then moves it in place. */
 async function downloadTo(url: string, path: string, options: DownloadOptions): Promise<void> {
-  const connectMs = options.connectTimeoutMs ?? 3000;
-  const totalMs = options.timeoutMs ?? 300_000;
+  const connectMs = options.connectTimeoutMs ?? DOWNLOAD_CONNECT_TIMEOUT_MS;
+  const totalMs = options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS;
   const controller = new AbortController();
   let timer = setTimeout(() => controller.abort(new Error(`no response within ${connectMs} ms`)), connectMs);
   const tmp = `${path}.${randomUUID()}.tmp`;
