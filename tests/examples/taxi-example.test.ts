@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TrackingClient } from '../../src/tracking/index.js';
@@ -21,10 +21,12 @@ interface Outcome {
   stderr: string;
 }
 
-async function example(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+/** Runs the example; from `cwd` (default the project root), which decides the default data folders. */
+async function example(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'examples/nyc-taxi/main.ts', ...args], {
-      cwd: ROOT,
+    const tsx = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+    const { stdout, stderr } = await run(process.execPath, ['--import', tsx, join(ROOT, 'examples/nyc-taxi/main.ts'), ...args], {
+      cwd,
       env: { ...process.env, TUNEKIT_OFFLINE: '1', TUNEKIT_CACHE_DIR: join(tmp, 'cache'), ...env },
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -48,13 +50,14 @@ async function storeRuns(uri: string, experiment: string, session: string) {
 
 describe('taxi example on generated data (offline, no data folder)', () => {
   const uri = `sqlite:${join(tmp, 'generated.db')}`;
-  const emptyDir = join(tmp, 'empty');
-  const args = ['--quick', '--evals', '3', '--gbdt-evals', '2', '--nn-evals', '1', '--data-dir', emptyDir, '--tracking-uri', uri, '--no-progress'];
+  // Run from a folder with no ./data/nyc-taxi and no ../shared: the months are generated.
+  const cwd = join(tmp, 'elsewhere', 'work');
+  const args = ['--quick', '--evals', '3', '--gbdt-evals', '2', '--nn-evals', '1', '--tracking-uri', uri, '--no-progress'];
 
   it('runs the whole workflow, prints the table and fills the store', async () => {
     const { mkdirSync } = await import('node:fs');
-    mkdirSync(emptyDir, { recursive: true });
-    const out = await example(args);
+    mkdirSync(cwd, { recursive: true });
+    const out = await example(args, {}, cwd);
     expect(out.stderr + out.stdout).not.toMatch(/error:/);
     expect(out.code).toBe(0);
     for (const split of ['train', 'val', 'test']) expect(out.stdout).toMatch(new RegExp(`data  ${split}.*source: generated`));
@@ -99,7 +102,7 @@ describe('taxi example on generated data (offline, no data folder)', () => {
   });
 
   it('a second run appends to the same store: new runs, a new model version', async () => {
-    const out = await example([...args, '--json']);
+    const out = await example([...args, '--json'], {}, cwd);
     expect(out.code).toBe(0);
     const result = JSON.parse(out.stdout) as WorkflowResult;
     expect(result.registered.version).toBe(2);
