@@ -97,8 +97,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     evals: positiveInt('evals', v.evals, quick ? 4 : 15, 1),
     gbdtEvals: positiveInt('gbdt-evals', v['gbdt-evals'], quick ? 3 : 10, 0),
     nnEvals: positiveInt('nn-evals', v['nn-evals'], quick ? 2 : 4, 0),
-    // Each thread costs ~45 MB and the window grows with them: bounded (MAX_WORKER_THREADS).
-    workers: positiveInt('workers', v.workers, 2, 1, limits.MAX_WORKER_THREADS),
+    // Each thread costs ~45 MB and the window grows with them: bounded (WORKER_MAX_THREADS).
+    workers: positiveInt('workers', v.workers, 2, 1, limits.WORKER_MAX_THREADS),
     seed: positiveInt('seed', v.seed, 42, 0),
     trackingUri,
     quick,

@@ -2,7 +2,7 @@
  * Opening Parquet files for parquet-wasm, the typed errors that name the file, and a reader of
  * fixed-width columns straight out of wasm memory (Arrow C data interface) into typed arrays.
  *
- * A file is read whole (a regular file, at most MAX_PARQUET_FILE_BYTES) and handed to
+ * A file is read whole (a regular file, at most PARQUET_FILE_MAX_BYTES) and handed to
  * parquet-wasm's synchronous reader, one call per read, through `callParquet`: whatever fails
  * inside it (a Rust error or a wasm trap) comes back here as a `DataSourceError` naming the file,
  * and the next read runs in a fresh instance.
@@ -13,7 +13,7 @@
  */
 import { DataSourceError } from '../core/errors.js';
 import { type FileProblem, readBoundedFile } from '../core/files.js';
-import { MAX_PARQUET_FILE_BYTES } from '../core/limits.js';
+import { PARQUET_FILE_MAX_BYTES } from '../core/limits.js';
 import { FooterError, type ParquetFooter, footerOnly, parseFooter, projectColumns } from './parquet-footer.js';
 import { type ParquetWasm, callParquet, parquetWasm } from './wasm.js';
 
@@ -97,7 +97,7 @@ export async function openParquet(source: string | Uint8Array): Promise<OpenedPa
   const name = typeof source === 'string' ? source : `<${source.byteLength} bytes>`;
   const started = parquetWasm();
   started.catch(() => {}); // awaited below, unless the file is refused first
-  const bytes = typeof source === 'string' ? await readBoundedFile(source, MAX_PARQUET_FILE_BYTES, (p) => fileError(source, p)) : source;
+  const bytes = typeof source === 'string' ? await readBoundedFile(source, PARQUET_FILE_MAX_BYTES, (p) => fileError(source, p)) : source;
   checkFrame(name, bytes);
   const footer = footerCall(name, () => parseFooter(bytes));
   const wasm = await started;
@@ -138,7 +138,7 @@ export function wasmCall<T>(wasm: ParquetWasm, name: string, what: string, fn: (
 
 function fileError(path: string, problem: FileProblem): DataSourceError {
   const code = problem.kind === 'too-large' ? ParquetErrorCode.tooLarge : problem.kind === 'read-failed' ? ParquetErrorCode.readFailed : ParquetErrorCode.fileNotFound;
-  const detail = problem.kind === 'not-found' ? `file not found (${problem.detail})` : problem.kind === 'too-large' ? `${problem.detail} (MAX_PARQUET_FILE_BYTES)` : problem.detail;
+  const detail = problem.kind === 'not-found' ? `file not found (${problem.detail})` : problem.kind === 'too-large' ? `${problem.detail} (PARQUET_FILE_MAX_BYTES)` : problem.detail;
   return new DataSourceError(path, detail, { code, cause: problem.cause });
 }
 

@@ -1,6 +1,6 @@
 import * as zlib from 'node:zlib';
 import { ArtifactError } from '../core/errors.js';
-import { MAX_ARTIFACT_ARRAYS, MAX_ARTIFACT_HEADER_BYTES, MAX_JSON_DEPTH, MAX_KEY_LENGTH, exceedsDepth } from '../core/limits.js';
+import { MODEL_MAX_ARRAYS, MODEL_HEADER_MAX_BYTES, JSON_MAX_DEPTH, KEY_MAX_LENGTH, exceedsDepth } from '../core/limits.js';
 import type { TypedArray } from '../core/typed.js';
 import { LIBRARY_VERSION } from '../core/version.js';
 
@@ -22,8 +22,8 @@ import { LIBRARY_VERSION } from '../core/version.js';
  * is the same without that u32; it still loads, with the arrays checked and the header not (saving
  * the model again writes container 2). The header starts at byte 16 in both.
  *
- * Decoding is bounded by the input: the header is at most MAX_ARTIFACT_HEADER_BYTES and
- * MAX_JSON_DEPTH deep, the directory at most MAX_ARTIFACT_ARRAYS entries with distinct names, and
+ * Decoding is bounded by the input: the header is at most MODEL_HEADER_MAX_BYTES and
+ * JSON_MAX_DEPTH deep, the directory at most MODEL_MAX_ARRAYS entries with distinct names, and
  * the arrays' byte ranges lie inside the file without overlapping, so all of them together are
  * never larger than the file.
  */
@@ -200,7 +200,7 @@ export function decodeArtifact(bytes: Uint8Array, source = 'artifact'): ModelArt
   const container = view.getUint32(8, true);
   if (container !== 1 && container !== CONTAINER) fail(`unknown container version ${container}`);
   const headerLength = view.getUint32(12, true);
-  if (headerLength > MAX_ARTIFACT_HEADER_BYTES) fail(`header of ${headerLength} bytes is larger than the limit of ${MAX_ARTIFACT_HEADER_BYTES} (MAX_ARTIFACT_HEADER_BYTES)`);
+  if (headerLength > MODEL_HEADER_MAX_BYTES) fail(`header of ${headerLength} bytes is larger than the limit of ${MODEL_HEADER_MAX_BYTES} (MODEL_HEADER_MAX_BYTES)`);
   const headerEnd = 16 + headerLength + (container === 1 ? 0 : 4);
   if (headerEnd > bytes.length) fail('truncated header');
   const headerBytes = bytes.subarray(16, 16 + headerLength);
@@ -211,7 +211,7 @@ export function decodeArtifact(bytes: Uint8Array, source = 'artifact'): ModelArt
   } catch (err) {
     fail('corrupt header JSON', err);
   }
-  if (exceedsDepth(parsed)) fail(`header nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (exceedsDepth(parsed)) fail(`header nests deeper than ${JSON_MAX_DEPTH} levels`);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('header is not an object');
   const { arrays: entries, ...rest } = parsed as { arrays?: unknown } & Record<string, unknown>;
   let header: ArtifactHeader;
@@ -236,12 +236,12 @@ export function decodeArtifact(bytes: Uint8Array, source = 'artifact'): ModelArt
 }
 
 /**
- * The array directory, checked before anything is allocated: at most MAX_ARTIFACT_ARRAYS
+ * The array directory, checked before anything is allocated: at most MODEL_MAX_ARRAYS
  * well-formed entries with distinct names, whose byte ranges lie inside the `blobBytes` after the
  * header and do not overlap (so together they are no larger than the file).
  */
 function checkDirectory(entries: readonly unknown[], blobBytes: number, fail: (why: string) => never): ArrayEntry[] {
-  if (entries.length > MAX_ARTIFACT_ARRAYS) fail(`array directory lists ${entries.length} arrays, more than the limit of ${MAX_ARTIFACT_ARRAYS}`);
+  if (entries.length > MODEL_MAX_ARRAYS) fail(`array directory lists ${entries.length} arrays, more than the limit of ${MODEL_MAX_ARRAYS}`);
   const out: ArrayEntry[] = [];
   const names = new Set<string>();
   for (const raw of entries) {
@@ -251,7 +251,7 @@ function checkDirectory(entries: readonly unknown[], blobBytes: number, fail: (w
       e !== null &&
       typeof e.name === 'string' &&
       e.name.length > 0 &&
-      e.name.length <= MAX_KEY_LENGTH &&
+      e.name.length <= KEY_MAX_LENGTH &&
       typeof e.dtype === 'string' &&
       Object.hasOwn(DTYPES, e.dtype) &&
       Number.isSafeInteger(e.byteOffset) &&

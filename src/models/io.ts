@@ -1,7 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { ArtifactError } from '../core/errors.js';
 import { type FileProblem, readBoundedFile, readBoundedFileSync } from '../core/files.js';
-import { MAX_MODEL_FILE_BYTES } from '../core/limits.js';
+import { MODEL_FILE_MAX_BYTES } from '../core/limits.js';
 import { type ModelArtifact, checkHeader, decodeArtifact, encodeArtifact, loadReadingEveryArray } from './artifact.js';
 import { PIPELINE_KIND, PipelineModel } from './pipeline.js';
 import { loadModelArtifact } from './registry.js';
@@ -14,7 +14,7 @@ import type { Model, ModelInput } from './types.js';
 export type ModelSource = string | Uint8Array | ModelArtifact;
 
 export interface LoadModelOptions {
-  /** Largest model file read from a path, in bytes (default MAX_MODEL_FILE_BYTES, 1 GiB). */
+  /** Largest model file read from a path, in bytes (default MODEL_FILE_MAX_BYTES, 1 GiB). */
   readonly maxBytes?: number;
 }
 
@@ -58,7 +58,7 @@ export function loadModelSync<X = ModelInput>(source: ModelSource, options: Load
 }
 
 function maxBytesOf(options: LoadModelOptions): number {
-  const max = options.maxBytes ?? MAX_MODEL_FILE_BYTES;
+  const max = options.maxBytes ?? MODEL_FILE_MAX_BYTES;
   if (!Number.isSafeInteger(max) || max < 0) throw new ArtifactError(`loadModel: maxBytes must be a non-negative integer; got ${String(max)}`);
   return max;
 }

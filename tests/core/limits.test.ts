@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, exceedsDepth } from '../../src/core/limits.js';
+import { JSON_MAX_DEPTH, exceedsDepth } from '../../src/core/limits.js';
 import { Rng } from '../../src/core/rng.js';
 
 /** Depth by plain recursion (the reference; fine on the small values below). */
@@ -30,7 +30,7 @@ describe('exceedsDepth', () => {
   it('walks 200,000 levels without recursing (what JSON.parse accepts)', () => {
     const deep = JSON.parse(`${'['.repeat(2e5)}${']'.repeat(2e5)}`);
     expect(exceedsDepth(deep)).toBe(true);
-    const shallow = JSON.parse(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`);
+    const shallow = JSON.parse(`${'['.repeat(JSON_MAX_DEPTH)}${']'.repeat(JSON_MAX_DEPTH)}`);
     expect(exceedsDepth(shallow)).toBe(false);
   });
 });

@@ -23,7 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import * as arrow from 'apache-arrow/Arrow';
 import type { Compression, RecordBatch as WasmRecordBatch } from 'parquet-wasm/esm';
 import { InvalidParameterError } from '../../core/errors.js';
-import { MAX_GENERATED_ROWS } from '../../core/limits.js';
+import { GENERATED_MAX_ROWS } from '../../core/limits.js';
 import { Rng, mixSeeds } from '../../core/rng.js';
 import { writeInt64 } from '../../data/int64.js';
 import { parquetWasm } from '../../data/wasm.js';
@@ -208,8 +208,8 @@ function parseMonth(month: string): MonthSpec {
 function checkOptions(options: GenerateTaxiOptions): { spec: MonthSpec; rows: number; seed: number; group: number; codec: Compression } {
   const spec = parseMonth(options.month);
   const rows = options.rows;
-  if (!Number.isInteger(rows) || rows < 0 || rows > MAX_GENERATED_ROWS) {
-    throw new InvalidParameterError('generateTaxi', 'rows', rows, `must be an integer from 0 to ${MAX_GENERATED_ROWS} (MAX_GENERATED_ROWS)`);
+  if (!Number.isInteger(rows) || rows < 0 || rows > GENERATED_MAX_ROWS) {
+    throw new InvalidParameterError('generateTaxi', 'rows', rows, `must be an integer from 0 to ${GENERATED_MAX_ROWS} (GENERATED_MAX_ROWS)`);
   }
   const seed = options.seed ?? 0;
   if (!Number.isFinite(seed)) throw new InvalidParameterError('generateTaxi', 'seed', seed, 'must be a finite number');

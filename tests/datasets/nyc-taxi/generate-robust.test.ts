@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../../src/core/errors.js';
-import { MAX_GENERATED_ROWS } from '../../../src/core/limits.js';
+import { GENERATED_MAX_ROWS } from '../../../src/core/limits.js';
 import { type GenerateTaxiOptions, generateTaxiParquet, writeTaxiParquet } from '../../../src/datasets/nyc-taxi/generate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-generate-robust-'));
@@ -23,7 +23,7 @@ const bad: [string, Partial<GenerateTaxiOptions> & Record<string, unknown>][] = 
   ['rows', { rows: 1e12 }],
   ['rows', { rows: 1e300 }],
   ['rows', { rows: 2 ** 53 + 2 }],
-  ['rows', { rows: MAX_GENERATED_ROWS + 1 }],
+  ['rows', { rows: GENERATED_MAX_ROWS + 1 }],
   ['compression', { compression: 'rar' as never }],
   ['rowGroupSize', { rowGroupSize: 0 }],
   ['seed', { seed: Number.NaN }],
