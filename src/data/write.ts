@@ -1,8 +1,8 @@
 /** Arrow -> Parquet bytes with parquet-wasm (used by the generator and by tests). */
 import * as arrow from 'apache-arrow/Arrow';
 import { Compression } from 'parquet-wasm/esm';
-import { InvalidParameterError } from '../core/errors.js';
-import { parquetWasmSync } from './wasm.js';
+import { InvalidInputError, InvalidParameterError } from '../core/errors.js';
+import { callParquet, parquetWasmSync } from './wasm.js';
 
 export type ParquetCompression = 'uncompressed' | 'snappy' | 'gzip' | 'zstd' | 'brotli' | 'lz4';
 
@@ -34,15 +34,20 @@ export function parquetCodec(owner: string, compression: ParquetCompression): Co
 
 /** The Parquet bytes of an Arrow table. */
 export function writeParquet(table: arrow.Table, options: WriteParquetOptions = {}): Uint8Array {
-  const { Table: WasmTable, WriterPropertiesBuilder, writeParquet: wasmWriteParquet } = parquetWasmSync();
-  let builder = new WriterPropertiesBuilder().setCompression(parquetCodec('writeParquet', options.compression ?? 'snappy'));
-  if (options.rowGroupSize !== undefined) {
-    if (!Number.isInteger(options.rowGroupSize) || options.rowGroupSize < 1) {
-      throw new InvalidParameterError('writeParquet', 'rowGroupSize', options.rowGroupSize, 'must be an integer >= 1');
-    }
-    builder = builder.setMaxRowGroupSize(options.rowGroupSize);
+  const codec = parquetCodec('writeParquet', options.compression ?? 'snappy');
+  if (options.rowGroupSize !== undefined && (!Number.isInteger(options.rowGroupSize) || options.rowGroupSize < 1)) {
+    throw new InvalidParameterError('writeParquet', 'rowGroupSize', options.rowGroupSize, 'must be an integer >= 1');
   }
-  if (options.createdBy !== undefined) builder = builder.setCreatedBy(options.createdBy);
-  const wasmTable = WasmTable.fromIPCStream(arrow.tableToIPC(table, 'stream'));
-  return wasmWriteParquet(wasmTable, builder.build());
+  const ipc = arrow.tableToIPC(table, 'stream');
+  try {
+    // Through callParquet: a failure drops the instance, as a failed read does.
+    return callParquet(parquetWasmSync(), ({ Table: WasmTable, WriterPropertiesBuilder, writeParquet: wasmWriteParquet }) => {
+      let builder = new WriterPropertiesBuilder().setCompression(codec);
+      if (options.rowGroupSize !== undefined) builder = builder.setMaxRowGroupSize(options.rowGroupSize);
+      if (options.createdBy !== undefined) builder = builder.setCreatedBy(options.createdBy);
+      return wasmWriteParquet(WasmTable.fromIPCStream(ipc), builder.build());
+    });
+  } catch (err) {
+    throw new InvalidInputError(`writeParquet: parquet-wasm cannot write this table: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
