@@ -1,15 +1,33 @@
 import { InvalidInputError } from '../../core/errors.js';
 import { Registry } from '../../core/registry.js';
+import {
+  accuracyOfCodes,
+  averagePrecisionOfCodes,
+  balancedAccuracyOfCodes,
+  logLossOfCodes,
+  prfOfCodes,
+  rocAucOfCodes,
+} from './classification.js';
 
 /**
- * Regression metrics over Float64Array pairs, and a registry by name with the direction the tuner
- * and tracker optimise ('min': lower is better).
+ * Regression metrics over Float64Array pairs, classification metrics over class codes and
+ * probabilities, and a registry by name with the direction the tuner and tracker optimise
+ * ('min': lower is better) and the task that says what a metric scores.
  */
 export type MetricFn = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>) => number;
+
+/**
+ * What a metric's `fn` takes. 'regression': targets and predictions. 'classification': true
+ * class codes (0..k-1, the index in the model's `classes`) and predicted probabilities, n x k
+ * row-major (`predictProba`); a width of 1 holds the positive class's probability of a binary
+ * problem. Label metrics (accuracy, F1, ...) score the most probable class.
+ */
+export type MetricTask = 'regression' | 'classification';
 
 export interface Metric {
   readonly name: string;
   readonly direction: 'min' | 'max';
+  readonly task: MetricTask;
   readonly doc: string;
   readonly fn: MetricFn;
   /** For metrics of the squared errors alone: the metric from their sum over `n` rows. */
@@ -72,15 +90,56 @@ export function mape(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number
   return s / n;
 }
 
+const regression = (name: string, direction: 'min' | 'max', doc: string, fn: MetricFn, ofSquaredError?: Metric['ofSquaredError']): [string, Metric] => [
+  name,
+  { name, direction, task: 'regression', doc, fn, ...(ofSquaredError ? { ofSquaredError } : {}) },
+];
+const classification = (name: string, direction: 'min' | 'max', doc: string, fn: MetricFn): [string, Metric] => [
+  name,
+  { name, direction, task: 'classification', doc, fn },
+];
+
 export const metrics = new Registry<Metric>('metric', [
-  ['rmse', { name: 'rmse', direction: 'min', doc: 'root mean squared error', fn: rmse, ofSquaredError: (sse, n) => Math.sqrt(sse / n) }],
-  ['mse', { name: 'mse', direction: 'min', doc: 'mean squared error', fn: mse, ofSquaredError: (sse, n) => sse / n }],
-  ['mae', { name: 'mae', direction: 'min', doc: 'mean absolute error', fn: mae }],
-  ['r2', { name: 'r2', direction: 'max', doc: 'coefficient of determination', fn: r2 }],
-  ['mape', { name: 'mape', direction: 'min', doc: 'mean absolute percentage error (fraction)', fn: mape }],
-] as const);
+  regression('rmse', 'min', 'root mean squared error', rmse, (sse, n) => Math.sqrt(sse / n)),
+  regression('mse', 'min', 'mean squared error', mse, (sse, n) => sse / n),
+  regression('mae', 'min', 'mean absolute error', mae),
+  regression('r2', 'max', 'coefficient of determination', r2),
+  regression('mape', 'min', 'mean absolute percentage error (fraction)', mape),
+  classification('accuracy', 'max', 'fraction of rows whose most probable class is the true one', accuracyOfCodes),
+  classification('balanced_accuracy', 'max', 'mean recall over the classes present', balancedAccuracyOfCodes),
+  classification('logloss', 'min', 'mean negative log-likelihood (probabilities clipped to [eps, 1 - eps])', logLossOfCodes),
+  classification('roc_auc', 'max', 'area under the ROC curve (multiclass: one-vs-rest, macro average)', rocAucOfCodes),
+  classification('pr_auc', 'max', 'average precision, the step-wise area under the precision-recall curve (multiclass: one-vs-rest, macro)', averagePrecisionOfCodes),
+  classification('f1', 'max', 'F1 of the positive class (binary)', prfOfCodes('f1', 'binary')),
+  classification('f1_macro', 'max', 'unweighted mean of per-class F1', prfOfCodes('f1', 'macro')),
+  classification('f1_weighted', 'max', 'mean of per-class F1 weighted by support', prfOfCodes('f1', 'weighted')),
+  classification('precision', 'max', 'precision of the positive class (binary)', prfOfCodes('precision', 'binary')),
+  classification('precision_macro', 'max', 'unweighted mean of per-class precision', prfOfCodes('precision', 'macro')),
+  classification('precision_weighted', 'max', 'mean of per-class precision weighted by support', prfOfCodes('precision', 'weighted')),
+  classification('recall', 'max', 'recall of the positive class (binary)', prfOfCodes('recall', 'binary')),
+  classification('recall_macro', 'max', 'unweighted mean of per-class recall', prfOfCodes('recall', 'macro')),
+  classification('recall_weighted', 'max', 'mean of per-class recall weighted by support', prfOfCodes('recall', 'weighted')),
+]);
 
 /** Whether `a` is a better value than `b` for the named metric. */
 export function isBetter(metric: string, a: number, b: number): boolean {
   return metrics.get(metric).direction === 'min' ? a < b : a > b;
 }
+
+export {
+  type Average,
+  type ConfusionMatrix,
+  type PrfOptions,
+  type ScoreOptions,
+  accuracyScore,
+  argmaxCodes,
+  averagePrecisionScore,
+  balancedAccuracyScore,
+  confusionCounts,
+  confusionMatrix,
+  f1Score,
+  logLoss,
+  precisionScore,
+  recallScore,
+  rocAucScore,
+} from './classification.js';
