@@ -64,3 +64,23 @@ export function describeValue(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<number>).length})`;
   return typeof value;
 }
+
+/**
+ * A non-fatal problem of a computation that still returned its result (scikit-learn's warnings):
+ * handed to the caller (a fit's `onWarning`, the model's `warnings`), never thrown.
+ */
+export class TunekitWarning extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An iterative fit stopped at its iteration cap before meeting its tolerance. */
+export class ConvergenceWarning extends TunekitWarning {
+  constructor(message: string) {
+    super('CONVERGENCE', message);
+  }
+}

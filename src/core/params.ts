@@ -50,10 +50,22 @@ export interface EnumParam<V extends string = string> extends BaseParam {
   default: V;
   search?: { choices: readonly V[] };
 }
-export type ParamDef = IntParam | FloatParam | BoolParam | EnumParam;
+/**
+ * A structured value (e.g. a map of class weights): plain JSON, checked by `check`. Declare its
+ * type through the default: `default: null as Readonly<Record<string, number>> | 'balanced' | null`.
+ */
+export interface JsonParam<T = unknown> extends BaseParam {
+  type: 'json';
+  default: T;
+  check: (value: never) => string | undefined;
+  search?: never;
+}
+export type ParamDef = IntParam | FloatParam | BoolParam | EnumParam | JsonParam;
 export type ParamsSpec = Readonly<Record<string, ParamDef>>;
 
-export type ParamValue<D> = D extends { type: 'bool' }
+export type ParamValue<D> = D extends { type: 'json'; default: infer T }
+  ? T
+  : D extends { type: 'bool' }
   ? boolean
   : D extends { type: 'enum'; values: readonly (infer V)[] }
     ? V
@@ -112,6 +124,9 @@ export function checkParam(owner: string, name: string, def: ParamDef, value: un
     case 'enum':
       if (typeof value !== 'string' || !def.values.includes(value)) fail(`must be one of ${def.values.map((v) => `'${v}'`).join(', ')}`);
       break;
+    case 'json':
+      if (!isPlainJson(value)) fail('must be plain JSON (a string, number, boolean, null, array or object of those)');
+      break;
     case 'int':
     case 'float': {
       if (value === null) {
@@ -136,4 +151,13 @@ export function checkParam(owner: string, name: string, def: ParamDef, value: un
     const problem = (def.check as (v: unknown) => string | undefined)(value);
     if (problem) fail(problem);
   }
+}
+
+function isPlainJson(value: unknown, depth = 0): boolean {
+  if (depth > 32) return false;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every((v) => isPlainJson(v, depth + 1));
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.values(value as Record<string, unknown>).every((v) => isPlainJson(v, depth + 1));
 }

@@ -1,3 +1,4 @@
+import type { TunekitWarning } from '../core/errors.js';
 import type { FeatureColumns, Matrix } from '../features/matrix.js';
 import type { ModelArtifact } from './artifact.js';
 import type { ForestArrays, TreeArrays } from './tree/tree.js';
@@ -66,8 +67,13 @@ export interface FitOptions<X = ModelInput, Y extends Float64Array | Labels = Fl
    * what a fit derives from X is kept there for the next fit on the same X (which must not change).
    */
   readonly validation?: ValidationSet<X, Y>;
-  /** Metric for reports and early stopping (a name from the metrics registry); default 'rmse'. */
+  /** Metric for reports and early stopping (a name from the metrics registry); default 'rmse' (classifiers: 'logloss'). */
   readonly metric?: string;
+  /**
+   * Receives the fit's non-fatal warnings (e.g. a `ConvergenceWarning`); without it they go to
+   * `process.emitWarning`. The fit still returns its model.
+   */
+  readonly onWarning?: (warning: TunekitWarning) => void;
   /** Called after each iteration; return false to stop training now (pruning). */
   readonly onIteration?: (report: IterationReport) => boolean | undefined;
   /** Filled in by the fit (see `FitOutput`). */

@@ -78,6 +78,22 @@ describe('params', () => {
     expect(() => resolveParams('Est', spec, input)).toThrow(InvalidParameterError);
     expect(() => resolveParams('Est', spec, input)).toThrow(message);
   });
+
+  it('json params hold plain structured values, checked by their spec', () => {
+    const weights = defineParams({
+      classWeight: {
+        type: 'json',
+        default: null as Readonly<Record<string, number>> | 'balanced' | null,
+        check: (v: unknown) => (v === 'balanced' || (typeof v === 'object' && !Array.isArray(v)) ? undefined : "must be 'balanced' or a map"),
+        doc: 'w',
+      },
+    });
+    expect(resolveParams('Est', weights, {}).classWeight).toBeNull();
+    expect(resolveParams('Est', weights, { classWeight: { a: 2 } }).classWeight).toEqual({ a: 2 });
+    expect(() => resolveParams('Est', weights, { classWeight: [1] })).toThrow(/must be 'balanced' or a map/);
+    expect(() => resolveParams('Est', weights, { classWeight: { a: Number.NaN } })).toThrow(/plain JSON/);
+    expect(() => resolveParams('Est', weights, { classWeight: new Map() })).toThrow(/plain JSON/);
+  });
 });
 
 describe('registry and shared arrays', () => {
