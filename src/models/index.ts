@@ -2,6 +2,7 @@ export * from './artifact.js';
 export * from './ensemble/index.js';
 export * from './io.js';
 export * from './kinds.js';
+export { type LabelInput, LabelEncoder } from './labels.js';
 export * from './linear/index.js';
 export * from './metrics/index.js';
 export * from './neural/index.js';

@@ -1,17 +1,13 @@
 import { ArtifactError, InvalidInputError } from '../core/errors.js';
 import type { JsonValue, ModelArtifact } from './artifact.js';
+import type { Labels } from './types.js';
 
 /**
- * Class labels as users hand them in: numbers (a typed array or a plain array) or strings.
- * Classifiers encode them to codes 0..k-1 (the index in `classes`) and decode predictions back.
+ * Labels as the encoder accepts them: the contract's `Labels` (a Float64Array or strings), or
+ * any array of numbers (metrics take plain arrays too). Classifiers encode labels to codes
+ * 0..k-1 (the index in `classes`) and decode predictions back.
  */
-export type Labels = ArrayLike<number> | readonly string[];
-
-/** Sorted distinct labels: numbers ascending, or strings in code-unit order (as numpy sorts). */
-export type Classes = Float64Array | readonly string[];
-
-/** Labels decoded from codes: a Float64Array for numeric classes, strings for string classes. */
-export type DecodedLabels = Float64Array | string[];
+export type LabelInput = ArrayLike<number> | readonly string[];
 
 /**
  * Encodes class labels to dense codes and back. The classes are the sorted distinct training
@@ -21,7 +17,7 @@ export type DecodedLabels = Float64Array | string[];
 export class LabelEncoder {
   private readonly index: Map<number | string, number>;
 
-  private constructor(readonly classes: Classes) {
+  private constructor(readonly classes: Labels) {
     this.index = new Map();
     for (let c = 0; c < classes.length; c++) this.index.set(classes[c], c);
   }
@@ -39,7 +35,7 @@ export class LabelEncoder {
    * The sorted distinct labels of `y` (and of `more`, e.g. predictions: the union). Throws on
    * empty input, non-finite numbers, or strings mixed with numbers.
    */
-  static fit(owner: string, y: Labels, ...more: Labels[]): LabelEncoder {
+  static fit(owner: string, y: LabelInput, ...more: LabelInput[]): LabelEncoder {
     const all = [y, ...more];
     for (const ys of all) checkLabels(owner, ys);
     if (y.length === 0) throw new InvalidInputError(`${owner}: y is empty`);
@@ -64,7 +60,7 @@ export class LabelEncoder {
   }
 
   /** An encoder over known classes (from an artifact); they must be sorted and distinct. */
-  static of(owner: string, classes: Classes): LabelEncoder {
+  static of(owner: string, classes: Labels): LabelEncoder {
     if (classes.length === 0) throw new InvalidInputError(`${owner}: no classes`);
     const numeric = classes instanceof Float64Array;
     for (let c = 0; c < classes.length; c++) {
@@ -76,7 +72,7 @@ export class LabelEncoder {
   }
 
   /** Codes of `y` (Int32Array); a label not among the classes throws, naming it. */
-  encode(owner: string, y: Labels): Int32Array {
+  encode(owner: string, y: LabelInput): Int32Array {
     const n = checkLabels(owner, y);
     if (n > 0 && typeof y[0] === 'string' && !this.isString) {
       throw new InvalidInputError(`${owner}: y holds strings but the classes are numbers (${describeClasses(this.classes)})`);
@@ -96,7 +92,7 @@ export class LabelEncoder {
   }
 
   /** Labels of `codes`, in the classes' type. */
-  decode(codes: ArrayLike<number>): DecodedLabels {
+  decode(codes: ArrayLike<number>): Labels {
     const n = codes.length;
     if (this.classes instanceof Float64Array) {
       const out = new Float64Array(n);
@@ -120,7 +116,7 @@ export class LabelEncoder {
     const kind = artifact.header.kind;
     const named = (artifact.header.state as Record<string, unknown>).classes;
     const numeric = artifact.arrays.classes;
-    let classes: Classes;
+    let classes: Labels;
     if (Array.isArray(named)) {
       if (!named.every((c) => typeof c === 'string')) throw new ArtifactError(`'${kind}' artifact has non-string class names`);
       classes = named as string[];
@@ -138,7 +134,7 @@ export class LabelEncoder {
 }
 
 /** Length of `y` after checking every label is a finite number, or every label a string. */
-function checkLabels(owner: string, y: Labels): number {
+function checkLabels(owner: string, y: LabelInput): number {
   if (y === null || typeof y !== 'object' || typeof (y as { length?: unknown }).length !== 'number') {
     throw new InvalidInputError(`${owner}: y must be an array of labels (numbers or strings)`);
   }
@@ -159,7 +155,7 @@ function checkLabels(owner: string, y: Labels): number {
   return n;
 }
 
-function describeClasses(classes: Classes): string {
+function describeClasses(classes: Labels): string {
   const shown = Array.from(classes.slice(0, 10) as ArrayLike<number | string>, (c) => JSON.stringify(c));
   return `${shown.join(', ')}${classes.length > 10 ? `, ... ${classes.length} in all` : ''}`;
 }

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../core/errors.js';
-import { type Classes, type Labels, LabelEncoder } from '../labels.js';
+import { type LabelInput, LabelEncoder } from '../labels.js';
 
 /**
  * Classification metrics, with scikit-learn's definitions. Two layers:
@@ -16,7 +16,7 @@ export type Average = 'binary' | 'macro' | 'weighted' | 'micro';
 
 /** Counts of (true class, predicted class) pairs: `counts[t * k + p]`, classes in `labels` order. */
 export interface ConfusionMatrix {
-  readonly labels: Classes;
+  readonly labels: Float64Array | readonly string[];
   readonly counts: Int32Array;
 }
 
@@ -101,7 +101,7 @@ export function logLossOfCodes(codes: ArrayLike<number>, proba: ArrayLike<number
 }
 
 function clip(v: number, lo: number, hi: number): number {
-  if (!(v === v)) throw new InvalidInputError('logloss: a probability is NaN');
+  if (Number.isNaN(v)) throw new InvalidInputError('logloss: a probability is NaN');
   return v < lo ? lo : v > hi ? hi : v;
 }
 
@@ -119,7 +119,7 @@ function splitScores(owner: string, codes: ArrayLike<number>, scores: ArrayLike<
   let b = 0;
   for (let i = 0; i < n; i++) {
     const s = scores[i * stride + column];
-    if (!(s === s)) throw new InvalidInputError(`${owner}: score at row ${i} is NaN`);
+    if (Number.isNaN(s)) throw new InvalidInputError(`${owner}: score at row ${i} is NaN`);
     if (codes[i] === positive) pos[a++] = s;
     else neg[b++] = s;
   }
@@ -289,7 +289,7 @@ export function prfOfCodes(what: 'precision' | 'recall' | 'f1', average: Exclude
 // Label-level functions.
 
 /** Encode true and predicted labels over the sorted union of both (scikit-learn's `unique_labels`). */
-function encodePair(owner: string, yTrue: Labels, yPred: Labels): { enc: LabelEncoder; t: Int32Array; p: Int32Array } {
+function encodePair(owner: string, yTrue: LabelInput, yPred: LabelInput): { enc: LabelEncoder; t: Int32Array; p: Int32Array } {
   if (yTrue.length !== yPred.length) throw new InvalidInputError(`${owner}: yTrue has ${yTrue.length} labels but yPred has ${yPred.length}`);
   if (yTrue.length === 0) throw new InvalidInputError(`${owner}: empty input`);
   const enc = LabelEncoder.fit(owner, yTrue, yPred);
@@ -297,7 +297,7 @@ function encodePair(owner: string, yTrue: Labels, yPred: Labels): { enc: LabelEn
 }
 
 /** Fraction of labels predicted exactly. */
-export function accuracyScore(yTrue: Labels, yPred: Labels): number {
+export function accuracyScore(yTrue: LabelInput, yPred: LabelInput): number {
   const { t, p } = encodePair('accuracyScore', yTrue, yPred);
   let hit = 0;
   for (let i = 0; i < t.length; i++) if (t[i] === p[i]) hit++;
@@ -305,13 +305,13 @@ export function accuracyScore(yTrue: Labels, yPred: Labels): number {
 }
 
 /** Mean per-class recall over the classes present in `yTrue`. */
-export function balancedAccuracyScore(yTrue: Labels, yPred: Labels): number {
+export function balancedAccuracyScore(yTrue: LabelInput, yPred: LabelInput): number {
   const { enc, t, p } = encodePair('balancedAccuracyScore', yTrue, yPred);
   return balancedAccuracyOfCounts(confusionCounts(t, p, enc.nClasses), enc.nClasses);
 }
 
 /** Rows are true labels, columns predicted labels, both in `labels` order (default: sorted union of both). */
-export function confusionMatrix(yTrue: Labels, yPred: Labels, labels?: Labels): ConfusionMatrix {
+export function confusionMatrix(yTrue: LabelInput, yPred: LabelInput, labels?: LabelInput): ConfusionMatrix {
   const owner = 'confusionMatrix';
   if (labels === undefined) {
     const { enc, t, p } = encodePair(owner, yTrue, yPred);
@@ -330,7 +330,7 @@ export interface PrfOptions {
   readonly posLabel?: number | string;
 }
 
-function prfScore(what: 'precision' | 'recall' | 'f1', yTrue: Labels, yPred: Labels, options: PrfOptions): number {
+function prfScore(what: 'precision' | 'recall' | 'f1', yTrue: LabelInput, yPred: LabelInput, options: PrfOptions): number {
   const owner = `${what}Score`;
   const { enc, t, p } = encodePair(owner, yTrue, yPred);
   const average = options.average ?? 'binary';
@@ -344,15 +344,15 @@ function prfScore(what: 'precision' | 'recall' | 'f1', yTrue: Labels, yPred: Lab
   return prfOfCounts(owner, confusionCounts(t, p, k), k, average, positive, what);
 }
 
-export function precisionScore(yTrue: Labels, yPred: Labels, options: PrfOptions = {}): number {
+export function precisionScore(yTrue: LabelInput, yPred: LabelInput, options: PrfOptions = {}): number {
   return prfScore('precision', yTrue, yPred, options);
 }
 
-export function recallScore(yTrue: Labels, yPred: Labels, options: PrfOptions = {}): number {
+export function recallScore(yTrue: LabelInput, yPred: LabelInput, options: PrfOptions = {}): number {
   return prfScore('recall', yTrue, yPred, options);
 }
 
-export function f1Score(yTrue: Labels, yPred: Labels, options: PrfOptions = {}): number {
+export function f1Score(yTrue: LabelInput, yPred: LabelInput, options: PrfOptions = {}): number {
   return prfScore('f1', yTrue, yPred, options);
 }
 
@@ -361,7 +361,7 @@ export function f1Score(yTrue: Labels, yPred: Labels, options: PrfOptions = {}):
  * sorted distinct labels of `yTrue` (as scikit-learn infers them). Their number must match the
  * columns of `yScore` (one column: two classes).
  */
-function scoreCodes(owner: string, yTrue: Labels, yScore: ArrayLike<number>, classes: Labels | undefined): Int32Array {
+function scoreCodes(owner: string, yTrue: LabelInput, yScore: ArrayLike<number>, classes: LabelInput | undefined): Int32Array {
   const enc = LabelEncoder.fit(owner, classes ?? yTrue);
   const width = probaWidth(owner, yTrue.length, yScore);
   if (enc.nClasses < 2) throw new InvalidInputError(`${owner}: only one class is present in the true labels; the metric is undefined (pass classes)`);
@@ -375,23 +375,23 @@ function scoreCodes(owner: string, yTrue: Labels, yScore: ArrayLike<number>, cla
 
 export interface ScoreOptions {
   /** The classes the score columns follow (default: the sorted distinct labels of yTrue). */
-  readonly classes?: Labels;
+  readonly classes?: LabelInput;
 }
 
 /**
  * ROC AUC. Binary: `yScore` holds one score per row for the positive (larger) class, or n x 2
  * probabilities. Multiclass: n x k probabilities (row-major), one-vs-rest, macro average.
  */
-export function rocAucScore(yTrue: Labels, yScore: ArrayLike<number>, options: ScoreOptions = {}): number {
+export function rocAucScore(yTrue: LabelInput, yScore: ArrayLike<number>, options: ScoreOptions = {}): number {
   return rankMetric('rocAucScore', 'rocAuc', scoreCodes('rocAucScore', yTrue, yScore, options.classes), yScore);
 }
 
 /** Average precision (area under the precision-recall curve, step-wise); same inputs as `rocAucScore`. */
-export function averagePrecisionScore(yTrue: Labels, yScore: ArrayLike<number>, options: ScoreOptions = {}): number {
+export function averagePrecisionScore(yTrue: LabelInput, yScore: ArrayLike<number>, options: ScoreOptions = {}): number {
   return rankMetric('averagePrecisionScore', 'averagePrecision', scoreCodes('averagePrecisionScore', yTrue, yScore, options.classes), yScore);
 }
 
 /** Mean log loss: n x k probabilities (row-major, columns in class order) or, for two classes, the positive class's. */
-export function logLoss(yTrue: Labels, proba: ArrayLike<number>, options: ScoreOptions = {}): number {
+export function logLoss(yTrue: LabelInput, proba: ArrayLike<number>, options: ScoreOptions = {}): number {
   return logLossOfCodes(scoreCodes('logLoss', yTrue, proba, options.classes), proba);
 }
