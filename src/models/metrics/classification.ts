@@ -187,6 +187,46 @@ function rankMetric(owner: string, which: 'rocAuc' | 'averagePrecision', codes: 
   return sum / used;
 }
 
+/**
+ * One-vs-one ROC AUC (Hand & Till), averaged over the pairs of classes present weighted by how
+ * many rows a pair covers (scikit-learn's multi_class='ovo', average='weighted'; what MLflow's
+ * autolog records as training_roc_auc for 3+ classes). Each pair scores the mean of AUC(a vs b)
+ * on column a and AUC(b vs a) on column b, over the rows of a and b. Binary input: ROC AUC.
+ */
+export function rocAucOvoWeightedOfCodes(codes: ArrayLike<number>, proba: ArrayLike<number>): number {
+  const owner = 'roc_auc_ovo_weighted';
+  const n = codes.length;
+  const k = probaWidth(owner, n, proba);
+  if (k <= 2) return rocAucOfCodes(codes, proba);
+  checkCodes(owner, codes, k);
+  const counts = new Float64Array(k);
+  for (let i = 0; i < n; i++) counts[codes[i]]++;
+  let sum = 0;
+  let weight = 0;
+  for (let a = 0; a < k; a++) {
+    for (let b = a + 1; b < k; b++) {
+      if (counts[a] === 0 || counts[b] === 0) continue;
+      const pair = (positive: number, negative: number): number => {
+        const pos = new Float64Array(counts[positive]);
+        const neg = new Float64Array(counts[negative]);
+        let p = 0;
+        let q = 0;
+        for (let i = 0; i < n; i++) {
+          const c = codes[i];
+          if (c === positive) pos[p++] = proba[i * k + positive];
+          else if (c === negative) neg[q++] = proba[i * k + positive];
+        }
+        return rankAreas(pos.sort(), neg.sort()).rocAuc;
+      };
+      const w = (counts[a] + counts[b]) / n;
+      sum += w * ((pair(a, b) + pair(b, a)) / 2);
+      weight += w;
+    }
+  }
+  if (weight === 0) throw new InvalidInputError(`${owner}: only one class is present in the true labels; the metric is undefined`);
+  return sum / weight;
+}
+
 export function rocAucOfCodes(codes: ArrayLike<number>, proba: ArrayLike<number>): number {
   return rankMetric('roc_auc', 'rocAuc', codes, proba);
 }

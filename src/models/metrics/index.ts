@@ -7,6 +7,7 @@ import {
   logLossOfCodes,
   prfOfCodes,
   rocAucOfCodes,
+  rocAucOvoWeightedOfCodes,
 } from './classification.js';
 
 /**
@@ -109,6 +110,7 @@ export const metrics = new Registry<Metric>('metric', [
   classification('balanced_accuracy', 'max', 'mean recall over the classes present', balancedAccuracyOfCodes),
   classification('logloss', 'min', 'mean negative log-likelihood (probabilities clipped to [eps, 1 - eps])', logLossOfCodes),
   classification('roc_auc', 'max', 'area under the ROC curve (multiclass: one-vs-rest, macro average)', rocAucOfCodes),
+  classification('roc_auc_ovo_weighted', 'max', 'area under the ROC curve (multiclass: one-vs-one, weighted by pair prevalence)', rocAucOvoWeightedOfCodes),
   classification('pr_auc', 'max', 'average precision, the step-wise area under the precision-recall curve (multiclass: one-vs-rest, macro)', averagePrecisionOfCodes),
   classification('f1', 'max', 'F1 of the positive class (binary)', prfOfCodes('f1', 'binary')),
   classification('f1_macro', 'max', 'unweighted mean of per-class F1', prfOfCodes('f1', 'macro')),

@@ -116,6 +116,19 @@ describe('ranking metrics against pair counts', () => {
     }
     expect(rocAucScore(y, flat(p))).toBeCloseTo(auc, 12);
     expect(averagePrecisionScore(y, flat(p))).toBeCloseTo(ap, 12);
+    // One-vs-one: each pair of classes on their own rows, both ways, weighted by the rows.
+    let ovo = 0;
+    let total = 0;
+    for (let a = 0; a < k; a++) {
+      for (let b = a + 1; b < k; b++) {
+        const rows = y.map((_, i) => i).filter((i) => y[i] === a || y[i] === b);
+        const ab = bruteAuc(rows.map((i) => (y[i] === a ? 1 : 0)), rows.map((i) => p[i][a]));
+        const ba = bruteAuc(rows.map((i) => (y[i] === b ? 1 : 0)), rows.map((i) => p[i][b]));
+        ovo += (rows.length / n) * ((ab + ba) / 2);
+        total += rows.length / n;
+      }
+    }
+    expect(metrics.get('roc_auc_ovo_weighted').fn(y, flat(p))).toBeCloseTo(ovo / total, 12);
   });
 
   it('matches scikit-learn 1.2.1 on a small example', () => {
@@ -128,6 +141,8 @@ describe('ranking metrics against pair counts', () => {
       [0.2, 0.2, 0.6], [0.4, 0.4, 0.2], [0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.3, 0.6, 0.1],
     ];
     expect(rocAucScore(y, flat(p))).toBeCloseTo(0.8531746031746031, 14);
+    // roc_auc_score(y, p, multi_class='ovo', average='weighted')
+    expect(metrics.get('roc_auc_ovo_weighted').fn(y, flat(p))).toBeCloseTo(0.8531250000000001, 14);
     expect(averagePrecisionScore(y, flat(p))).toBeCloseTo(0.8138888888888888, 14);
     expect(logLoss(y, flat(p))).toBeCloseTo(0.7110508140648613, 14);
     const pred = p.map((row) => row.indexOf(Math.max(...row)));
@@ -223,7 +238,7 @@ describe('classification metrics reject bad input', () => {
   });
 
   it('every metric has a direction and a task', () => {
-    for (const name of ['accuracy', 'balanced_accuracy', 'roc_auc', 'pr_auc', 'f1', 'f1_macro', 'f1_weighted', 'precision', 'recall']) {
+    for (const name of ['accuracy', 'balanced_accuracy', 'roc_auc', 'roc_auc_ovo_weighted', 'pr_auc', 'f1', 'f1_macro', 'f1_weighted', 'precision', 'recall']) {
       expect(metrics.get(name)).toMatchObject({ direction: 'max', task: 'classification' });
     }
     expect(metrics.get('logloss')).toMatchObject({ direction: 'min', task: 'classification' });
