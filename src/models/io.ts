@@ -3,7 +3,7 @@ import { ArtifactError } from '../core/errors.js';
 import { type FileProblem, readBoundedFile, readBoundedFileSync } from '../core/files.js';
 import { MODEL_FILE_MAX_BYTES } from '../core/limits.js';
 import { type ModelArtifact, checkHeader, decodeArtifact, encodeArtifact, loadReadingEveryArray } from './artifact.js';
-import { PIPELINE_KIND, PipelineModel } from './pipeline.js';
+import { ClassifierPipelineModel, PIPELINE_KIND, PipelineModel, pipelineFromArtifact } from './pipeline.js';
 import { loadModelArtifact } from './registry.js';
 import type { Model, ModelInput } from './types.js';
 
@@ -68,15 +68,26 @@ function fileError(path: string, problem: FileProblem): ArtifactError {
   return new ArtifactError(`${path}: cannot read model file (${problem.detail})${hint}`, { cause: problem.cause });
 }
 
-/** `loadModel` for a source known to hold a pipeline. */
+/** `loadModel` for a source known to hold a regression pipeline. */
 export async function loadPipeline(source: ModelSource, options: LoadModelOptions = {}): Promise<PipelineModel> {
   const model = await loadModel<unknown>(source, options);
+  if (model instanceof ClassifierPipelineModel) {
+    throw new ArtifactError(`the pipeline holds a classifier ('${model.model.kind}'); load it with loadClassifierPipeline (or loadModel and check task)`);
+  }
   if (!(model instanceof PipelineModel)) throw new ArtifactError(`expected a pipeline artifact, found a '${model.kind}' model`);
   return model;
 }
 
-function fromArtifact(artifact: ModelArtifact): Model<ModelInput> | PipelineModel {
+/** `loadModel` for a source known to hold a classifier pipeline (labels and probabilities from raw input). */
+export async function loadClassifierPipeline(source: ModelSource, options: LoadModelOptions = {}): Promise<ClassifierPipelineModel> {
+  const model = await loadModel<unknown>(source, options);
+  if (model instanceof PipelineModel) throw new ArtifactError(`the pipeline holds a regressor ('${model.model.kind}'); load it with loadPipeline`);
+  if (!(model instanceof ClassifierPipelineModel)) throw new ArtifactError(`expected a pipeline artifact, found a '${model.kind}' model`);
+  return model;
+}
+
+function fromArtifact(artifact: ModelArtifact): Model<ModelInput> | PipelineModel | ClassifierPipelineModel {
   const header = checkHeader(artifact?.header);
   // Pipelines wrap a model of any kind; every other kind is looked up in the model registry.
-  return header.kind === PIPELINE_KIND ? PipelineModel.fromArtifact(artifact) : loadReadingEveryArray(artifact, loadModelArtifact);
+  return header.kind === PIPELINE_KIND ? pipelineFromArtifact(artifact) : loadReadingEveryArray(artifact, loadModelArtifact);
 }

@@ -6,32 +6,35 @@ import type { FeatureFrame, FeatureRecord, FrameColumn } from '../features/frame
 import { type JsonValue, type ModelArtifact, checkHeader, loadReadingEveryArray, makeHeader } from './artifact.js';
 import { modelKinds } from './kinds.js';
 import { loadModelArtifact } from './registry.js';
-import type { Estimator, FitOptions, InputView, Model, ModelInput, Params, RegressionModel } from './types.js';
+import type { ClassificationModel, Estimator, FitOptions, InputView, Labels, Model, ModelInput, Params, RegressionModel, TargetOf } from './types.js';
 
 /**
  * A fitted vectorizer and a fitted model of any kind, saved as one artifact. It predicts straight
  * from raw input: records (`[{ PU_DO: '43_151', trip_distance: 1.2 }]`), a FeatureFrame, or an
  * Arrow table with one column per input key. The model's kind decides the view it is given
  * (`input`: 'matrix' -> `vectorizer.transform`, 'columns' -> `vectorizer.transformColumns`).
+ * A regressor makes a `PipelineModel`, a classifier a `ClassifierPipelineModel` (labels and
+ * probabilities); both save as the same artifact kind, told apart by the model inside.
  */
 export type PipelineInput = readonly FeatureRecord[] | FeatureFrame | arrow.Table;
 
 export const PIPELINE_KIND = 'pipeline';
 const MODEL_ARRAY_PREFIX = 'model/';
 
-export class PipelineModel implements RegressionModel<PipelineInput> {
+/** What both pipelines share: the vectorizer, the model's view of raw input, the artifact. */
+abstract class FittedPipeline<M extends Model<ModelInput>> {
   readonly kind = PIPELINE_KIND;
-  readonly task = 'regression';
-  readonly model: RegressionModel<ModelInput>;
   readonly params: Readonly<Record<string, unknown>>;
   readonly input: InputView;
+  readonly model: M;
 
-  constructor(
+  protected constructor(
     readonly vectorizer: FittedDictVectorizer,
     model: Model<ModelInput>,
+    task: M['task'],
   ) {
-    if (model.task !== 'regression') throw new InvalidInputError(`pipeline: the '${model.kind}' model is a ${model.task} model; pipelines hold regressors`);
-    this.model = model;
+    if (model.task !== task) throw new InvalidInputError(`pipeline: the '${model.kind}' model is a ${model.task} model; this pipeline holds a ${task} model`);
+    this.model = model as M;
     this.input = modelKinds.get(model.kind).input;
     this.params = Object.freeze({ model: model.kind });
     if (this.input === 'matrix' && model.nFeatures !== vectorizer.nFeatures) {
@@ -57,10 +60,6 @@ export class PipelineModel implements RegressionModel<PipelineInput> {
     return this.input === 'matrix' ? this.vectorizer.transform(frame) : this.vectorizer.transformColumns(frame);
   }
 
-  predict(input: PipelineInput): Float64Array {
-    return this.model.predict(this.transform(input));
-  }
-
   toArtifact(): ModelArtifact {
     const inner = this.model.toArtifact();
     const arrays: Record<string, TypedArray> = {};
@@ -72,24 +71,71 @@ export class PipelineModel implements RegressionModel<PipelineInput> {
     };
     return { header: makeHeader(PIPELINE_KIND, this.params, state), arrays };
   }
+}
 
+/** A vectorizer and a regressor. */
+export class PipelineModel extends FittedPipeline<RegressionModel<ModelInput>> implements RegressionModel<PipelineInput> {
+  readonly task = 'regression';
+
+  constructor(vectorizer: FittedDictVectorizer, model: Model<ModelInput>) {
+    super(vectorizer, model, 'regression');
+  }
+
+  predict(input: PipelineInput): Float64Array {
+    return this.model.predict(this.transform(input));
+  }
+
+  /** A regression pipeline from its artifact (one holding a classifier is refused: see `pipelineFromArtifact`). */
   static fromArtifact(artifact: ModelArtifact): PipelineModel {
-    const header = checkHeader(artifact?.header, PIPELINE_KIND);
-    const { vectorizer, model } = header.state as Record<string, unknown>;
-    if (typeof model !== 'object' || model === null) throw new ArtifactError('pipeline artifact has no model header');
-    const arrays: Record<string, TypedArray> = Object.create(null);
-    for (const [name, a] of Object.entries(artifact.arrays)) {
-      // Every array of a pipeline is its model's; the vectorizer lives in the header.
-      if (!name.startsWith(MODEL_ARRAY_PREFIX)) throw new ArtifactError(`pipeline artifact holds array '${name}', which is not its model's`);
-      arrays[name.slice(MODEL_ARRAY_PREFIX.length)] = a;
-    }
-    const inner = loadReadingEveryArray({ header: checkHeader(model), arrays }, loadModelArtifact);
-    try {
-      return new PipelineModel(FittedDictVectorizer.fromJSON(vectorizer), inner);
-    } catch (err) {
-      if (err instanceof ArtifactError) throw err;
-      throw new ArtifactError(`pipeline artifact is inconsistent: ${(err as Error).message}`, { cause: err });
-    }
+    const pipeline = pipelineFromArtifact(artifact);
+    if (!(pipeline instanceof PipelineModel)) throw new ArtifactError(`pipeline artifact holds a classifier ('${pipeline.model.kind}'); load it with loadClassifierPipeline or loadModel`);
+    return pipeline;
+  }
+}
+
+/** A vectorizer and a classifier: labels (in the type the classifier was fitted on) and probabilities from raw input. */
+export class ClassifierPipelineModel extends FittedPipeline<ClassificationModel<ModelInput>> implements ClassificationModel<PipelineInput> {
+  readonly task = 'classification';
+
+  constructor(vectorizer: FittedDictVectorizer, model: Model<ModelInput>) {
+    super(vectorizer, model, 'classification');
+  }
+
+  get classes(): Labels {
+    return this.model.classes;
+  }
+
+  predict(input: PipelineInput): Labels {
+    return this.model.predict(this.transform(input));
+  }
+
+  predictProba(input: PipelineInput): Float64Array {
+    return this.model.predictProba(this.transform(input));
+  }
+}
+
+/** The pipeline of a vectorizer and a fitted model, by the model's task. */
+export function pipelineOf(vectorizer: FittedDictVectorizer, model: Model<ModelInput>): PipelineModel | ClassifierPipelineModel {
+  return model.task === 'classification' ? new ClassifierPipelineModel(vectorizer, model) : new PipelineModel(vectorizer, model);
+}
+
+/** Read a pipeline artifact: a `PipelineModel` or a `ClassifierPipelineModel`, by the model inside. */
+export function pipelineFromArtifact(artifact: ModelArtifact): PipelineModel | ClassifierPipelineModel {
+  const header = checkHeader(artifact?.header, PIPELINE_KIND);
+  const { vectorizer, model } = header.state as Record<string, unknown>;
+  if (typeof model !== 'object' || model === null) throw new ArtifactError('pipeline artifact has no model header');
+  const arrays: Record<string, TypedArray> = Object.create(null);
+  for (const [name, a] of Object.entries(artifact.arrays)) {
+    // Every array of a pipeline is its model's; the vectorizer lives in the header.
+    if (!name.startsWith(MODEL_ARRAY_PREFIX)) throw new ArtifactError(`pipeline artifact holds array '${name}', which is not its model's`);
+    arrays[name.slice(MODEL_ARRAY_PREFIX.length)] = a;
+  }
+  const inner = loadReadingEveryArray({ header: checkHeader(model), arrays }, loadModelArtifact);
+  try {
+    return pipelineOf(FittedDictVectorizer.fromJSON(vectorizer), inner);
+  } catch (err) {
+    if (err instanceof ArtifactError) throw err;
+    throw new ArtifactError(`pipeline artifact is inconsistent: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -122,14 +168,21 @@ export function checkRecords(records: readonly unknown[], vectorizer: FittedDict
   }
 }
 
+/** The model type an estimator's fit returns. */
+type FittedBy<E> = E extends Estimator<Params, ModelInput, infer M> ? M : never;
+
+/** The pipeline a model makes: a classifier's, or a regressor's. */
+export type PipelineFor<M> = M extends ClassificationModel<ModelInput> ? ClassifierPipelineModel : PipelineModel;
+
 /** Estimator side: fits a DictVectorizer and then the estimator on the view its kind asks for. */
-export class Pipeline {
+export class Pipeline<E extends Estimator<Params, ModelInput, Model<ModelInput>> = Estimator<Params, ModelInput, Model<ModelInput>>> {
   constructor(
-    readonly estimator: Estimator<Params, ModelInput>,
+    readonly estimator: E,
     readonly vectorizerParams: Partial<DictVectorizerParams> = {},
   ) {}
 
-  fit(input: PipelineInput, y: Float64Array, options?: FitOptions<PipelineInput>): PipelineModel {
+  /** `y`: values for a regressor, labels (a Float64Array or strings) for a classifier. */
+  fit(input: PipelineInput, y: TargetOf<FittedBy<E>>, options?: FitOptions<PipelineInput, TargetOf<FittedBy<E>>>): PipelineFor<FittedBy<E>> {
     const frame = arrow.isArrowTable(input) ? tableToFrame(input) : input;
     const vectorizer = new DictVectorizer(this.vectorizerParams).fit(frame);
     const view = modelKinds.get(this.estimator.kind).input;
@@ -137,11 +190,13 @@ export class Pipeline {
       const f = arrow.isArrowTable(x) ? tableToFrame(x, vectorizer) : x;
       return view === 'matrix' ? vectorizer.transform(f) : vectorizer.transformColumns(f);
     };
-    const modelOptions: FitOptions<ModelInput> | undefined = options && {
+    const modelOptions = options && {
       ...options,
       validation: options.validation && { X: toView(options.validation.X), y: options.validation.y },
     };
-    return new PipelineModel(vectorizer, this.estimator.fit(toView(frame), y, modelOptions));
+    const estimator = this.estimator as Estimator<Params, ModelInput, Model<ModelInput>>;
+    const model = (estimator.fit as (X: ModelInput, y: Float64Array | Labels, o?: object) => Model<ModelInput>)(toView(frame), y, modelOptions);
+    return pipelineOf(vectorizer, model) as PipelineFor<FittedBy<E>>;
   }
 }
 
