@@ -10,6 +10,7 @@ export * from './neural/index.js';
 export { type Objective as BoostingObjective, type ObjectiveFactory, createObjective, objectives } from './objectives/index.js';
 export * from './pipeline.js';
 export * from './registry.js';
+export { DEFAULT_METRICS, metricFor, scoreModel } from './scoring.js';
 export * from './tree/index.js';
 export * from './types.js';
 export * from './validation-cache.js';

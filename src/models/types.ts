@@ -52,6 +52,8 @@ export interface FitOutput {
    * Left undefined by fits that do not.
    */
   validationPrediction?: Float64Array;
+  /** A classifier's `predictProba` on `FitOptions.validation.X`, when the fit computed it on the way. */
+  validationProba?: Float64Array;
 }
 
 /** Validation data of a fit; `cache` keeps what fits derive from X for the next fit on it. */

@@ -3,7 +3,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { type TypedArray, toShared } from '../core/typed.js';
 import type { FeatureColumns, Matrix } from '../features/matrix.js';
 import { type BinOptions, binColumns, binLike } from '../models/tree/binning.js';
-import type { InputView } from '../models/types.js';
+import type { InputView, Labels } from '../models/types.js';
 
 /**
  * One split of the data a search trains or validates on: the matrix view (linear models), the
@@ -15,7 +15,8 @@ export interface SearchSplit {
   readonly columns?: FeatureColumns;
   /** A view prepared once for 'columns' kinds (e.g. binned trees input); preferred over `columns`. */
   readonly prepared?: object;
-  readonly y: Float64Array;
+  /** Values (regression) or class labels: a Float64Array, or strings (classification). */
+  readonly y: Float64Array | Labels;
 }
 
 export interface SearchData {
@@ -51,7 +52,9 @@ export function shareSearchData(input: SearchData, options: ShareOptions = {}): 
   let data = input;
   for (const name of ['train', 'val'] as const) {
     const split = data?.[name];
-    if (!split || !(split.y instanceof Float64Array)) throw new InvalidInputError(`search data: '${name}.y' must be a Float64Array`);
+    if (!split || !(split.y instanceof Float64Array || (Array.isArray(split.y) && split.y.every((v) => typeof v === 'string')))) {
+      throw new InvalidInputError(`search data: '${name}.y' must be a Float64Array (values or numeric labels) or an array of string labels`);
+    }
     if (!split.X && !split.columns && !split.prepared) throw new InvalidInputError(`search data: '${name}' has no X, columns or prepared view`);
   }
   const { train, val } = data;

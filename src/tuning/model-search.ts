@@ -4,8 +4,8 @@ import { sharedArray } from '../core/typed.js';
 import { BOARD_HELPERS, BOARD_NEXT, BOARD_TOTAL, newTreeBoard, treeBuffers } from '../models/ensemble/tree-board.js';
 import type { ScoringJob } from '../models/types.js';
 import '../models/kinds.js';
-import { metrics } from '../models/metrics/index.js';
 import { type ModelKind, modelKinds } from '../models/registry.js';
+import { DEFAULT_METRICS, metricFor } from '../models/scoring.js';
 import { type TrialCost, nearestCost } from './cost.js';
 import { type SearchData, type SharedSearchData, isSharedSearchData, shareSearchData } from './dataset.js';
 import { TrialPool } from './parallel/pool.js';
@@ -24,7 +24,7 @@ export interface ModelSearchOptions<S extends Space = Space> {
   readonly space?: S;
   /** Params fixed for every trial. */
   readonly fixed?: Readonly<Record<string, unknown>>;
-  /** The objective metric on the validation split (default 'rmse'). */
+  /** The objective metric on the validation split (default 'rmse'; classifiers: 'logloss'). */
   readonly metric?: string;
   /** More validation metrics recorded with each trial. */
   readonly extraMetrics?: readonly string[];
@@ -93,13 +93,11 @@ export class ModelSearch<S extends Space = Space> implements TrialRunner {
 
   constructor(options: ModelSearchOptions<S>) {
     this.kind = modelKinds.get(options.kind);
-    if (this.kind.task !== 'regression') {
-      throw new InvalidParameterError('ModelSearch', 'kind', options.kind, `is a ${this.kind.task} kind; the search scores regressors with regression metrics`);
-    }
-    this.metric = options.metric ?? 'rmse';
-    this.direction = metrics.get(this.metric).direction === 'min' ? 'minimize' : 'maximize';
+    // The metric sets the direction ('logloss' minimises, 'roc_auc' maximises) and must score the kind's task.
+    this.metric = options.metric ?? DEFAULT_METRICS[this.kind.task][0];
+    this.direction = metricFor(this.kind.task, this.metric, 'ModelSearch').direction === 'min' ? 'minimize' : 'maximize';
     this.extraMetrics = (options.extraMetrics ?? []).filter((m) => m !== this.metric);
-    for (const m of this.extraMetrics) metrics.get(m);
+    for (const m of this.extraMetrics) metricFor(this.kind.task, m, 'ModelSearch');
     this.space = options.space ?? (spaceFromParams(this.kind.paramsSpec) as Space);
     this.fixed = options.fixed ?? {};
     const seedName = options.seedParam === undefined ? 'seed' : options.seedParam;

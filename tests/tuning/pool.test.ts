@@ -22,7 +22,7 @@ describe('shared search data', () => {
     const X = back.train.X as { data: Float64Array; nRows: number };
     expect(X.nRows).toBe(400);
     expect(X.data).toBe(data.arrays.find((a) => a === X.data));
-    expect(Array.from(back.val.y)).toEqual(Array.from(toyData().val.y));
+    expect(Array.from(back.val.y as Float64Array)).toEqual(Array.from(toyData().val.y as Float64Array));
     expect(() => shareSearchData({ train: { y: new Float64Array(1) }, val: { y: new Float64Array(1) } })).toThrow(/no X, columns or prepared/);
   });
 

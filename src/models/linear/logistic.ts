@@ -4,8 +4,8 @@ import type { CsrMatrix, Matrix } from '../../features/matrix.js';
 import { type JsonValue, type ModelArtifact, checkHeader, makeHeader, requireArray } from '../artifact.js';
 import { LabelEncoder } from '../labels.js';
 import { argmaxCodes } from '../metrics/classification.js';
-import { metrics } from '../metrics/index.js';
 import type { ClassificationKind } from '../registry.js';
+import { metricFor } from '../scoring.js';
 import type { ClassificationModel, Estimator, FitOptions, Labels, ModelInput } from '../types.js';
 import { emitWarning } from '../warnings.js';
 import { l1Newton } from './logistic-l1.js';
@@ -385,10 +385,7 @@ export class LogisticModel implements ClassificationModel<Matrix, LogisticRegres
 function reportClassifierValidation(model: LogisticModel, options: FitOptions<Matrix, Labels> | undefined): void {
   if (!options?.validation || !options.onIteration) return;
   const name = options.metric ?? 'logloss';
-  const metric = metrics.get(name);
-  if (metric.task !== 'classification') {
-    throw new InvalidParameterError(model.kind, 'metric', name, 'must be a classification metric (accuracy, logloss, roc_auc, ...)');
-  }
+  const metric = metricFor('classification', name, model.kind);
   const { X, y } = options.validation;
   if (X.nRows !== y.length) throw new InvalidInputError(`${model.kind}: validation X has ${X.nRows} rows but y has ${y.length} labels`);
   const value = metric.fn(model.encoder.encode(`${model.kind} validation`, y), model.predictProba(X));

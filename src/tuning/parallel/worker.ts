@@ -7,13 +7,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { InvalidInputError } from '../../core/errors.js';
 import { encodeArtifact } from '../../models/artifact.js';
 import { isTreeHelper, treeBuffers } from '../../models/ensemble/tree-board.js';
 import '../../models/kinds.js';
 import { metrics } from '../../models/metrics/index.js';
 import { type ModelKind, modelKinds } from '../../models/registry.js';
-import type { FitOutput, HelpBatch, ModelInput, TreeHelp, ValidationSet } from '../../models/types.js';
+import { scoreModel } from '../../models/scoring.js';
+import type { Estimator, FitOutput, HelpBatch, Labels, Model, ModelInput, Params, TreeHelp, ValidationSet } from '../../models/types.js';
 import { ValidationCache } from '../../models/validation-cache.js';
 import { type SearchData, type SharedSearchData, openSearchData, splitView } from '../dataset.js';
 import { type HelpResult, type HelpTask, type TaskResults, type TrialMessage, type TrialResult, type TrialTask, type WarmResult, type WarmTask, type WorkerTask, leaveQueue } from './protocol.js';
@@ -98,14 +98,17 @@ async function runHelp(task: HelpTask): Promise<HelpResult> {
   const { data } = dataset;
   const kind = modelKinds.get(task.kind);
   const estimator = kind.create(task.params);
-  if (!isTreeHelper(estimator)) return { indices: [], trees: [] };
+  // Helpers grow regression forests (values for y).
   const { trainX, validation } = splitsFor(dataset, kind, task.kind);
+  const trainY = data.train.y;
+  const valY = validation.y;
+  if (!isTreeHelper(estimator) || !(trainY instanceof Float64Array) || !(valY instanceof Float64Array)) return { indices: [], trees: [] };
   const stop = () => Atomics.load(task.waiting, 0) > 0;
   if (task.scoring) {
-    const scored = estimator.helpScore(trainX, validation, task.scoring, stop);
+    const scored = estimator.helpScore(trainX, { ...validation, y: valY }, task.scoring, stop);
     return moving(scored, scored.outputs.map((o) => o.buffer as ArrayBuffer));
   }
-  const grown = estimator.helpGrow(trainX, data.train.y, task.board, stop);
+  const grown = estimator.helpGrow(trainX, trainY, task.board, stop);
   return moving(grown, treeBuffers(grown.trees));
 }
 
@@ -113,7 +116,7 @@ async function runHelp(task: HelpTask): Promise<HelpResult> {
  * The training view and the validation set a kind fits on, with the cache of what fits derive
  * from the validation view (one per view, kept with the dataset).
  */
-function splitsFor(dataset: OpenDataset, kind: ModelKind, kindName: string): { trainX: ModelInput; validation: ValidationSet } {
+function splitsFor(dataset: OpenDataset, kind: ModelKind, kindName: string): { trainX: ModelInput; validation: ValidationSet<ModelInput, Float64Array | Labels> } {
   const { data } = dataset;
   let cache = dataset.validation.get(kind.input);
   if (!cache) dataset.validation.set(kind.input, (cache = new ValidationCache()));
@@ -142,7 +145,8 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
     const { trainX, validation } = splitsFor(dataset, kind, task.kind);
     const valX = validation.X;
     await kind.prepare?.(task.params);
-    const estimator = kind.create(task.params);
+    // Values for a regressor, labels for a classifier: the estimator checks its target.
+    const estimator: Estimator<Params, ModelInput, Model<ModelInput>> = kind.create(task.params);
     const reports: number[] = [];
     let sent = 0;
     let sentAt = Number.NEGATIVE_INFINITY;
@@ -177,12 +181,9 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
       },
     });
     const fitSeconds = (performance.now() - t0) / 1000;
-    // Fits that scored validation on the way hand back its predictions: no second pass.
-    if (model.task !== 'regression') throw new InvalidInputError(`model search: '${task.kind}' is a ${model.task} kind; the search scores regressors`);
-    const pred = output.validationPrediction ?? model.predict(valX);
-    const value = metric.fn(data.val.y, pred);
-    const extra: Record<string, number> = { [task.metric]: value };
-    for (const name of task.extraMetrics) extra[name] = metrics.get(name).fn(data.val.y, pred);
+    // Fits that scored validation on the way hand back its predictions (or probabilities): no second pass.
+    const extra = scoreModel(model, valX, data.val.y, [task.metric, ...task.extraMetrics], model.task === 'regression' ? output.validationPrediction : output.validationProba);
+    const value = extra[task.metric];
     const best = task.best[0];
     const asGood = Number.isNaN(best) || (metric.direction === 'min' ? value <= best : value >= best);
     const bytes = task.keepModel && asGood && Number.isFinite(value) ? encodeArtifact(model.toArtifact()) : undefined;

@@ -375,7 +375,7 @@ describe('bad input', () => {
     });
     expect(reports).toEqual([{ logloss: logLoss(test.y, model.predictProba(test.X)) }]);
     expect(() => new LogisticRegression().fit(train.X, train.y, { validation: { X: test.X, y: test.y }, metric: 'rmse', onIteration: () => true })).toThrow(
-      /classification metric/,
+      /a classification model needs one of/,
     );
   });
 });
