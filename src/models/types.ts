@@ -137,6 +137,8 @@ interface FittedModel<P extends Params> {
    * TensorFlow.js backend of a neural model); most models have none.
    */
   readonly tags?: Readonly<Record<string, string>>;
+  /** Non-fatal warnings of the fit that made this model (e.g. a ConvergenceWarning), kept with it. */
+  readonly warnings?: readonly TunekitWarning[];
   /** Plain data (JSON header + typed arrays) that `loadModel` turns back into this model. */
   toArtifact(): ModelArtifact;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LogisticRegression } from '../../src/models/linear/logistic.js';
-import { classifierRecord, confusionMatrixSvg } from '../../src/tracking/adapters/classifier.js';
+import { WARNINGS_TAG, classifierRecord, confusionMatrixSvg, logClassifierRecord } from '../../src/tracking/adapters/classifier.js';
+import { TrackingClient } from '../../src/tracking/client.js';
 import { diabetes, payments } from '../helpers/classification-fixtures.js';
 
 // scikit-learn 1.2.1's values of the metrics MLflow's sklearn autolog logs, for the same fits on
@@ -35,7 +36,7 @@ describe('classifier run records, named as MLflow autolog names them', () => {
     const record = classifierRecord(model, train.X, train.y);
     expect(Object.keys(record.metrics).sort()).toEqual(Object.keys(SKLEARN.diabetes).sort());
     for (const [name, value] of Object.entries(SKLEARN.diabetes)) expect(record.metrics[name]).toBeCloseTo(value, 8);
-    const json = JSON.parse(new TextDecoder().decode(record.artifacts[0].bytes));
+    const json = JSON.parse(record.artifacts[0].text);
     expect(record.artifacts.map((a) => a.path)).toEqual(['training_confusion_matrix.json', 'training_confusion_matrix.svg']);
     expect(json.labels).toEqual([0, 1]);
     expect(json.counts).toEqual([
@@ -49,7 +50,7 @@ describe('classifier run records, named as MLflow autolog names them', () => {
     const model = new LogisticRegression({ tol: 1e-9 }).fit(train.X, train.y);
     const record = classifierRecord(model, train.X, train.y);
     for (const [name, value] of Object.entries(SKLEARN.payments)) expect(record.metrics[name]).toBeCloseTo(value, 8);
-    const json = JSON.parse(new TextDecoder().decode(record.artifacts[0].bytes));
+    const json = JSON.parse(record.artifacts[0].text);
     expect(json.labels).toEqual(['cash', 'credit_card', 'dispute', 'no_charge']);
     expect(json.counts).toEqual([
       [171, 85, 0, 1],
@@ -57,9 +58,27 @@ describe('classifier run records, named as MLflow autolog names them', () => {
       [5, 8, 0, 0],
       [3, 21, 0, 1],
     ]);
+    expect(record.params).toMatchObject({ C: 1, solver: 'lbfgs', classWeight: null });
+    const weighted = new LogisticRegression({ classWeight: { dispute: 5 } }).fit(train.X, train.y);
+    expect(classifierRecord(weighted, train.X, train.y).params.classWeight).toBe('{"dispute":5}');
     const val = classifierRecord(model, test.X, test.y, { prefix: 'val_' });
     expect(Object.keys(val.metrics).every((k) => k.startsWith('val_'))).toBe(true);
     expect(val.artifacts[0].path).toBe('val_confusion_matrix.json');
+  });
+
+  it('a run records params, metrics, the warnings of a fit that did not converge, and the confusion matrix', async () => {
+    const { train } = payments();
+    const model = new LogisticRegression({ classWeight: 'balanced', maxIter: 2 }).fit(train.X, train.y, { onWarning: () => {} });
+    const client = new TrackingClient('memory:');
+    const run = await client.createRun({ experimentName: 'payments' });
+    const record = classifierRecord(model, train.X, train.y);
+    await logClassifierRecord(client, run.runId, record);
+    const back = await client.getRun(run.runId);
+    expect(back.params).toMatchObject({ C: '1', classWeight: 'balanced', maxIter: '2', solver: 'lbfgs' });
+    expect(back.metrics.training_log_loss.value).toBe(record.metrics.training_log_loss);
+    expect(back.tags[WARNINGS_TAG]).toMatch(/^ConvergenceWarning: logistic_regression: the fit stopped after 2 iterations/);
+    expect((await client.listArtifacts(run.runId)).map((a) => a.path).sort()).toEqual(['training_confusion_matrix.json', 'training_confusion_matrix.svg']);
+    expect(JSON.parse(await client.readText(run.runId, 'training_confusion_matrix.json')).labels).toEqual(['cash', 'credit_card', 'dispute', 'no_charge']);
   });
 
   it('the SVG escapes labels and shows each row normalised', () => {

@@ -6,8 +6,11 @@
  *   probability; 3+ classes: one-vs-one weighted, as autolog asks scikit-learn) and `score` (the
  *   estimator's score: accuracy);
  * - artifacts `<prefix>confusion_matrix.json` (labels and counts, rows true, columns predicted)
- *   and `<prefix>confusion_matrix.svg` (the row-normalised matrix autolog draws as a PNG).
- * Pure: it returns plain data for any client to log (`logBatch` + artifact writes).
+ *   and `<prefix>confusion_matrix.svg` (the row-normalised matrix autolog draws as a PNG);
+ * - the model's params as a run logs them (structured ones, e.g. a class-weight map, as JSON);
+ * - the model's tags, and the fit's warnings (a ConvergenceWarning) in the tag `tunekit.warnings`,
+ *   one per line.
+ * Pure: it returns plain data for any client to log (`logBatch`, `logText`).
  */
 import { LabelEncoder } from '../../models/labels.js';
 import {
@@ -20,17 +23,23 @@ import {
   recallScore,
 } from '../../models/metrics/index.js';
 import type { ClassificationModel, Labels, ModelInput } from '../../models/types.js';
+import type { ParamInput, TrackingClient } from '../client.js';
 
-export interface ArtifactFile {
+export interface TextArtifact {
   /** Path under the run's artifact root. */
   readonly path: string;
   readonly contentType: string;
-  readonly bytes: Uint8Array;
+  readonly text: string;
 }
 
+/** Tag holding a fit's warnings ("Name: message", one per line). */
+export const WARNINGS_TAG = 'tunekit.warnings';
+
 export interface ClassifierRecord {
+  readonly params: Readonly<Record<string, ParamInput>>;
+  readonly tags: Readonly<Record<string, string>>;
   readonly metrics: Readonly<Record<string, number>>;
-  readonly artifacts: readonly ArtifactFile[];
+  readonly artifacts: readonly TextArtifact[];
 }
 
 /** Above this many classes the confusion matrix is written as JSON only (a drawing would be unreadable). */
@@ -60,18 +69,29 @@ export function classifierRecord<X = ModelInput>(model: ClassificationModel<X>, 
   if (present.size >= 2) metrics[`${prefix}roc_auc`] = metricRegistry.get('roc_auc_ovo_weighted').fn(codes, proba);
   const cm = confusionMatrix(y, pred, model.classes);
   const labels = Array.from(cm.labels as ArrayLike<number | string>);
-  const encoder = new TextEncoder();
-  const artifacts: ArtifactFile[] = [
+  const artifacts: TextArtifact[] = [
     {
       path: `${prefix}confusion_matrix.json`,
       contentType: 'application/json',
-      bytes: encoder.encode(`${JSON.stringify({ labels, counts: rowsOf(cm.counts, labels.length), rows: 'true label', columns: 'predicted label' })}\n`),
+      text: `${JSON.stringify({ labels, counts: rowsOf(cm.counts, labels.length), rows: 'true label', columns: 'predicted label' })}\n`,
     },
   ];
   if (labels.length <= MAX_DRAWN_CLASSES) {
-    artifacts.push({ path: `${prefix}confusion_matrix.svg`, contentType: 'image/svg+xml', bytes: encoder.encode(confusionMatrixSvg(labels.map(String), cm.counts)) });
+    artifacts.push({ path: `${prefix}confusion_matrix.svg`, contentType: 'image/svg+xml', text: confusionMatrixSvg(labels.map(String), cm.counts) });
   }
-  return { metrics, artifacts };
+  const warnings = model.warnings ?? [];
+  const tags: Record<string, string> = { ...model.tags };
+  if (warnings.length > 0) tags[WARNINGS_TAG] = warnings.map((w) => `${w.name}: ${w.message}`).join('\n');
+  return { params: trackedParams(model.params), tags, metrics, artifacts };
+}
+
+/** Params as a run logs them: strings, numbers, booleans and null as they are, structured values as JSON. */
+export function trackedParams(params: Readonly<Record<string, unknown>>): Record<string, ParamInput> {
+  const out: Record<string, ParamInput> = {};
+  for (const [key, value] of Object.entries(params)) {
+    out[key] = value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : JSON.stringify(value);
+  }
+  return out;
 }
 
 function rowsOf(counts: Int32Array, k: number): number[][] {
@@ -138,4 +158,10 @@ function short(label: string): string {
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
+}
+
+/** Log a record to a run: params, metrics and tags in one batch, then the artifacts. */
+export async function logClassifierRecord(client: TrackingClient, runId: string, record: ClassifierRecord): Promise<void> {
+  await client.logBatch(runId, { params: record.params, metrics: record.metrics, tags: record.tags });
+  for (const a of record.artifacts) await client.logText(runId, a.text, a.path);
 }
