@@ -34,11 +34,6 @@ export function parameterCount(p: LogisticProblem): number {
   return (p.X.nCols + (p.interceptScaling > 0 ? 1 : 0)) * p.nOutputs;
 }
 
-/** log(1 + exp(t)) without overflow. */
-export function softplus(t: number): number {
-  return t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
-}
-
 /** 1 / (1 + exp(-t)) without overflow. */
 export function sigmoid(t: number): number {
   if (t >= 0) return 1 / (1 + Math.exp(-t));
@@ -168,13 +163,19 @@ export class LogisticObjective {
     const curv = this.curv;
     let loss = 0;
     if (k === 1) {
+      // One exp per row, inline: e = exp(-|z|) gives log(1 + exp(+-z)) and the sigmoid without
+      // overflow (a call returning a double would box it on every row).
       for (let i = 0; i < n; i++) {
         const c = weight[i];
         const zi = z[i];
         const pos = y[i] === 1;
-        loss += c * softplus(pos ? -zi : zi);
+        const e = Math.exp(zi > 0 ? -zi : zi);
+        const lp = Math.log1p(e);
+        // softplus(m) for m = -z (positive rows) or z: m + log1p(e) when m > 0, else log1p(e).
+        const m = pos ? -zi : zi;
+        loss += c * (m > 0 ? m + lp : lp);
         if (prepare) {
-          const pi = sigmoid(zi);
+          const pi = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
           rows[i] = c * (pi - (pos ? 1 : 0));
           curv[i] = c * pi * (1 - pi);
         }
