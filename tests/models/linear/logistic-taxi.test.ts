@@ -57,7 +57,7 @@ describe.skipIf(!REAL_TAXI_DIR)('logistic regression on the real taxi months', (
     const model = new LogisticRegression().fit(train.X, train.long);
     expect(model.info.converged).toBe(true);
     const ours = scores(val.long, model.predictProba(val.X), model.classes as Float64Array, model.predict(val.X) as Float64Array);
-    console.log('taxi long > 20 min, lbfgs problem, C=1:', ours, 'scikit-learn:', SKLEARN.long);
+    console.log(`taxi long > 20 min, lbfgs problem, C=1: ${JSON.stringify(ours)}; scikit-learn exact ${JSON.stringify(SKLEARN.long.exact)}, defaults ${JSON.stringify(SKLEARN.long.lbfgsDefaults)}`);
     expect(Math.abs(ours.rocAuc - SKLEARN.long.exact.rocAuc)).toBeLessThan(1e-6);
     expect(Math.abs(ours.logloss - SKLEARN.long.exact.logloss)).toBeLessThan(1e-6);
     expect(Math.abs(ours.accuracy - SKLEARN.long.exact.accuracy)).toBeLessThanOrEqual(2 / val.long.length);
@@ -77,7 +77,7 @@ describe.skipIf(!REAL_TAXI_DIR)('logistic regression on the real taxi months', (
     const ours = l1Objective(train.X, train.long, l1.coef, l1.intercept[0], 1);
     expect(ours).toBeLessThanOrEqual(SKLEARN.long.liblinearL1.l1Objective);
     const s1 = scores(val.long, l1.predictProba(val.X), l1.classes as Float64Array, l1.predict(val.X) as Float64Array);
-    console.log('taxi long > 20 min, liblinear L1, C=1:', { ...s1, l1Objective: ours }, 'scikit-learn:', SKLEARN.long.liblinearL1);
+    console.log(`taxi long > 20 min, liblinear L1, C=1: ${JSON.stringify({ ...s1, l1Objective: ours })}; scikit-learn ${JSON.stringify(SKLEARN.long.liblinearL1)}`);
     // The L1 problem's optimum is a set here (the intercept beside a full one-hot block), and
     // scikit-learn stops at its default tol: close scores, not equal ones.
     expect(Math.abs(s1.rocAuc - SKLEARN.long.liblinearL1.rocAuc)).toBeLessThan(1e-3);
@@ -90,7 +90,7 @@ describe.skipIf(!REAL_TAXI_DIR)('logistic regression on the real taxi months', (
     expect(model.info.converged).toBe(true);
     expect(model.classes).toEqual(Float64Array.of(1, 2, 3, 4, 5));
     const ours = scores(val.payment.y, model.predictProba(val.payment.X), model.classes as Float64Array, model.predict(val.payment.X) as Float64Array);
-    console.log('taxi payment_type, multinomial, C=1:', ours, 'scikit-learn:', SKLEARN.payment);
+    console.log(`taxi payment_type, multinomial, C=1: ${JSON.stringify(ours)}; scikit-learn exact ${JSON.stringify(SKLEARN.payment.exact)}, defaults ${JSON.stringify(SKLEARN.payment.lbfgsDefaults)}`);
     expect(Math.abs(ours.rocAuc - SKLEARN.payment.exact.rocAuc)).toBeLessThan(1e-6);
     expect(Math.abs(ours.logloss - SKLEARN.payment.exact.logloss)).toBeLessThan(1e-6);
     expect(Math.abs(ours.accuracy - SKLEARN.payment.exact.accuracy)).toBeLessThanOrEqual(2 / val.payment.y.length);
