@@ -12,22 +12,7 @@ import { modelKinds } from '../../../src/models/registry.js';
 import type { Labels } from '../../../src/models/types.js';
 import { type SklearnCase, diabetes, payments, sklearnReference } from '../../helpers/classification-fixtures.js';
 import { type DenseProblem, denseNewton, denseObjective, numericGradient } from './logistic-reference.js';
-
-function denseToCsr(rows: number[][]): CsrMatrix {
-  const indptr = [0];
-  const indices: number[] = [];
-  const values: number[] = [];
-  for (const r of rows) {
-    r.forEach((v, j) => {
-      if (v !== 0) {
-        indices.push(j);
-        values.push(v);
-      }
-    });
-    indptr.push(indices.length);
-  }
-  return { format: 'csr', nRows: rows.length, nCols: rows[0].length, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), values: Float64Array.from(values) };
-}
+import { csrFromDense } from './reference.js';
 
 function tinyProblem(seed: number, n: number, p: number, k: number): { rows: number[][]; y: number[] } {
   const rng = new Rng(seed);
@@ -61,7 +46,7 @@ describe('the logistic objective against its definition', () => {
     const weight = y.map(() => 0.5 + rng.float());
     const dense: DenseProblem = { X: rows, y, weight, k, s, penaliseIntercept, l2 };
     const problem: LogisticProblem = {
-      X: denseToCsr(rows),
+      X: csrFromDense(rows),
       y: Int32Array.from(y),
       weight: Float64Array.from(weight),
       nOutputs: k,
@@ -123,7 +108,7 @@ describe('LogisticRegression against a dense Newton solve', () => {
       const outputs = Math.max(1, k);
       const shift = k > 1 ? ref.slice(5 * k).reduce((a, b) => a + b, 0) / k : 0;
       for (let c = 0; c < k && k > 1; c++) ref[5 * k + c] -= shift;
-      const model = new LogisticRegression({ solver, C, interceptScaling: s, ...exact }).fit(denseToCsr(rows), Float64Array.from(y));
+      const model = new LogisticRegression({ solver, C, interceptScaling: s, ...exact }).fit(csrFromDense(rows), Float64Array.from(y));
       expect(model.info.converged).toBe(true);
       for (let c = 0; c < outputs; c++) {
         for (let j = 0; j < 5; j++) expect(model.coef[c * 5 + j]).toBeCloseTo(ref[j * outputs + c], 7);
@@ -180,7 +165,7 @@ function l1Objective(X: CsrMatrix, y: Labels, classes: Labels, coefOf: (c: numbe
 describe('LogisticRegression against scikit-learn 1.2.1 (tests/fixtures/classification)', () => {
   const ref = sklearnReference();
   const data = { diabetes: diabetes(), payments: payments() };
-  const csr = (X: DenseMatrix | CsrMatrix): CsrMatrix => (X.format === 'csr' ? X : denseToCsr(Array.from({ length: X.nRows }, (_, i) => Array.from(X.data.subarray(i * X.nCols, (i + 1) * X.nCols)))));
+  const csr = (X: DenseMatrix | CsrMatrix): CsrMatrix => (X.format === 'csr' ? X : csrFromDense(Array.from({ length: X.nRows }, (_, i) => Array.from(X.data.subarray(i * X.nCols, (i + 1) * X.nCols)))));
 
   it.each(Object.keys(ref.cases))('%s: coefficients, probabilities and test scores', (name) => {
     const c = ref.cases[name];
@@ -274,9 +259,9 @@ describe('labels, probabilities and class weights', () => {
     const { train: t } = diabetes();
     const dense = new LogisticRegression({ solver: 'liblinear', penalty: 'l1' }).fit(t.X, t.y);
     const rows = Array.from({ length: t.X.nRows }, (_, i) => Array.from(t.X.data.subarray(i * t.X.nCols, (i + 1) * t.X.nCols)));
-    const sparse = new LogisticRegression({ solver: 'liblinear', penalty: 'l1' }).fit(denseToCsr(rows), t.y);
+    const sparse = new LogisticRegression({ solver: 'liblinear', penalty: 'l1' }).fit(csrFromDense(rows), t.y);
     expect(maxDiff(dense.coef, sparse.coef)).toBe(0);
-    expect(maxDiff(dense.predictProba(t.X), sparse.predictProba(denseToCsr(rows)))).toBeLessThan(1e-15);
+    expect(maxDiff(dense.predictProba(t.X), sparse.predictProba(csrFromDense(rows)))).toBeLessThan(1e-15);
   });
 });
 
