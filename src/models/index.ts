@@ -11,6 +11,7 @@ export { type Objective as BoostingObjective, type ObjectiveFactory, createObjec
 export * from './pipeline.js';
 export * from './registry.js';
 export { DEFAULT_METRICS, metricFor, scoreModel } from './scoring.js';
+export { WARNINGS_TAG, warningTags } from './warnings.js';
 export * from './tree/index.js';
 export * from './types.js';
 export * from './validation-cache.js';

@@ -8,3 +8,11 @@ export function emitWarning<W extends TunekitWarning>(warning: W, onWarning?: (w
   if (onWarning) onWarning(warning);
   else process.emitWarning(warning);
 }
+
+/** The tag a tracked run records a fit's warnings in ("Name: message", one per line). */
+export const WARNINGS_TAG = 'tunekit.warnings';
+
+/** Tags recording `warnings` (none when there are none). */
+export function warningTags(warnings: readonly TunekitWarning[]): Record<string, string> {
+  return warnings.length > 0 ? { [WARNINGS_TAG]: warnings.map((w) => `${w.name}: ${w.message}`).join('\n') } : {};
+}

@@ -10,4 +10,4 @@ export { type CurveSummary, summarizeCurve } from './summary.js';
 export * from './types.js';
 export * from './uri.js';
 export * from './adapters/study.js';
-export { type ClassifierRecord, type TextArtifact, WARNINGS_TAG, classifierRecord, confusionMatrixSvg, logClassifierRecord, trackedParams } from './adapters/classifier.js';
+export { type ClassifierRecord, type TextArtifact, classifierRecord, confusionMatrixSvg, logClassifierRecord, trackedParams } from './adapters/classifier.js';

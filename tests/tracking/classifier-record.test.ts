@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LogisticRegression } from '../../src/models/linear/logistic.js';
-import { WARNINGS_TAG, classifierRecord, confusionMatrixSvg, logClassifierRecord } from '../../src/tracking/adapters/classifier.js';
+import { WARNINGS_TAG } from '../../src/models/warnings.js';
+import { classifierRecord, confusionMatrixSvg, logClassifierRecord } from '../../src/tracking/adapters/classifier.js';
 import { TrackingClient } from '../../src/tracking/client.js';
 import { diabetes, payments } from '../helpers/classification-fixtures.js';
 
@@ -76,7 +77,7 @@ describe('classifier run records, named as MLflow autolog names them', () => {
     const back = await client.getRun(run.runId);
     expect(back.params).toMatchObject({ C: '1', classWeight: 'balanced', maxIter: '2', solver: 'lbfgs' });
     expect(back.metrics.training_log_loss.value).toBe(record.metrics.training_log_loss);
-    expect(back.tags[WARNINGS_TAG]).toMatch(/^ConvergenceWarning: logistic_regression: the fit stopped after 2 iterations/);
+    expect(back.tags[WARNINGS_TAG]).toMatch(/^ConvergenceWarning: logistic_regression: the solver stopped after 2 iterations/);
     expect((await client.listArtifacts(run.runId)).map((a) => a.path).sort()).toEqual(['training_confusion_matrix.json', 'training_confusion_matrix.svg']);
     expect(JSON.parse(await client.readText(run.runId, 'training_confusion_matrix.json')).labels).toEqual(['cash', 'credit_card', 'dispute', 'no_charge']);
   });

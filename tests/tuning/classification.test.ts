@@ -4,6 +4,7 @@ import { ModelSearch, Study, TrialPool, hp, shareSearchData } from '../../src/in
 import { loadModelSync } from '../../src/models/io.js';
 import { LogisticRegression } from '../../src/models/linear/logistic.js';
 import { logLoss, rocAucScore } from '../../src/models/metrics/index.js';
+import { WARNINGS_TAG } from '../../src/models/warnings.js';
 import { diabetes, payments } from '../helpers/classification-fixtures.js';
 
 // Trials run on worker threads; the kinds there are the default ones (logistic_regression among them).
@@ -57,6 +58,15 @@ describe('searching classifiers', () => {
     const model = loadModelSync(search.bestModel!.bytes);
     if (model.task !== 'classification') throw new Error('expected a classifier');
     expect(model.predict(test.X)).toEqual(refit.predict(test.X));
+  });
+
+  it("a trial's convergence warning is kept with the trial (user attr, hence its tracked run's tag)", async () => {
+    const { train, test } = diabetes();
+    const data = shareSearchData({ train: { X: train.X, y: train.y }, val: { X: test.X, y: test.y } });
+    const search = new ModelSearch({ kind: 'logistic_regression', data, space: { C: hp.loguniform('C', 1, 10) }, fixed: { maxIter: 1 }, pool });
+    const study = new Study({ seed: 1 });
+    await study.optimize(search, { nTrials: 2, nWorkers: 2, progress: false });
+    for (const t of study.trials) expect(t.userAttrs[WARNINGS_TAG]).toMatch(/^ConvergenceWarning: logistic_regression: the solver stopped after 1 iterations/);
   });
 
   it('a metric of the other task is refused up front', () => {

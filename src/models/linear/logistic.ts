@@ -7,7 +7,7 @@ import { argmaxCodes } from '../metrics/classification.js';
 import type { ClassificationKind } from '../registry.js';
 import { metricFor } from '../scoring.js';
 import type { ClassificationModel, Estimator, FitOptions, Labels, ModelInput } from '../types.js';
-import { emitWarning } from '../warnings.js';
+import { emitWarning, warningTags } from '../warnings.js';
 import { l1Newton } from './logistic-l1.js';
 import { LogisticObjective, type LogisticProblem, sigmoid } from './logistic-loss.js';
 import { type SolveResult, newtonCg } from './logistic-newton.js';
@@ -169,14 +169,7 @@ export class LogisticRegression implements Estimator<LogisticRegressionParams, M
       gradMax: Math.max(...results.map((r) => r.gradMax)),
     };
     const model = new LogisticModel(this.params, encoder, coef, intercept, info, csr.featureNames);
-    if (!info.converged) {
-      emitWarning(
-        new ConvergenceWarning(
-          `${owner}: the solver stopped after ${info.nIter} iterations with a largest gradient entry of ${info.gradMax.toPrecision(3)} (tol ${this.params.tol}); raise maxIter, or scale the features`,
-        ),
-        options?.onWarning,
-      );
-    }
+    for (const warning of model.warnings) emitWarning(warning, options?.onWarning);
     reportClassifierValidation(model, options);
     return model;
   }
@@ -336,7 +329,18 @@ export class LogisticModel implements ClassificationModel<Matrix, LogisticRegres
 
   /** Warnings of the fit (a ConvergenceWarning when it did not converge). */
   get warnings(): readonly ConvergenceWarning[] {
-    return this.info.converged ? [] : [new ConvergenceWarning(`${this.kind}: the fit stopped after ${this.info.nIter} iterations before reaching tol ${this.params.tol}`)];
+    if (this.info.converged) return [];
+    const { nIter, gradMax } = this.info;
+    return [
+      new ConvergenceWarning(
+        `${this.kind}: the solver stopped after ${nIter} iterations with a largest gradient entry of ${gradMax.toPrecision(3)} (tol ${this.params.tol}); raise maxIter, or scale the features`,
+      ),
+    ];
+  }
+
+  /** A tracked run's tags: the fit's warnings, when it had any. */
+  get tags(): Readonly<Record<string, string>> | undefined {
+    return this.info.converged ? undefined : warningTags(this.warnings);
   }
 
   toArtifact(): ModelArtifact {

@@ -23,6 +23,7 @@ import {
   recallScore,
 } from '../../models/metrics/index.js';
 import type { ClassificationModel, Labels, ModelInput } from '../../models/types.js';
+import { warningTags } from '../../models/warnings.js';
 import type { ParamInput, TrackingClient } from '../client.js';
 
 export interface TextArtifact {
@@ -31,9 +32,6 @@ export interface TextArtifact {
   readonly contentType: string;
   readonly text: string;
 }
-
-/** Tag holding a fit's warnings ("Name: message", one per line). */
-export const WARNINGS_TAG = 'tunekit.warnings';
 
 export interface ClassifierRecord {
   readonly params: Readonly<Record<string, ParamInput>>;
@@ -79,9 +77,7 @@ export function classifierRecord<X = ModelInput>(model: ClassificationModel<X>, 
   if (labels.length <= MAX_DRAWN_CLASSES) {
     artifacts.push({ path: `${prefix}confusion_matrix.svg`, contentType: 'image/svg+xml', text: confusionMatrixSvg(labels.map(String), cm.counts) });
   }
-  const warnings = model.warnings ?? [];
-  const tags: Record<string, string> = { ...model.tags };
-  if (warnings.length > 0) tags[WARNINGS_TAG] = warnings.map((w) => `${w.name}: ${w.message}`).join('\n');
+  const tags = { ...warningTags(model.warnings ?? []), ...model.tags };
   return { params: trackedParams(model.params), tags, metrics, artifacts };
 }
 

@@ -7,12 +7,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
+import type { TunekitWarning } from '../../core/errors.js';
 import { encodeArtifact } from '../../models/artifact.js';
 import { isTreeHelper, treeBuffers } from '../../models/ensemble/tree-board.js';
 import '../../models/kinds.js';
 import { metrics } from '../../models/metrics/index.js';
 import { type ModelKind, modelKinds } from '../../models/registry.js';
 import { scoreModel } from '../../models/scoring.js';
+import { warningTags } from '../../models/warnings.js';
 import type { Estimator, FitOutput, HelpBatch, Labels, Model, ModelInput, Params, TreeHelp, ValidationSet } from '../../models/types.js';
 import { ValidationCache } from '../../models/validation-cache.js';
 import { type SearchData, type SharedSearchData, openSearchData, splitView } from '../dataset.js';
@@ -158,12 +160,15 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
       announceScoring: (job) => send({ type: 'scoring', job }),
       receive: () => receiveMessageOnPort(port)?.message as HelpBatch | undefined,
     };
+    // A fit's warnings go with the trial (its tags), not to this thread's stderr.
+    const warnings: TunekitWarning[] = [];
     const t0 = performance.now();
     const model = estimator.fit(trainX, data.train.y, {
       ...(treeHelp ? { treeHelp } : {}),
       validation,
       metric: task.metric,
       output,
+      onWarning: (w) => warnings.push(w),
       onIteration: (r) => {
         iterations++;
         const v = r.metrics[task.metric];
@@ -187,7 +192,7 @@ async function runTrial(task: TrialTask): Promise<TrialResult> {
     const best = task.best[0];
     const asGood = Number.isNaN(best) || (metric.direction === 'min' ? value <= best : value >= best);
     const bytes = task.keepModel && asGood && Number.isFinite(value) ? encodeArtifact(model.toArtifact()) : undefined;
-    const result: TrialResult = { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}), ...(model.tags ? { tags: { ...model.tags } } : {}) };
+    const result: TrialResult = { value, metrics: extra, reports, fitSeconds, iterations, ...(bytes ? { model: bytes } : {}), ...(model.tags || warnings.length > 0 ? { tags: { ...warningTags(warnings), ...model.tags } } : {}) };
     // The model's bytes move to the main thread instead of being copied (when they own their buffer).
     const movable = bytes && bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     return movable ? moving(result, [bytes.buffer as ArrayBuffer]) : result;
