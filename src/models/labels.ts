@@ -118,6 +118,7 @@ export class LabelEncoder {
     const numeric = artifact.arrays.classes;
     let classes: Labels;
     if (Array.isArray(named)) {
+      if (numeric !== undefined) throw new ArtifactError(`'${kind}' artifact holds classes both as names and as an array`);
       if (!named.every((c) => typeof c === 'string')) throw new ArtifactError(`'${kind}' artifact has non-string class names`);
       classes = named as string[];
     } else if (numeric instanceof Float64Array) {

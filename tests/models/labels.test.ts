@@ -28,6 +28,8 @@ describe('LabelEncoder', () => {
     }
     const header = { format: 'tunekit-model' as const, formatVersion: 1, kind: 'k', libraryVersion: '0', params: {}, state: { classes: ['b', 'a'] } };
     expect(() => LabelEncoder.fromArtifact({ header, arrays: {} })).toThrow(ArtifactError);
+    const both = { ...header, state: { classes: ['a', 'b'] } };
+    expect(() => LabelEncoder.fromArtifact({ header: both, arrays: { classes: Float64Array.of(0, 1) } })).toThrow(/both as names and as an array/);
   });
 
   it('names bad labels', () => {
