@@ -119,6 +119,12 @@ export const GENERATED_MAX_ROWS = 100_000_000;
 /** Columns of a CSV file or a table (Excel's 16,384). */
 export const TABLE_MAX_COLUMNS = 16_384;
 
+/**
+ * One CSV row, all its fields: the reader holds at least one whole row in its buffer. A row of
+ * 16,384 columns of long text is well under this; a file without line breaks is refused here.
+ */
+export const CSV_ROW_MAX_BYTES = 64 * MiB;
+
 // --- HTTP (UI, MLflow REST API, model serving) ---------------------------------------------------
 
 /**
