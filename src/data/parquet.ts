@@ -155,7 +155,7 @@ export function isSupportedType(type: arrow.DataType): boolean {
 }
 
 /** Normalised columns in the order of `columns` (parquet-wasm returns them in file order). */
-function normalizeTable(table: arrow.Table, name: string, columns: readonly string[]): arrow.Table {
+export function normalizeTable(table: arrow.Table, name: string, columns: readonly string[]): arrow.Table {
   const fields: arrow.Field[] = [];
   const converted: arrow.Data[][] = [];
   for (const column of columns) {
