@@ -33,7 +33,6 @@ function csvFile(ctx: BenchContext, bytes: number): Promise<CsvFile> {
   if (!found) {
     found = (async () => {
       const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
       const written = await writeGeneratedCsv(p, bytes);
       ctx.log(`generated ${written.rows} rows (${(written.bytes / 1e6).toFixed(0)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       return { path: p, ...written };
