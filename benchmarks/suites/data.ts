@@ -20,6 +20,8 @@ import { readParquet } from '../../src/data/parquet.js';
 import { type TaxiTrips, readTaxiTrips } from '../../src/datasets/nyc-taxi/trips.js';
 import { DictVectorizer } from '../../src/features/dict-vectorizer.js';
 import { taxiFeatures } from '../../src/datasets/nyc-taxi/features.js';
+import { loadNycTaxi, nycTaxiSpec } from '../../src/datasets/nyc-taxi/preset.js';
+import { loadDataset } from '../../src/data/load.js';
 import { FROM_SOURCE, PROJECT_ROOT } from '../harness.js';
 import type { BenchContext, Benchmark } from '../types.js';
 
@@ -66,14 +68,13 @@ function monthFiles(ctx: BenchContext): Promise<MonthFiles> {
   return found;
 }
 
-/** File -> CSR + columns for one source, the vectorizer fitted on it. */
-async function monthToMatrices(source: string): Promise<Record<string, number>> {
-  const trips = await readTaxiTrips(source);
-  const frame = taxiFeatures(trips);
-  const vectorizer = new DictVectorizer().fit(frame);
-  const X = vectorizer.transform(frame);
-  const columns = vectorizer.transformColumns(frame);
-  return { keptRows: trips.nRows, features: vectorizer.nFeatures, nnz: X.indices.length, columns: columns.columns.length };
+/** File -> CSR + columns for one source through the nyc-taxi preset, the vectorizer fitted on it. */
+async function monthToMatrices(source: string, generic = false): Promise<Record<string, number>> {
+  const ds = generic ? await loadDataset(source, nycTaxiSpec()) : await loadNycTaxi(source);
+  const vectorizer = new DictVectorizer().fit(ds.frame);
+  const X = vectorizer.transform(ds.frame);
+  const columns = vectorizer.transformColumns(ds.frame);
+  return { keptRows: ds.nRows, features: vectorizer.nFeatures, nnz: X.indices.length, columns: columns.columns.length };
 }
 
 function timed<T extends Record<string, number>>(inputRows: number, work: () => Promise<T>): Promise<Record<string, number>> {
@@ -98,22 +99,20 @@ const mainCpu = () => { try { return Number(readFileSync('/proc/self/task/' + pr
 const m0 = mainCpu();
 const c0 = process.cpuUsage();
 const t0 = performance.now();
-const { readTaxiTrips } = await import(${url('src/datasets/nyc-taxi/trips')});
+const { loadNycTaxi } = await import(${url('src/datasets/nyc-taxi/preset')});
 (await import(${url('src/data/wasm')})).warmParquet(); // as README advises: the compile overlaps the imports below
-const { taxiFeatures } = await import(${url('src/datasets/nyc-taxi/features')});
 const { DictVectorizer } = await import(${url('src/features/dict-vectorizer')});
 const t1 = performance.now();
-const trips = await readTaxiTrips(${JSON.stringify(source)});
-const frame = taxiFeatures(trips);
-const vectorizer = new DictVectorizer().fit(frame);
-const X = vectorizer.transform(frame);
-const columns = vectorizer.transformColumns(frame);
+const ds = await loadNycTaxi(${JSON.stringify(source)});
+const vectorizer = new DictVectorizer().fit(ds.frame);
+const X = vectorizer.transform(ds.frame);
+const columns = vectorizer.transformColumns(ds.frame);
 const t2 = performance.now();
 const cpu = process.cpuUsage(c0);
 const main = mainCpu() - m0;
 console.log(JSON.stringify({ sinceProcessStart: t2 / 1000, importSeconds: (t1 - t0) / 1000, workSeconds: (t2 - t1) / 1000,
   coldSeconds: (t2 - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...(Number.isNaN(main) ? {} : { mainThreadCpuSeconds: main }),
-  keptRows: trips.nRows, nnz: X.indices.length, columns: columns.columns.length }));
+  keptRows: ds.nRows, nnz: X.indices.length, columns: columns.columns.length }));
 `;
 }
 
@@ -224,7 +223,7 @@ export const benchmarks: Benchmark[] = [
     group: 'data',
     name: 'data/month-to-matrices-warm',
     description:
-      'One month file (January 2021 green) -> CSR matrix + tree columns: read the 5 needed columns, duration filter, PU_DO from the zone pair, DictVectorizer fit + transform + column codes; reader already warm. Goal <= 0.1 s.',
+      'One month file (January 2021 green) -> CSR matrix + tree columns through the nyc-taxi preset (its taxi reader): read the 5 needed columns, duration filter, PU_DO from the zone pair, DictVectorizer fit + transform + column codes; reader already warm. Goal <= 0.1 s.',
     params: { month: '2021-01', columns: 5 },
     warmup: 2,
     repeat: 10,
@@ -236,6 +235,25 @@ export const benchmarks: Benchmark[] = [
     async run(state) {
       const m = state as MonthFiles;
       const figures = await timed(m.fileRows[0], () => monthToMatrices(m.paths[0]));
+      return { ...figures, generated: m.generated ? 1 : 0 };
+    },
+  },
+  {
+    group: 'data',
+    name: 'data/month-generic-path-warm',
+    description:
+      'The same month through the generic path: readTable (Parquet -> Arrow, the five columns), the nyc-taxi spec (frame, duration, filter, PU_DO) and the same vectorizer steps: what a dataset without a reader of its own costs; the same rows and matrices as data/month-to-matrices-warm.',
+    params: { month: '2021-01', columns: 5 },
+    warmup: 2,
+    repeat: 10,
+    async setup(ctx) {
+      const m = await monthFiles(ctx);
+      await monthToMatrices(m.paths[0], true);
+      return m;
+    },
+    async run(state) {
+      const m = state as MonthFiles;
+      const figures = await timed(m.fileRows[0], () => monthToMatrices(m.paths[0], true));
       return { ...figures, generated: m.generated ? 1 : 0 };
     },
   },
@@ -268,15 +286,14 @@ export const benchmarks: Benchmark[] = [
       const m = state as MonthFiles;
       const input = m.fileRows.reduce((s, r) => s + r, 0);
       const figures = await timed(input, async () => {
-        const trips = await Promise.all(m.paths.map((p) => readTaxiTrips(p)));
-        const frames = trips.map(taxiFeatures);
-        const vectorizer = new DictVectorizer().fit(frames[0]);
+        const months = await Promise.all(m.paths.map((p) => loadNycTaxi(p)));
+        const vectorizer = new DictVectorizer().fit(months[0].frame);
         let nnz = 0;
-        for (const f of frames) {
-          nnz += vectorizer.transform(f).indices.length;
-          vectorizer.transformColumns(f);
+        for (const { frame } of months) {
+          nnz += vectorizer.transform(frame).indices.length;
+          vectorizer.transformColumns(frame);
         }
-        return { keptRows: trips.reduce((s, t) => s + t.nRows, 0), features: vectorizer.nFeatures, nnz };
+        return { keptRows: months.reduce((s, t) => s + t.nRows, 0), features: vectorizer.nFeatures, nnz };
       });
       return { ...figures, generated: m.generated ? 1 : 0 };
     },

@@ -1,14 +1,13 @@
 /**
  * A dataset spec: which column to predict, which columns are features and how each is read
- * (categorical or numeric), and derived columns computed in code. `loadDataset` applies it to a
- * table on disk; `datasetFromFrame` to a frame in memory.
+ * (categorical or numeric), and derived columns computed in code. `datasetFromFrame` applies it to
+ * a frame; `loadDataset` (`load.ts`, which loads Arrow JS) to a table on disk.
  *
  * Steps, in order: read the columns (all, or those the spec needs when it lists its features and
  * has no transform) -> `transform` (derived columns, row filters) -> drop the rows whose target is
  * missing (counted) -> the features: `features`, else every column but the target, `exclude` and
  * timestamp columns -> `categorical` / `numeric` overrides -> the target checked for the task.
  */
-import type * as arrow from 'apache-arrow/Arrow';
 import { InvalidInputError, InvalidParameterError, TunekitError } from '../core/errors.js';
 import {
   type FeatureFrame,
@@ -17,10 +16,9 @@ import {
   type TableFrame,
   categoriesAsNumbers,
   filterRows,
-  frameFromTable,
   numbersAsCategories,
 } from './frame.js';
-import { type ReadTableOptions, type TableSource, readTable } from './table.js';
+import type { ReadTableOptions } from './table.js';
 
 export type DatasetTask = 'regression' | 'classification';
 
@@ -58,10 +56,14 @@ export interface Dataset {
   /** The feature columns, in the order of `features`. */
   readonly frame: FeatureFrame;
   readonly features: readonly string[];
-  /** Rows read from the source, before the transform. */
-  readonly sourceRows: number;
   /** Rows dropped because their target was missing. */
   readonly droppedMissingTarget: number;
+}
+
+/** The target values of a regression dataset (an error for text labels). */
+export function numericTarget(ds: Dataset): Float64Array {
+  if (ds.y.kind !== 'numeric') throw new InvalidInputError(`the target column '${ds.target}' holds text labels, not numbers`);
+  return ds.y.values;
 }
 
 /** A dataset's transform threw. */
@@ -69,29 +71,6 @@ export class DatasetTransformError extends TunekitError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DATASET_TRANSFORM', message, options);
   }
-}
-
-/** Reads a source (file, folder, list) and applies the spec. */
-export async function loadDataset(source: TableSource, spec: DatasetSpec): Promise<Dataset> {
-  return datasetFromTable(await readDatasetTable(source, spec), spec);
-}
-
-/** The table a spec reads from a source: the columns it needs (all with a transform). */
-export function readDatasetTable(source: TableSource, spec: DatasetSpec): Promise<arrow.Table> {
-  checkSpec(spec);
-  return readTable(source, { ...spec.read, ...(spec.read?.columns ? {} : { columns: columnsToRead(spec) }) });
-}
-
-/** Applies the spec to an Arrow table. */
-export function datasetFromTable(table: arrow.Table, spec: DatasetSpec): Dataset {
-  checkSpec(spec);
-  const names = table.schema.fields.map((f) => f.name);
-  if (!spec.transform) {
-    for (const name of neededColumns(spec)) {
-      if (!names.includes(name)) throw unknownColumn(name, spec.target === name ? 'target' : 'features', names);
-    }
-  }
-  return datasetFromFrame(frameFromTable(table, { columns: spec.transform ? names : columnsToRead(spec, names) }), spec);
 }
 
 /** Applies the spec to a frame. */
@@ -143,7 +122,6 @@ export function datasetFromFrame(input: TableFrame, spec: DatasetSpec): Dataset 
     y: targetOf(spec.target, kept.columns[spec.target], spec.task ?? 'regression'),
     frame: { nRows: kept.nRows, columns: featureColumns },
     features,
-    sourceRows: input.nRows,
     droppedMissingTarget: dropped,
   };
 }
@@ -177,20 +155,20 @@ function missingMask(c: TableColumn): Uint8Array {
 }
 
 /** The columns a spec reads from a table: all with a transform or without a feature list. */
-function columnsToRead(spec: DatasetSpec, available?: readonly string[]): string[] | undefined {
+export function columnsToRead(spec: DatasetSpec, available?: readonly string[]): string[] | undefined {
   if (spec.transform || !spec.features) return available ? [...available] : undefined;
   return neededColumns(spec);
 }
 
-function neededColumns(spec: DatasetSpec): string[] {
+export function neededColumns(spec: DatasetSpec): string[] {
   return [spec.target, ...(spec.features ?? [])];
 }
 
-function unknownColumn(name: string, param: 'target' | 'features', names: readonly string[]): InvalidParameterError {
+export function unknownColumn(name: string, param: 'target' | 'features', names: readonly string[]): InvalidParameterError {
   return new InvalidParameterError('dataset', param, name, `is not a column (columns: ${names.join(', ')})`);
 }
 
-function checkSpec(spec: DatasetSpec): void {
+export function checkSpec(spec: DatasetSpec): void {
   if (!spec || typeof spec !== 'object') throw new InvalidParameterError('dataset', 'spec', spec, 'must be an object');
   if (typeof spec.target !== 'string' || spec.target === '') throw new InvalidParameterError('dataset', 'target', spec.target, 'must be a column name');
   for (const key of ['features', 'exclude', 'categorical', 'numeric'] as const) {

@@ -18,7 +18,6 @@ export {
   type FeatureFrame,
   type FeatureRecord,
   type FrameColumn,
-  type FrameOptions,
   type NumericFrameColumn,
   type TableColumn,
   type TableFrame,
@@ -27,7 +26,6 @@ export {
   crossCategories,
   filterRows,
   frameColumn,
-  frameFromTable,
   isFeatureFrame,
   numbersAsCategories,
   takeRows,
@@ -39,8 +37,8 @@ export {
   type DatasetTask,
   DatasetTransformError,
   datasetFromFrame,
-  datasetFromTable,
-  loadDataset,
-  readDatasetTable,
+  numericTarget,
 } from './dataset.js';
+export { type FrameOptions, frameFromTable } from './arrow-frame.js';
+export { datasetFromTable, loadDataset, readDatasetTable } from './load.js';
 export { type SplitOptions, type SplitSources, type Splits, loadSplits, splitDataset, subset } from './split.js';

@@ -5,8 +5,9 @@
 import { InvalidParameterError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import * as arrow from 'apache-arrow/Arrow';
-import { type Dataset, type DatasetSpec, type DatasetTarget, datasetFromTable, readDatasetTable } from './dataset.js';
+import type { Dataset, DatasetSpec, DatasetTarget } from './dataset.js';
 import { type FeatureFrame, takeRows } from './frame.js';
+import { datasetFromTable, readDatasetTable } from './load.js';
 import type { ColumnKind } from './parquet-file.js';
 import type { TableSource } from './table.js';
 
@@ -99,5 +100,5 @@ export function subset(ds: Dataset, index: Int32Array): Dataset {
     ds.y.kind === 'numeric'
       ? { kind: 'numeric', values: Float64Array.from(index, (i) => (ds.y.values as Float64Array)[i]) }
       : { kind: 'labels', values: Array.from(index, (i) => (ds.y.values as readonly string[])[i]) };
-  return { ...ds, nRows: index.length, frame, y, sourceRows: ds.sourceRows, droppedMissingTarget: ds.droppedMissingTarget };
+  return { ...ds, nRows: index.length, frame, y };
 }

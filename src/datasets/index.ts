@@ -28,3 +28,5 @@ export {
   taxiFileName,
   writeTaxiParquet,
 } from './nyc-taxi/index.js';
+export { NYC_TAXI_FEATURES, NYC_TAXI_TARGET, type NycTaxiOptions, loadNycTaxi, nycTaxiSpec } from './nyc-taxi/preset.js';
+export { type DatasetPreset, type PresetSourceOptions, datasetPresets } from './presets.js';

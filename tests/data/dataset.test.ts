@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow/Arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DatasetSpec, datasetFromFrame, datasetFromTable, loadDataset } from '../../src/data/dataset.js';
-import { type TableFrame, crossCategories, filterRows, frameColumn, frameFromTable, numbersAsCategories } from '../../src/data/frame.js';
+import { frameFromTable } from '../../src/data/arrow-frame.js';
+import { type DatasetSpec, datasetFromFrame } from '../../src/data/dataset.js';
+import { type TableFrame, crossCategories, filterRows, frameColumn, numbersAsCategories } from '../../src/data/frame.js';
+import { datasetFromTable, loadDataset } from '../../src/data/load.js';
 import { loadSplits, splitDataset } from '../../src/data/split.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-dataset-'));
@@ -47,6 +49,8 @@ describe('frames from Arrow tables', () => {
   it('numbers as categories, crosses of categories, row filters', () => {
     const ids = numbersAsCategories(Float64Array.from([7, 12, Number.NaN, 7, 1.5]));
     expect(Array.from(ids.codes, (k) => (k < 0 ? null : ids.dictionary[k]))).toEqual(['7', '12', null, '7', '1.5']);
+    const named = numbersAsCategories(Float64Array.from([Number.NaN, 3, Number.NaN]), 'nan');
+    expect(Array.from(named.codes, (k) => named.dictionary[k])).toEqual(['nan', '3', 'nan']);
     const other = numbersAsCategories(Float64Array.from([1, 1, 2, 2, 3]));
     const crossed = crossCategories(ids, other, '_');
     expect(Array.from(crossed.codes, (k) => (k < 0 ? null : crossed.dictionary[k]))).toEqual(['7_1', '12_1', null, '7_2', '1.5_3']);
@@ -60,7 +64,7 @@ describe('dataset spec', () => {
   it('takes every column but the target, ids and timestamps as features; drops and counts rows without a target', async () => {
     const ds = await loadDataset(csv('houses.csv', HOUSES), { target: 'price', exclude: ['id'] });
     expect(ds.features).toEqual(['city', 'rooms', 'area']);
-    expect([ds.sourceRows, ds.nRows, ds.droppedMissingTarget]).toEqual([4, 3, 1]);
+    expect([ds.nRows, ds.droppedMissingTarget]).toEqual([3, 1]);
     expect(ds.y).toEqual({ kind: 'numeric', values: Float64Array.from([300, 520, 150]) });
     expect(ds.frame.columns.city).toEqual({ kind: 'categorical', codes: Int32Array.from([0, 0, -1]), dictionary: ['Oslo', 'Bergen'] });
     expect(ds.frame.columns.area).toEqual({ kind: 'numeric', values: Float64Array.from([70.5, 120, 30]) });
