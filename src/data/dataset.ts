@@ -150,8 +150,16 @@ function targetOf(name: string, c: TableColumn, task: DatasetTask): DatasetTarge
 
 /** 1 where the column's value is missing (NaN, or code -1). */
 function missingMask(c: TableColumn): Uint8Array {
-  if (c.kind === 'categorical') return Uint8Array.from(c.codes, (code) => (code < 0 ? 1 : 0));
-  return Uint8Array.from(c.values, (v) => (Number.isNaN(v) ? 1 : 0));
+  const n = c.kind === 'categorical' ? c.codes.length : c.values.length;
+  const out = new Uint8Array(n);
+  if (c.kind === 'categorical') {
+    const codes = c.codes;
+    for (let i = 0; i < n; i++) out[i] = codes[i] < 0 ? 1 : 0;
+  } else {
+    const values = c.values;
+    for (let i = 0; i < n; i++) out[i] = Number.isNaN(values[i]) ? 1 : 0;
+  }
+  return out;
 }
 
 /** The columns a spec reads from a table: all with a transform or without a feature list. */

@@ -38,6 +38,7 @@ interface Run {
   readonly values: string[];
   /** Dictionary entry per name; undefined for a numeric column. */
   readonly entry: Int32Array | undefined;
+  /** The row each name first appears in (only when not sorting). */
   readonly firstRow: Int32Array;
   /** Feature index per name, filled by the fit. */
   readonly feature: Int32Array;
@@ -88,20 +89,26 @@ export function fitFrame(frame: FeatureFrame, separator: string, sort: boolean):
       for (let i = 0; i < m; i++) byFeature[i] = i;
       byFeature.sort((a, b) => run.feature[a] - run.feature[b]);
     }
-    const categories: string[] = [];
-    const position = new Int32Array(m);
-    for (let k = 0; k < m; k++) {
-      const i = byFeature ? byFeature[k] : k;
-      // A dictionary holding one value twice gives one category.
-      const last = categories.length - 1;
-      if (run.mayRepeat && last >= 0 && categories[last] === run.values[i]) position[i] = last;
-      else position[i] = categories.push(run.values[i]) - 1;
+    // The run's values are its categories, in order, unless it was reordered or may repeat.
+    let categories = run.values;
+    let position: Int32Array | undefined;
+    if (byFeature || run.mayRepeat) {
+      categories = [];
+      position = new Int32Array(m);
+      for (let k = 0; k < m; k++) {
+        const i = byFeature ? byFeature[k] : k;
+        // A dictionary holding one value twice gives one category.
+        const last = categories.length - 1;
+        if (last >= 0 && categories[last] === run.values[i]) position[i] = last;
+        else position[i] = categories.push(run.values[i]) - 1;
+      }
     }
     const feature = new Int32Array(c.dictionary.length).fill(-1);
     const code = new Int32Array(c.dictionary.length).fill(categories.length);
-    for (let i = 0; i < run.names.length; i++) {
-      feature[run.entry![i]] = run.feature[i];
-      code[run.entry![i]] = position[i];
+    const entry = run.entry!;
+    for (let i = 0; i < m; i++) {
+      feature[entry[i]] = run.feature[i];
+      code[entry[i]] = position ? position[i] : i;
     }
     keys.push({ name: run.column, numeric: false, categories });
     dictionaries.push({ column: run.column, dictionary: c.dictionary, map: { feature, code } });
@@ -139,12 +146,13 @@ function runOf(frame: FeatureFrame, name: string, separator: string, sort: boole
   const prefix = name + separator;
   const values = new Array<string>(used);
   const names = new Array<string>(used);
-  const firstRow = new Int32Array(used);
+  // First rows order the features only when they are not sorted.
+  const firstRow = new Int32Array(sort ? 0 : used);
   for (let k = 0; k < used; k++) {
     const d = entry[k];
     values[k] = c.dictionary[d];
     names[k] = prefix + values[k];
-    firstRow[k] = first[d];
+    if (!sort) firstRow[k] = first[d];
   }
   return { column: name, names, values, entry, firstRow, feature: new Int32Array(used), mayRepeat: !ascending };
 }
@@ -224,23 +232,6 @@ export function frameToCsr(
       cat.push({ codes: c.codes, feature: dictionaryMap(name, c.dictionary).feature, name });
     }
   }
-  // Entries per row.
-  const indptr = sharedArray(Int32Array, n + 1);
-  const count = new Int32Array(n).fill(num.length);
-  for (const { codes, feature, name } of cat) {
-    for (let i = 0; i < n; i++) {
-      const code = codes[i];
-      if (code < 0) continue;
-      const f = feature[code];
-      // An out-of-range code reads undefined.
-      if (f === undefined) throw new InvalidInputError(`DictVectorizer: column '${name}' row ${i} has code ${code}, outside its dictionary of ${feature.length}`);
-      if (f >= 0) count[i]++;
-    }
-  }
-  for (let i = 0; i < n; i++) indptr[i + 1] = indptr[i] + count[i];
-  const nnz = indptr[n];
-  const indices = sharedArray(Int32Array, nnz);
-  const values = sharedArray(Float64Array, nnz);
   // Columns in the order of their lowest feature: rows come out sorted when ranges do not overlap.
   const ranges = [
     ...cat.map((c, j) => ({ j, ...rangeOf(c.feature) })),
@@ -248,36 +239,86 @@ export function frameToCsr(
   ].sort((a, b) => a.lo - b.lo);
   let overlap = false;
   for (let s = 1; s < ranges.length; s++) if (ranges[s].lo <= ranges[s - 1].hi) overlap = true;
-  const cursor = count; // reused: the write position of each row
-  cursor.set(indptr.subarray(0, n));
-  for (const { j } of ranges) {
-    if (j < cat.length) {
-      const { codes, feature } = cat[j];
+  const fill = (indices: Int32Array, values: Float64Array, cursor: Int32Array | undefined): boolean => {
+    for (let s = 0; s < ranges.length; s++) {
+      const j = ranges[s].j;
+      if (j >= cat.length) fillNumeric(num[j - cat.length].values, num[j - cat.length].feature, indices, values, cursor, s, k);
+      else if (!fillCategorical(cat[j].codes, cat[j].feature, indices, values, cursor, s, k)) return false;
+    }
+    return true;
+  };
+  // Every row has one entry per column unless a categorical value is missing or not fitted: that
+  // layout is tried first, and each row's entries are counted only when it fails.
+  const k = cat.length + num.length;
+  const indptr = sharedArray(Int32Array, n + 1);
+  for (let i = 1; i <= n; i++) indptr[i] = i * k;
+  let indices = sharedArray(Int32Array, n * k);
+  let values = sharedArray(Float64Array, n * k);
+  if (!fill(indices, values, undefined)) {
+    const cursor = new Int32Array(n).fill(num.length);
+    for (const { codes, feature, name } of cat) {
       for (let i = 0; i < n; i++) {
         const code = codes[i];
         if (code < 0) continue;
         const f = feature[code];
-        if (f < 0) continue;
-        const w = cursor[i]++;
-        indices[w] = f;
-        values[w] = 1;
-      }
-    } else {
-      // Values move as their two int32 halves: code not yet optimised then makes no heap number
-      // per value (the same bits, NaN payloads included).
-      const { values: src, feature: f } = num[j - cat.length];
-      const from = new Int32Array(src.buffer, src.byteOffset, 2 * n);
-      const to = new Int32Array(values.buffer, values.byteOffset, 2 * nnz);
-      for (let i = 0; i < n; i++) {
-        const w = cursor[i]++;
-        indices[w] = f;
-        to[2 * w] = from[2 * i];
-        to[2 * w + 1] = from[2 * i + 1];
+        // An out-of-range code reads undefined.
+        if (f === undefined) throw new InvalidInputError(`DictVectorizer: column '${name}' row ${i} has code ${code}, outside its dictionary of ${feature.length}`);
+        if (f >= 0) cursor[i]++;
       }
     }
+    for (let i = 0; i < n; i++) indptr[i + 1] = indptr[i] + cursor[i];
+    cursor.set(indptr.subarray(0, n));
+    indices = sharedArray(Int32Array, indptr[n]);
+    values = sharedArray(Float64Array, indptr[n]);
+    fill(indices, values, cursor);
   }
   if (overlap) for (let i = 0; i < n; i++) sortRow(indices, values, indptr[i], indptr[i + 1]);
   return { format: 'csr', nRows: n, nCols: nFeatures, indptr, indices, values, featureNames };
+}
+
+/**
+ * One categorical column's entries: at a stride of `k` from `s` when every row has one per column
+ * (no cursor; false at the first row without a fitted value), else at each row's cursor.
+ */
+function fillCategorical(codes: Int32Array, feature: Int32Array, indices: Int32Array, values: Float64Array, cursor: Int32Array | undefined, s: number, k: number): boolean {
+  const n = codes.length;
+  if (cursor === undefined) {
+    for (let i = 0, w = s; i < n; i++, w += k) {
+      const f = feature[codes[i]];
+      // A missing (-1) or out-of-range code reads undefined.
+      if (!(f >= 0)) return false;
+      indices[w] = f;
+      values[w] = 1;
+    }
+    return true;
+  }
+  for (let i = 0; i < n; i++) {
+    const code = codes[i];
+    if (code < 0) continue;
+    const f = feature[code];
+    if (f < 0) continue;
+    const w = cursor[i]++;
+    indices[w] = f;
+    values[w] = 1;
+  }
+  return true;
+}
+
+/**
+ * One numeric column's entries, placed as `fillCategorical` places them. Values move as their two
+ * int32 halves: code not yet optimised then makes no heap number per value (the same bits, NaN
+ * payloads included).
+ */
+function fillNumeric(src: Float64Array, f: number, indices: Int32Array, values: Float64Array, cursor: Int32Array | undefined, s: number, k: number): void {
+  const n = src.length;
+  const from = new Int32Array(src.buffer, src.byteOffset, 2 * n);
+  const to = new Int32Array(values.buffer, values.byteOffset, 2 * values.length);
+  for (let i = 0, at = s; i < n; i++, at += k) {
+    const w = cursor === undefined ? at : cursor[i]++;
+    indices[w] = f;
+    to[2 * w] = from[2 * i];
+    to[2 * w + 1] = from[2 * i + 1];
+  }
 }
 
 function rangeOf(feature: Int32Array): { lo: number; hi: number } {
