@@ -1,0 +1,323 @@
+/**
+ * `tunekit train`: one tracked run on any table. The data is a file, folder or list read by
+ * readTable (or a preset's splits); the features are fitted with DictVectorizer on the training
+ * split; the model kind comes from the kinds registry with its params given as name=value. The
+ * run logs the params, the validation metrics, and the pipeline (vectorizer + model) as its model,
+ * which --register makes a version of a registered model.
+ */
+import { InvalidParameterError, TunekitError } from '../core/errors.js';
+import type { ParamDef } from '../core/params.js';
+import { type Dataset, type DatasetSpec, numericTarget } from '../data/dataset.js';
+import { loadDataset } from '../data/load.js';
+import { type Splits, loadSplits, splitDataset } from '../data/split.js';
+import { datasetPresets } from '../datasets/presets.js';
+import { DictVectorizer, type FittedDictVectorizer } from '../features/dict-vectorizer.js';
+import { modelToBytes } from '../models/io.js';
+import { modelKinds } from '../models/kinds.js';
+import { mae, r2, rmse } from '../models/metrics/index.js';
+import { PipelineModel } from '../models/pipeline.js';
+import type { ModelKind } from '../models/registry.js';
+import type { ModelInput, RegressionModel } from '../models/types.js';
+import { type Command, type CommandContext, UsageError, listOption, stringOption } from './command.js';
+import { jsonText, num, table } from './format.js';
+
+const HELP = `Usage: tunekit train --data PATH [--val PATH | --val-fraction F] --target COL --model KIND
+                     [--features a,b] [--categorical c,d] [--exclude e,f] [--param NAME=VALUE]...
+                     [--experiment NAME] [--run-name NAME] [--register NAME[@ALIAS]] [--seed N] [--json]
+       tunekit train --preset NAME --train SPLIT --val SPLIT --model KIND [...]
+
+Train one model on a table and record it as a run: params, validation metrics (rmse, mae, r2)
+and the model (the fitted features + model, loadable with loadPipeline or 'models:/' URIs).
+
+Data:
+  --data PATH          a CSV, Parquet or Arrow file, a folder of them, or several --data
+  --val PATH           validation data read the same way (its columns typed as --data's)
+  --val-fraction F     else a seeded random fraction of --data for validation (0 < F < 1)
+  --target COL         the column to predict
+  --features a,b       feature columns (default: all but the target, --exclude and timestamps)
+  --categorical c,d    numeric columns to treat as categories (ids, codes)
+  --exclude e,f        columns never used as features (ids)
+  --preset NAME        a named dataset instead (nyc-taxi): --train and --val name its splits
+                       (months such as 2021-01, or files); --data-dir DIR holds its files
+Model:
+  --model KIND         KINDS
+  --param NAME=VALUE   a parameter of the kind (repeatable), checked against its spec
+  --seed N             seed of --val-fraction's split (default 0)
+Tracking:
+  --experiment NAME    experiment of the run (default 'Default')
+  --run-name NAME      name of the run (default: the kind)
+  --register NAME[@ALIAS]  register the model as a new version of NAME (and point ALIAS at it)
+
+Exit codes: 0 trained and recorded, 1 the run failed (bad data, a failed fit), 2 bad usage.`;
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train one model on a CSV/Parquet/Arrow table and record the run',
+  get help() {
+    return HELP.replace('KINDS', `one of ${modelKinds.names().join(', ')}`);
+  },
+  options: {
+    data: { type: 'string', multiple: true },
+    val: { type: 'string', multiple: true },
+    'val-fraction': { type: 'string' },
+    target: { type: 'string' },
+    features: { type: 'string' },
+    categorical: { type: 'string' },
+    exclude: { type: 'string' },
+    preset: { type: 'string' },
+    train: { type: 'string', multiple: true },
+    'data-dir': { type: 'string' },
+    model: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    experiment: { type: 'string', multiple: true },
+    'run-name': { type: 'string' },
+    register: { type: 'string' },
+  },
+  async run(ctx) {
+    if (ctx.args.length > 0) throw new UsageError(`unexpected argument '${ctx.args[0]}'`);
+    const request = parseRequest(ctx);
+    const splits = await loadTrainSplits(request);
+    const result = await trainAndRecord(ctx, request, splits);
+    printResult(ctx, result);
+    return 0;
+  },
+};
+
+interface TrainRequest {
+  readonly kind: ModelKind;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly data?: readonly string[];
+  readonly val?: readonly string[];
+  readonly valFraction?: number;
+  readonly seed: number;
+  readonly spec?: DatasetSpec;
+  readonly preset?: { readonly name: string; readonly train: string; readonly val: string; readonly dataDir?: string };
+  readonly experiment: string;
+  readonly runName: string;
+  readonly register?: { readonly name: string; readonly alias?: string };
+}
+
+function single(ctx: CommandContext, name: string): string | undefined {
+  const values = listOption(ctx, name);
+  if (values === undefined) return stringOption(ctx, name);
+  if (values.length > 1) throw new UsageError(`--${name} is given ${values.length} times; give it once`);
+  return values[0];
+}
+
+function columnList(ctx: CommandContext, name: string): string[] | undefined {
+  const text = stringOption(ctx, name);
+  if (text === undefined) return undefined;
+  const list = text.split(',').map((s) => s.trim());
+  if (list.some((s) => s === '')) throw new UsageError(`--${name} must be a comma-separated list of column names; got ${JSON.stringify(text)}`);
+  return list;
+}
+
+function parseRequest(ctx: CommandContext): TrainRequest {
+  const kindName = stringOption(ctx, 'model');
+  if (kindName === undefined) throw new UsageError(`--model is required (one of ${modelKinds.names().join(', ')})`);
+  if (!modelKinds.has(kindName)) throw new UsageError(`--model must be one of ${modelKinds.names().join(', ')}; got ${JSON.stringify(kindName)}`);
+  const kind = modelKinds.get(kindName);
+  if (kind.task !== 'regression') throw new UsageError(`--model ${kindName} is a ${kind.task} kind; tunekit train fits regressors for now`);
+  const params = parseParams(kind, listOption(ctx, 'param') ?? []);
+  const seedText = stringOption(ctx, 'seed');
+  const seed = seedText === undefined ? 0 : Number(seedText);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number >= 0; got ${JSON.stringify(seedText)}`);
+  const experiment = single(ctx, 'experiment') ?? 'Default';
+  const runName = stringOption(ctx, 'run-name') ?? kindName;
+  const registerText = stringOption(ctx, 'register');
+  let register: TrainRequest['register'];
+  if (registerText !== undefined) {
+    const [name, alias, extra] = registerText.split('@');
+    if (name === '' || extra !== undefined || alias === '') throw new UsageError(`--register must be NAME or NAME@ALIAS; got ${JSON.stringify(registerText)}`);
+    register = alias === undefined ? { name } : { name, alias };
+  }
+  const base = { kind, params, seed, experiment, runName, ...(register ? { register } : {}) };
+
+  const presetName = stringOption(ctx, 'preset');
+  if (presetName !== undefined) {
+    if (!datasetPresets.has(presetName)) throw new UsageError(`--preset must be one of ${datasetPresets.names().join(', ')}; got ${JSON.stringify(presetName)}`);
+    for (const conflicting of ['data', 'target', 'features', 'categorical', 'exclude', 'val-fraction']) {
+      if (ctx.options[conflicting] !== undefined) throw new UsageError(`--${conflicting} does not go with --preset (the preset defines its data)`);
+    }
+    const train = single(ctx, 'train');
+    const val = single(ctx, 'val');
+    if (train === undefined || val === undefined) throw new UsageError('--preset needs --train and --val (e.g. --train 2021-01 --val 2021-02)');
+    const dataDir = stringOption(ctx, 'data-dir');
+    return { ...base, preset: { name: presetName, train, val, ...(dataDir !== undefined ? { dataDir } : {}) } };
+  }
+  if (ctx.options.train !== undefined) throw new UsageError('--train goes with --preset; give the table with --data');
+  const data = listOption(ctx, 'data');
+  if (data === undefined) throw new UsageError('--data is required (a file, a folder, or --preset NAME)');
+  const target = stringOption(ctx, 'target');
+  if (target === undefined) throw new UsageError('--target is required (the column to predict)');
+  const val = listOption(ctx, 'val');
+  const fractionText = stringOption(ctx, 'val-fraction');
+  if (val !== undefined && fractionText !== undefined) throw new UsageError('give --val or --val-fraction, not both');
+  if (val === undefined && fractionText === undefined) throw new UsageError('validation data is required: --val PATH or --val-fraction F');
+  let valFraction: number | undefined;
+  if (fractionText !== undefined) {
+    valFraction = Number(fractionText);
+    if (fractionText.trim() === '' || !(valFraction > 0 && valFraction < 1)) throw new UsageError(`--val-fraction must be a number between 0 and 1 (exclusive); got ${JSON.stringify(fractionText)}`);
+  }
+  const features = columnList(ctx, 'features');
+  const categorical = columnList(ctx, 'categorical');
+  const exclude = columnList(ctx, 'exclude');
+  const spec: DatasetSpec = {
+    target,
+    ...(features ? { features } : {}),
+    ...(categorical ? { categorical } : {}),
+    ...(exclude ? { exclude } : {}),
+  };
+  return { ...base, data, spec, ...(val ? { val } : {}), ...(valFraction !== undefined ? { valFraction } : {}) };
+}
+
+/** `--param name=value` pairs read by the kind's params spec (a bad one names the rule). */
+export function parseParams(kind: ModelKind, pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param must be NAME=VALUE; got ${JSON.stringify(pair)}`);
+    const name = pair.slice(0, eq);
+    const text = pair.slice(eq + 1);
+    const def: ParamDef | undefined = Object.hasOwn(kind.paramsSpec, name) ? kind.paramsSpec[name] : undefined;
+    if (def === undefined) throw new UsageError(`--param ${name}: '${kind.kind}' has no parameter '${name}' (known: ${Object.keys(kind.paramsSpec).join(', ')})`);
+    out[name] = paramValue(def, text);
+  }
+  try {
+    kind.create(out);
+  } catch (err) {
+    if (err instanceof InvalidParameterError) throw new UsageError(`--param ${err.param}: ${err.message}`);
+    throw err;
+  }
+  return out;
+}
+
+/** A parameter's text as its spec's type (the spec then checks the value). */
+function paramValue(def: ParamDef, text: string): unknown {
+  if (def.type === 'bool') return text === 'true' ? true : text === 'false' ? false : text;
+  if (def.type === 'enum') return text;
+  if ((text === 'null' || text === 'none' || text === 'None') && 'nullable' in def && def.nullable) return null;
+  const n = Number(text);
+  return text.trim() === '' || Number.isNaN(n) ? text : n;
+}
+
+async function loadTrainSplits(request: TrainRequest): Promise<Splits & { readonly source: Record<string, string> }> {
+  if (request.preset) {
+    const preset = datasetPresets.get(request.preset.name);
+    const where = request.preset.dataDir !== undefined ? { dataDir: request.preset.dataDir } : {};
+    const trainPath = await preset.resolve(request.preset.train, where);
+    const valPath = await preset.resolve(request.preset.val, where);
+    return { train: await preset.load(trainPath), validation: await preset.load(valPath), source: { train: trainPath, validation: valPath } };
+  }
+  const spec = request.spec!;
+  const data = request.data!;
+  const trainSource = data.length === 1 ? data[0] : data;
+  if (request.val) {
+    const splits = await loadSplits({ train: trainSource, validation: request.val.length === 1 ? request.val[0] : request.val }, spec);
+    return { ...splits, source: { train: data.join(','), validation: request.val.join(',') } };
+  }
+  const all = await loadDataset(trainSource, spec);
+  const splits = splitDataset(all, { validation: request.valFraction!, seed: request.seed });
+  return { ...splits, source: { train: `${data.join(',')} (${1 - request.valFraction!} of rows, seed ${request.seed})`, validation: `${data.join(',')} (${request.valFraction} of rows)` } };
+}
+
+export interface TrainResult {
+  readonly runId: string;
+  readonly experiment: string;
+  readonly kind: string;
+  readonly data: { readonly train: { source: string; rows: number }; readonly validation: { source: string; rows: number }; readonly features: readonly string[]; readonly encodedFeatures: number };
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly fitSeconds: number;
+  readonly model: { readonly uri: string; readonly registered?: { name: string; version: number; alias?: string; uri: string } };
+}
+
+function viewOf(kind: ModelKind, vectorizer: FittedDictVectorizer, ds: Dataset): ModelInput {
+  return kind.input === 'matrix' ? vectorizer.transform(ds.frame) : vectorizer.transformColumns(ds.frame);
+}
+
+async function trainAndRecord(ctx: CommandContext, request: TrainRequest, splits: Splits & { readonly source: Record<string, string> }): Promise<TrainResult> {
+  const { kind } = request;
+  if (kind.task !== 'regression') throw new TunekitError('UNSUPPORTED', `'${kind.kind}' is not a regression kind`);
+  const validation = splits.validation!;
+  const yTrain = numericTarget(splits.train);
+  const yVal = numericTarget(validation);
+  const vectorizer = new DictVectorizer().fit(splits.train.frame);
+  const estimator = kind.create(request.params);
+  const client = await ctx.client({ mustExist: false });
+  const experiment = await client.getOrCreateExperiment(request.experiment);
+  return client.withRun({ experimentId: experiment.experimentId, runName: request.runName, parentRunId: null, tags: { 'tunekit.command': 'train' } }, async (run) => {
+    const xVal = viewOf(kind, vectorizer, validation);
+    const t0 = performance.now();
+    const model = estimator.fit(viewOf(kind, vectorizer, splits.train), yTrain, { validation: { X: xVal, y: yVal } }) as RegressionModel<ModelInput>;
+    const fitSeconds = (performance.now() - t0) / 1000;
+    const predicted = model.predict(xVal);
+    const metrics = { rmse: rmse(yVal, predicted), mae: mae(yVal, predicted), r2: r2(yVal, predicted) };
+    await run.logBatch({
+      params: Object.fromEntries(Object.entries(estimator.params).map(([k, v]) => [k, v as string | number | boolean | null])),
+      metrics: [...Object.entries(metrics).map(([key, value]) => ({ key, value })), { key: 'fit_seconds', value: fitSeconds }],
+      tags: { 'tunekit.model.kind': kind.kind, 'tunekit.data.train': splits.source.train, 'tunekit.data.validation': splits.source.validation },
+    });
+    const pipeline = new PipelineModel(vectorizer, model);
+    await run.logModel(modelToBytes(pipeline), {
+      signature: {
+        inputs: splits.train.features.map((name) => ({ name, type: splits.train.frame.columns[name].kind === 'categorical' ? 'string' : 'double' })),
+        outputs: [{ name: splits.train.target, type: 'double' }],
+      },
+      inputExample: exampleRecords(validation, 5),
+    });
+    const uri = `runs:/${run.runId}/model`;
+    let registered: TrainResult['model']['registered'];
+    if (request.register) {
+      const version = await client.registerModel(uri, request.register.name, request.register.alias ? { alias: request.register.alias } : {});
+      registered = { name: request.register.name, version: version.version, ...(request.register.alias ? { alias: request.register.alias } : {}), uri: `models:/${request.register.name}/${version.version}` };
+    }
+    return {
+      runId: run.runId,
+      experiment: request.experiment,
+      kind: kind.kind,
+      data: {
+        train: { source: splits.source.train, rows: splits.train.nRows },
+        validation: { source: splits.source.validation, rows: validation.nRows },
+        features: splits.train.features,
+        encodedFeatures: vectorizer.nFeatures,
+      },
+      metrics,
+      fitSeconds,
+      model: { uri, ...(registered ? { registered } : {}) },
+    };
+  });
+}
+
+/** The first rows of a dataset's features as records (category names as text, numbers as numbers). */
+function exampleRecords(ds: Dataset, n: number): Record<string, string | number | null>[] {
+  const rows: Record<string, string | number | null>[] = [];
+  for (let i = 0; i < Math.min(n, ds.nRows); i++) {
+    const row: Record<string, string | number | null> = {};
+    for (const name of ds.features) {
+      const c = ds.frame.columns[name];
+      row[name] = c.kind === 'categorical' ? (c.codes[i] < 0 ? null : c.dictionary[c.codes[i]]) : Number.isNaN(c.values[i]) ? null : c.values[i];
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+function printResult(ctx: CommandContext, r: TrainResult): void {
+  if (ctx.json) {
+    ctx.io.out(jsonText(r));
+    return;
+  }
+  const lines = [
+    `trained ${r.kind} on ${r.data.train.rows.toLocaleString('en-US')} rows (${r.data.features.length} columns, ${r.data.encodedFeatures.toLocaleString('en-US')} features) in ${r.fitSeconds.toFixed(2)} s`,
+    `validation: ${r.data.validation.rows.toLocaleString('en-US')} rows`,
+    table(
+      ['METRIC', 'VALUE'],
+      Object.entries(r.metrics).map(([k, v]) => [k, num(v)]),
+    ).trimEnd(),
+    `run       ${r.runId} (experiment '${r.experiment}')`,
+    `model     ${r.model.uri}`,
+  ];
+  if (r.model.registered) lines.push(`registered ${r.model.registered.uri}${r.model.registered.alias ? ` (alias ${r.model.registered.alias})` : ''}`);
+  ctx.io.out(`${lines.join('\n')}\n`);
+}
