@@ -1,9 +1,10 @@
 /**
  * `tunekit train`: one tracked run on any table. The data is a file, folder or list read by
  * readTable (or a preset's splits); the features are fitted with DictVectorizer on the training
- * split; the model kind comes from the kinds registry with its params given as name=value. The
- * run logs the params, the validation metrics, and the pipeline (vectorizer + model) as its model,
- * which --register makes a version of a registered model.
+ * split; the model kind comes from the kinds registry with its params given as name=value. The fit
+ * goes through autolog (params with defaults, training metrics, tags, the pipeline of vectorizer
+ * and model as the run's model); the command adds the validation metrics (val_rmse, val_mae,
+ * val_r2). --register makes the model a version of a registered model.
  */
 import { InvalidParameterError, TunekitError } from '../core/errors.js';
 import type { ParamDef } from '../core/params.js';
@@ -12,12 +13,11 @@ import { loadDataset } from '../data/load.js';
 import { type Splits, loadSplits, splitDataset } from '../data/split.js';
 import { datasetPresets } from '../datasets/presets.js';
 import { DictVectorizer, type FittedDictVectorizer } from '../features/dict-vectorizer.js';
-import { modelToBytes } from '../models/io.js';
 import { modelKinds } from '../models/kinds.js';
 import { mae, r2, rmse } from '../models/metrics/index.js';
-import { PipelineModel } from '../models/pipeline.js';
 import type { ModelKind } from '../models/registry.js';
-import type { ModelInput, RegressionModel } from '../models/types.js';
+import type { ModelInput } from '../models/types.js';
+import { autolog } from '../tracking/adapters/autolog.js';
 import { type Command, type CommandContext, UsageError, listOption, stringOption } from './command.js';
 import { jsonText, num, table } from './format.js';
 
@@ -26,8 +26,9 @@ const HELP = `Usage: tunekit train --data PATH [--val PATH | --val-fraction F] -
                      [--experiment NAME] [--run-name NAME] [--register NAME[@ALIAS]] [--seed N] [--json]
        tunekit train --preset NAME --train SPLIT --val SPLIT --model KIND [...]
 
-Train one model on a table and record it as a run: params, validation metrics (rmse, mae, r2)
-and the model (the fitted features + model, loadable with loadPipeline or 'models:/' URIs).
+Train one model on a table and record it as a run (autolog): every param, training metrics
+(training_root_mean_squared_error, ...), validation metrics (val_rmse, val_mae, val_r2) and the
+model (the fitted features + model, loadable with loadPipeline or 'models:/' URIs).
 
 Data:
   --data PATH          a CSV, Parquet or Arrow file, a folder of them, or several --data
@@ -248,23 +249,18 @@ async function trainAndRecord(ctx: CommandContext, request: TrainRequest, splits
   const experiment = await client.getOrCreateExperiment(request.experiment);
   return client.withRun({ experimentId: experiment.experimentId, runName: request.runName, parentRunId: null, tags: { 'tunekit.command': 'train' } }, async (run) => {
     const xVal = viewOf(kind, vectorizer, validation);
-    const t0 = performance.now();
-    const model = estimator.fit(viewOf(kind, vectorizer, splits.train), yTrain, { validation: { X: xVal, y: yVal } }) as RegressionModel<ModelInput>;
-    const fitSeconds = (performance.now() - t0) / 1000;
-    const predicted = model.predict(xVal);
+    // Autolog records the params (defaults included), training metrics, tags and the pipeline.
+    const fitted = await autolog(run).fit(estimator, viewOf(kind, vectorizer, splits.train), yTrain, { validation: { X: xVal, y: yVal } }, {
+      vectorizer,
+      frame: splits.train.frame,
+      target: splits.train.target,
+    });
+    const { fitSeconds } = fitted;
+    const predicted = fitted.model.predict(xVal);
     const metrics = { rmse: rmse(yVal, predicted), mae: mae(yVal, predicted), r2: r2(yVal, predicted) };
     await run.logBatch({
-      params: Object.fromEntries(Object.entries(estimator.params).map(([k, v]) => [k, v as string | number | boolean | null])),
-      metrics: [...Object.entries(metrics).map(([key, value]) => ({ key, value })), { key: 'fit_seconds', value: fitSeconds }],
-      tags: { 'tunekit.model.kind': kind.kind, 'tunekit.data.train': splits.source.train, 'tunekit.data.validation': splits.source.validation },
-    });
-    const pipeline = new PipelineModel(vectorizer, model);
-    await run.logModel(modelToBytes(pipeline), {
-      signature: {
-        inputs: splits.train.features.map((name) => ({ name, type: splits.train.frame.columns[name].kind === 'categorical' ? 'string' : 'double' })),
-        outputs: [{ name: splits.train.target, type: 'double' }],
-      },
-      inputExample: exampleRecords(validation, 5),
+      metrics: [...Object.entries(metrics).map(([key, value]) => ({ key: `val_${key}`, value })), { key: 'fit_seconds', value: fitSeconds }],
+      tags: { 'tunekit.data.train': splits.source.train, 'tunekit.data.validation': splits.source.validation },
     });
     const uri = `runs:/${run.runId}/model`;
     let registered: TrainResult['model']['registered'];
@@ -287,20 +283,6 @@ async function trainAndRecord(ctx: CommandContext, request: TrainRequest, splits
       model: { uri, ...(registered ? { registered } : {}) },
     };
   });
-}
-
-/** The first rows of a dataset's features as records (category names as text, numbers as numbers). */
-function exampleRecords(ds: Dataset, n: number): Record<string, string | number | null>[] {
-  const rows: Record<string, string | number | null>[] = [];
-  for (let i = 0; i < Math.min(n, ds.nRows); i++) {
-    const row: Record<string, string | number | null> = {};
-    for (const name of ds.features) {
-      const c = ds.frame.columns[name];
-      row[name] = c.kind === 'categorical' ? (c.codes[i] < 0 ? null : c.dictionary[c.codes[i]]) : Number.isNaN(c.values[i]) ? null : c.values[i];
-    }
-    rows.push(row);
-  }
-  return rows;
 }
 
 function printResult(ctx: CommandContext, r: TrainResult): void {

@@ -11,3 +11,4 @@ export * from './types.js';
 export * from './uri.js';
 export * from './adapters/study.js';
 export { type ClassifierRecord, type TextArtifact, classifierRecord, confusionMatrixSvg, logClassifierRecord, trackedParams } from './adapters/classifier.js';
+export { type AutologFit, type AutologFitContext, type AutologOptions, Autolog, autolog, trainingMetrics } from './adapters/autolog.js';

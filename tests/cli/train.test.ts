@@ -41,8 +41,14 @@ describe('tunekit train', () => {
     const client = new TrackingClient(`sqlite:${db}`);
     try {
       const run = await client.getRun(result.runId);
+      // Autolog: every param (defaults too), training metrics by MLflow's names, estimator tags.
       expect(run.params.alpha).toBe('0.5');
-      expect(run.metrics.rmse.value).toBeCloseTo(result.metrics.rmse, 10);
+      expect(Object.keys(run.params).sort()).toEqual(Object.keys((await import('../../src/models/kinds.js')).modelKinds.get('ridge').create({}).params).sort());
+      for (const key of ['training_mean_squared_error', 'training_root_mean_squared_error', 'training_mean_absolute_error', 'training_r2_score', 'training_score']) {
+        expect(run.metrics[key], key).toBeDefined();
+      }
+      expect(run.tags.estimator_name).toBe('Ridge');
+      expect(run.metrics.val_rmse.value).toBeCloseTo(result.metrics.rmse, 10);
       expect(run.info.status).toBe('FINISHED');
       // The registered model predicts from records, as the input example gives them.
       const { bytes, info } = await client.loadModel('models:/houses@champion');
