@@ -9,8 +9,6 @@
 import { InvalidParameterError, TunekitError } from '../core/errors.js';
 import type { ParamDef } from '../core/params.js';
 import { type Dataset, type DatasetSpec, numericTarget } from '../data/dataset.js';
-import { loadDataset } from '../data/load.js';
-import { type Splits, loadSplits, splitDataset } from '../data/split.js';
 import { datasetPresets } from '../datasets/presets.js';
 import { DictVectorizer, type FittedDictVectorizer } from '../features/dict-vectorizer.js';
 import { modelKinds } from '../models/kinds.js';
@@ -19,6 +17,7 @@ import type { ModelKind } from '../models/registry.js';
 import type { ModelInput } from '../models/types.js';
 import { autolog } from '../tracking/adapters/autolog.js';
 import { type Command, type CommandContext, UsageError, listOption, stringOption } from './command.js';
+import { type DataRequest, type LoadedSplits, loadRequestedSplits } from './data-request.js';
 import { jsonText, num, table } from './format.js';
 
 const HELP = `Usage: tunekit train --data PATH [--val PATH | --val-fraction F] --target COL --model KIND
@@ -78,7 +77,7 @@ export const trainCommand: Command = {
   async run(ctx) {
     if (ctx.args.length > 0) throw new UsageError(`unexpected argument '${ctx.args[0]}'`);
     const request = parseRequest(ctx);
-    const splits = await loadTrainSplits(request);
+    const splits = await loadRequestedSplits(request.data);
     const result = await trainAndRecord(ctx, request, splits);
     printResult(ctx, result);
     return 0;
@@ -88,12 +87,7 @@ export const trainCommand: Command = {
 interface TrainRequest {
   readonly kind: ModelKind;
   readonly params: Readonly<Record<string, unknown>>;
-  readonly data?: readonly string[];
-  readonly val?: readonly string[];
-  readonly valFraction?: number;
-  readonly seed: number;
-  readonly spec?: DatasetSpec;
-  readonly preset?: { readonly name: string; readonly train: string; readonly val: string; readonly dataDir?: string };
+  readonly data: DataRequest;
   readonly experiment: string;
   readonly runName: string;
   readonly register?: { readonly name: string; readonly alias?: string };
@@ -133,7 +127,7 @@ function parseRequest(ctx: CommandContext): TrainRequest {
     if (name === '' || extra !== undefined || alias === '') throw new UsageError(`--register must be NAME or NAME@ALIAS; got ${JSON.stringify(registerText)}`);
     register = alias === undefined ? { name } : { name, alias };
   }
-  const base = { kind, params, seed, experiment, runName, ...(register ? { register } : {}) };
+  const base = { kind, params, experiment, runName, ...(register ? { register } : {}) };
 
   const presetName = stringOption(ctx, 'preset');
   if (presetName !== undefined) {
@@ -145,7 +139,7 @@ function parseRequest(ctx: CommandContext): TrainRequest {
     const val = single(ctx, 'val');
     if (train === undefined || val === undefined) throw new UsageError('--preset needs --train and --val (e.g. --train 2021-01 --val 2021-02)');
     const dataDir = stringOption(ctx, 'data-dir');
-    return { ...base, preset: { name: presetName, train, val, ...(dataDir !== undefined ? { dataDir } : {}) } };
+    return { ...base, data: { preset: presetName, train, val, ...(dataDir !== undefined ? { dataDir } : {}) } };
   }
   if (ctx.options.train !== undefined) throw new UsageError('--train goes with --preset; give the table with --data');
   const data = listOption(ctx, 'data');
@@ -170,7 +164,7 @@ function parseRequest(ctx: CommandContext): TrainRequest {
     ...(categorical ? { categorical } : {}),
     ...(exclude ? { exclude } : {}),
   };
-  return { ...base, data, spec, ...(val ? { val } : {}), ...(valFraction !== undefined ? { valFraction } : {}) };
+  return { ...base, data: { data, spec, seed, ...(val ? { val } : {}), ...(valFraction !== undefined ? { valFraction } : {}) } };
 }
 
 /** `--param name=value` pairs read by the kind's params spec (a bad one names the rule). */
@@ -203,26 +197,6 @@ function paramValue(def: ParamDef, text: string): unknown {
   return text.trim() === '' || Number.isNaN(n) ? text : n;
 }
 
-async function loadTrainSplits(request: TrainRequest): Promise<Splits & { readonly source: Record<string, string> }> {
-  if (request.preset) {
-    const preset = datasetPresets.get(request.preset.name);
-    const where = request.preset.dataDir !== undefined ? { dataDir: request.preset.dataDir } : {};
-    const trainPath = await preset.resolve(request.preset.train, where);
-    const valPath = await preset.resolve(request.preset.val, where);
-    return { train: await preset.load(trainPath), validation: await preset.load(valPath), source: { train: trainPath, validation: valPath } };
-  }
-  const spec = request.spec!;
-  const data = request.data!;
-  const trainSource = data.length === 1 ? data[0] : data;
-  if (request.val) {
-    const splits = await loadSplits({ train: trainSource, validation: request.val.length === 1 ? request.val[0] : request.val }, spec);
-    return { ...splits, source: { train: data.join(','), validation: request.val.join(',') } };
-  }
-  const all = await loadDataset(trainSource, spec);
-  const splits = splitDataset(all, { validation: request.valFraction!, seed: request.seed });
-  return { ...splits, source: { train: `${data.join(',')} (${1 - request.valFraction!} of rows, seed ${request.seed})`, validation: `${data.join(',')} (${request.valFraction} of rows)` } };
-}
-
 export interface TrainResult {
   readonly runId: string;
   readonly experiment: string;
@@ -237,7 +211,7 @@ function viewOf(kind: ModelKind, vectorizer: FittedDictVectorizer, ds: Dataset):
   return kind.input === 'matrix' ? vectorizer.transform(ds.frame) : vectorizer.transformColumns(ds.frame);
 }
 
-async function trainAndRecord(ctx: CommandContext, request: TrainRequest, splits: Splits & { readonly source: Record<string, string> }): Promise<TrainResult> {
+async function trainAndRecord(ctx: CommandContext, request: TrainRequest, splits: LoadedSplits): Promise<TrainResult> {
   const { kind } = request;
   if (kind.task !== 'regression') throw new TunekitError('UNSUPPORTED', `'${kind.kind}' is not a regression kind`);
   const validation = splits.validation!;

@@ -18,7 +18,9 @@ import type { FeatureFrame } from '../../data/frame.js';
 import type { FittedDictVectorizer } from '../../features/dict-vectorizer.js';
 import { mae, mse, r2 } from '../../models/metrics/index.js';
 import type { Estimator, FitOptions, ModelInput, Params, RegressionModel } from '../../models/types.js';
+import type { Study } from '../../tuning/study.js';
 import type { ActiveRun, JsonData, LoggedModel, ModelSignature, ParamInput, TrackingClient } from '../client.js';
+import { type StudyTracker, type StudyTrackingOptions, trackStudy } from './study.js';
 
 export interface AutologOptions {
   /** Log the fitted model as the run's 'model' artifact (default true). */
@@ -95,6 +97,28 @@ export class Autolog {
     if (active) return record(active);
     const client = this.target as TrackingClient;
     return client.withRun({ experimentName: 'Default', runName: estimatorName(estimator), parentRunId: null }, record);
+  }
+
+  /**
+   * Records a study: a parent run with a child run per trial (as `trackStudy`), and, when an
+   * optimize call ends, the best trial's params on the parent as `best_<param>` (as MLflow's
+   * autolog records a parameter search).
+   */
+  async study(study: Study, options: StudyTrackingOptions): Promise<StudyTracker> {
+    if ('runId' in this.target) throw new InvalidInputError('autolog: a study is recorded through a client (its runs are new runs)');
+    const client = this.target;
+    let tracker: StudyTracker | undefined;
+    // Added before trackStudy's observer, so the parent run is still open when this one writes.
+    study.addObserver({
+      async onOptimizeEnd(s) {
+        const best = s.bestTrial;
+        if (!best || !tracker) return;
+        const params = Object.fromEntries(Object.entries(best.params).map(([k, v]) => [`best_${k}`, v as ParamInput]));
+        await client.logParams(tracker.parentRunId, params);
+      },
+    });
+    tracker = await trackStudy(client, study, options);
+    return tracker;
   }
 
   private async logModel(run: ActiveRun, model: RegressionModel<ModelInput>, X: ModelInput, context: AutologFitContext): Promise<LoggedModel> {
