@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIo, main } from '../../src/cli/main.js';
 import { loadPipeline } from '../../src/models/io.js';
 import { TrackingClient } from '../../src/tracking/index.js';
+import { cliOn } from '../helpers/cli.js';
 import { REAL_TAXI_DIR, REAL_TAXI_SKIP_MESSAGE } from '../helpers/taxi.js';
 
 const HOUSES = resolve(__dirname, '../../examples/own-data/houses.csv');
@@ -12,13 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tunekit-train-'));
 const db = join(dir, 'train.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t) };
-  const code = await main(['--tracking-uri', `sqlite:${db}`, ...args], io);
-  return { code, out, err };
-}
+const cli = cliOn(`sqlite:${db}`);
 
 function file(name: string, text: string): string {
   const p = join(dir, name);

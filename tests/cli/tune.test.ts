@@ -2,23 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIo, main } from '../../src/cli/main.js';
 import { ConfigError, parseTuneConfig, readTuneConfig } from '../../src/cli/tune-config.js';
 import { loadPipeline } from '../../src/models/io.js';
 import { TrackingClient } from '../../src/tracking/index.js';
+import { cliOn } from '../helpers/cli.js';
 
 const HOUSES = resolve(__dirname, '../../examples/own-data/houses.csv');
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-tune-'));
 const db = join(dir, 'tune.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t) };
-  const code = await main(['--tracking-uri', `sqlite:${db}`, ...args], io);
-  return { code, out, err };
-}
+const cli = cliOn(`sqlite:${db}`);
 
 function config(name: string, text: string): string {
   const p = join(dir, name);
