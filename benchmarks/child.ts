@@ -17,6 +17,7 @@ export interface ChildTask {
   readonly repeat?: number;
   readonly realDataDir: string | undefined;
   readonly tmpDir: string;
+  readonly runDir: string;
 }
 
 export type ChildMessage = { readonly type: 'record'; readonly record: BenchRecord } | { readonly type: 'error'; readonly message: string };
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
       quick: task.quick,
       realDataDir: task.realDataDir,
       tmpDir: task.tmpDir,
-      log: (message) => process.stdout.write(`    ${message}\n`),
+      runDir: task.runDir,
+      log: (message) => void process.stdout.write(`    ${message}\n`),
+      setTool: () => {},
     };
     const sampler = new RssSampler();
     const record = await measure(bench, suite.suite, ctx, task, sampler);

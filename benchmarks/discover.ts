@@ -10,7 +10,7 @@ import { describeError, MODULE_EXT } from './harness.js';
 import type { LoadError } from './record.js';
 import type { BenchGroup, Benchmark } from './types.js';
 
-export const BENCH_GROUPS: readonly BenchGroup[] = ['data', 'training', 'tuning', 'tracker', 'scale', 'peers'];
+export const BENCH_GROUPS: readonly BenchGroup[] = ['data', 'training', 'tuning', 'tracker', 'server', 'scale', 'peers'];
 
 export interface Suite {
   /** File stem, e.g. 'trees' for `suites/trees.ts`. */

@@ -11,9 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { isSourceModule } from '../src/core/workers.js';
-import { referencePeer } from './peer-figures.js';
 import type { BenchRecord, MachineInfo, ResolvedPeer, RssSummary } from './record.js';
-import type { Benchmark, BenchContext } from './types.js';
+import { type Benchmark, type BenchContext, BenchmarkSkipped } from './types.js';
 
 export interface RepeatOptions {
   readonly quick: boolean;
@@ -128,20 +127,6 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-function resolvePeer(bench: Benchmark): ResolvedPeer | undefined {
-  if (bench.peer) return { ...bench.peer, source: 'suite', measured: bench.peer.note ?? 'declared by the benchmark' };
-  const ref = referencePeer(bench.name);
-  if (!ref) return undefined;
-  return {
-    tool: ref.tool,
-    seconds: ref.seconds,
-    note: ref.task,
-    source: 'reference',
-    measured: 'elsewhere on this machine',
-    ...(ref.figures ? { figures: ref.figures } : {}),
-  };
-}
-
 function checkFigures(name: string, figures: unknown): Record<string, number> {
   if (figures === undefined) return {};
   if (typeof figures !== 'object' || figures === null || Array.isArray(figures)) {
@@ -159,18 +144,49 @@ function checkFigures(name: string, figures: unknown): Record<string, number> {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
+/** The record fields every outcome shares. */
+function recordBase(bench: Benchmark, suite: string, counts: { warmup: number; repeat: number }, tool = bench.tool) {
+  return {
+    name: bench.name,
+    group: bench.group,
+    suite,
+    description: bench.description,
+    params: { ...(bench.params ?? {}) },
+    ...(tool ? { tool } : {}),
+    ...(bench.peerOf ? { peerOf: [...bench.peerOf] } : {}),
+    ...(bench.ratioPer ? { ratioPer: bench.ratioPer } : {}),
+    warmup: counts.warmup,
+    repeat: counts.repeat,
+  };
+}
+
+/** One repetition: the wall clock around `run`, or the time `run` reports itself. */
+async function repetition(bench: Benchmark, state: unknown, ctx: BenchContext): Promise<{ seconds: number; figures: Record<string, number> }> {
+  const start = performance.now();
+  const out = await bench.run(state, ctx);
+  const wall = (performance.now() - start) / 1000;
+  const figures = checkFigures(bench.name, out);
+  if (bench.timing !== 'reported') return { seconds: wall, figures };
+  const { seconds, ...rest } = figures;
+  if (seconds === undefined || seconds < 0) throw new TypeError(`benchmark '${bench.name}' reports its own time but run() returned no 'seconds' >= 0`);
+  return { seconds, figures: rest };
+}
+
 /**
  * Runs one benchmark in this process and returns its record; never throws for the benchmark's
- * own errors (they become a 'failed' record).
+ * own errors (they become a 'failed' record, or 'skipped' for `BenchmarkSkipped`).
  */
 export async function measure(
   bench: Benchmark,
   suite: string,
-  ctx: BenchContext,
+  runCtx: BenchContext,
   options: RepeatOptions,
   sampler: RssSampler,
 ): Promise<BenchRecord> {
-  const { warmup, repeat } = repetitions(bench, options);
+  const counts = repetitions(bench, options);
+  const { warmup, repeat } = counts;
+  let tool = bench.tool;
+  const ctx: BenchContext = { ...runCtx, setTool: (t) => (tool = t) };
   const loadAverage = Math.round(os.loadavg()[0] * 100) / 100;
   const before = process.memoryUsage.rss();
   const samples: number[] = [];
@@ -178,6 +194,7 @@ export async function measure(
   let setupSeconds: number | null = null;
   let afterSetup = before;
   let error: string | undefined;
+  let skipped: string | undefined;
   let state: unknown;
   let setupDone = false;
   sampler.reset();
@@ -190,17 +207,16 @@ export async function measure(
     afterSetup = process.memoryUsage.rss();
     sampler.reset();
     for (let i = 0; i < warmup + repeat; i++) {
-      const start = performance.now();
-      const out = await bench.run(state, ctx);
-      const seconds = (performance.now() - start) / 1000;
+      const rep = await repetition(bench, state, ctx);
       if (i >= warmup) {
-        samples.push(seconds);
-        figures = checkFigures(bench.name, out);
+        samples.push(rep.seconds);
+        figures = rep.figures;
       }
     }
     if (bench.score) figures = { ...figures, ...checkFigures(bench.name, await bench.score(state, ctx)) };
   } catch (err) {
-    error = describeError(err);
+    if (err instanceof BenchmarkSkipped) skipped = err.message;
+    else error = describeError(err);
   }
   const peakRun = sampler.peakBytes();
   const after = process.memoryUsage.rss();
@@ -210,6 +226,10 @@ export async function measure(
     } catch (err) {
       error ??= `teardown: ${describeError(err)}`;
     }
+  }
+  const base = recordBase(bench, suite, counts, tool);
+  if (skipped !== undefined && error === undefined) {
+    return { ...base, status: 'skipped', skipped, setupSeconds, seconds: null, rss: null, figures: {}, loadAverage };
   }
   const rss: RssSummary = {
     before,
@@ -222,25 +242,15 @@ export async function measure(
     samples.length > 0
       ? { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples }
       : null;
-  const peer = resolvePeer(bench);
   const ok = error === undefined && seconds !== null;
   return {
-    name: bench.name,
-    group: bench.group,
-    suite,
-    description: bench.description,
-    params: { ...(bench.params ?? {}) },
+    ...base,
     status: ok ? 'ok' : 'failed',
     ...(ok ? {} : { error: error ?? 'no repetition finished' }),
-    warmup,
-    repeat,
     setupSeconds,
     seconds,
     rss,
     figures,
-    ...(peer ? { peer } : {}),
-    ...(peer && ok && seconds.median > 0 ? { peerRatio: peer.seconds / seconds.median } : {}),
-    ...(bench.peerBenchmark ? { peerBenchmark: bench.peerBenchmark } : {}),
     loadAverage,
   };
 }
@@ -252,48 +262,45 @@ export function failedRecord(
   error: string,
   counts: { warmup: number; repeat: number },
 ): BenchRecord {
-  const peer = resolvePeer(bench);
   return {
-    name: bench.name,
-    group: bench.group,
-    suite,
-    description: bench.description,
-    params: { ...(bench.params ?? {}) },
+    ...recordBase(bench, suite, counts),
     status: 'failed',
     error,
-    warmup: counts.warmup,
-    repeat: counts.repeat,
     setupSeconds: null,
     seconds: null,
     rss: null,
     figures: {},
-    ...(peer ? { peer } : {}),
-    ...(bench.peerBenchmark ? { peerBenchmark: bench.peerBenchmark } : {}),
     loadAverage: Math.round(os.loadavg()[0] * 100) / 100,
   };
 }
 
+/** Quality figures (RMSE, R², ...) go beside a peer's time; counts like rows do not. */
+const QUALITY = /rmse|mae|mse|r2|score|loss/i;
+
 /**
- * Fills in the peer of every record that names a `peerBenchmark` of the same run (its median,
- * so the ratio compares two measurements taken minutes apart on the same machine).
+ * Gives every tunekit benchmark that a peer of the same run names in its `peerOf` that peer's
+ * median and the ratio peer / ours (per `ratioPer` when the peer sets it) — or, when the peer
+ * was skipped or failed, the reason, so the report says why there is no ratio.
  */
 export function linkPeers(records: readonly BenchRecord[]): BenchRecord[] {
-  const byName = new Map(records.map((r) => [r.name, r]));
+  const peerOf = new Map<string, BenchRecord>();
+  for (const r of records) for (const name of r.peerOf ?? []) peerOf.set(name, r);
   return records.map((r) => {
-    const other = r.peerBenchmark ? byName.get(r.peerBenchmark) : undefined;
-    if (!other?.seconds || r.peer) return r;
-    const tool = typeof other.params.tool === 'string' ? other.params.tool : other.name;
-    // Quality figures (RMSE, R², ...) of the peer go beside its time; counts like rows do not.
-    const quality = Object.entries(other.figures).filter(([k]) => /rmse|mae|mse|r2|score|loss/i.test(k));
+    const other = peerOf.get(r.name);
+    if (!other) return r;
+    const quality = Object.entries(other.figures).filter(([k]) => QUALITY.test(k));
+    const per = other.ratioPer;
     const peer: ResolvedPeer = {
-      tool,
-      seconds: other.seconds.median,
-      note: other.name,
-      source: 'run',
-      measured: 'in this run',
+      tool: other.tool ?? other.name,
+      benchmark: other.name,
+      ...(other.seconds ? { seconds: other.seconds.median } : { missing: other.status === 'skipped' ? `skipped: ${other.skipped}` : `failed: ${other.error}` }),
       ...(quality.length > 0 ? { figures: Object.fromEntries(quality) } : {}),
+      ...(per ? { per } : {}),
+      loadAverage: other.loadAverage,
     };
-    const ratio = r.seconds && r.seconds.median > 0 ? { peerRatio: peer.seconds / r.seconds.median } : {};
+    const theirs = other.seconds && (per ? other.seconds.median / other.figures[per] : other.seconds.median);
+    const ours = r.seconds && (per ? r.seconds.median / r.figures[per] : r.seconds.median);
+    const ratio = theirs !== null && ours !== null && ours > 0 && Number.isFinite(theirs / ours) ? { peerRatio: theirs / ours } : {};
     return { ...r, peer, ...ratio };
   });
 }

@@ -2,7 +2,7 @@
  * The JSON a benchmark run writes (`benchmarks/results/<timestamp>.json`, `latest.json`), and a
  * checker for it: the compare mode and the CI smoke test read results through `checkRunRecord`.
  */
-import type { BenchGroup, PeerFigure } from './types.js';
+import type { BenchGroup } from './types.js';
 
 export const RESULT_SCHEMA = 'tunekit-bench/1';
 
@@ -45,16 +45,22 @@ export interface RssSummary {
   readonly processMax: number;
 }
 
-export interface ResolvedPeer extends PeerFigure {
-  /**
-   * 'suite': the benchmark declared it; 'reference': the table in `benchmarks/peer-figures.ts`;
-   * 'run': the median of the benchmark named by `peerBenchmark`, measured in the same run.
-   */
-  readonly source: 'suite' | 'reference' | 'run';
-  /** Quality figures of the peer on the same task (e.g. { valRmse: 6.644 }). */
+/** The peer of a tunekit benchmark: another benchmark of the same run (`peerOf`). */
+export interface ResolvedPeer {
+  /** The peer's tool, e.g. 'scikit-learn 1.2.1 RandomForestRegressor'. */
+  readonly tool: string;
+  /** The peer benchmark's name. */
+  readonly benchmark: string;
+  /** Its median seconds; absent when it was skipped or failed. */
+  readonly seconds?: number;
+  /** Why it has no figure (skipped: not installed here, with how to install it; or failed). */
+  readonly missing?: string;
+  /** Its quality figures on the same task (e.g. { valRmse: 6.644 }). */
   readonly figures?: Readonly<Record<string, number>>;
-  /** Where the figure was measured, shown in the report. */
-  readonly measured: string;
+  /** The figure both were divided by before the ratio (`ratioPer`), e.g. 'trees'. */
+  readonly per?: string;
+  /** 1-minute load average when the peer started. */
+  readonly loadAverage: number;
 }
 
 export interface BenchRecord {
@@ -64,9 +70,17 @@ export interface BenchRecord {
   readonly suite: string;
   readonly description: string;
   readonly params: Readonly<Record<string, unknown>>;
-  readonly status: 'ok' | 'failed';
+  readonly status: 'ok' | 'failed' | 'skipped';
   /** The error message (and the first stack line) when status is 'failed'. */
   readonly error?: string;
+  /** Why it did not run, and how to make it run, when status is 'skipped'. */
+  readonly skipped?: string;
+  /** For a peer: the tool (and version) it measured. */
+  readonly tool?: string;
+  /** For a peer: the tunekit benchmarks it is the like-for-like of. */
+  readonly peerOf?: readonly string[];
+  /** For a peer: compare per unit of this figure (see `Benchmark.ratioPer`). */
+  readonly ratioPer?: string;
   readonly warmup: number;
   readonly repeat: number;
   /** Wall time of `setup` (not part of the measured figure). */
@@ -76,10 +90,9 @@ export interface BenchRecord {
   readonly rss: RssSummary | null;
   /** What `run` returned on the last repetition. */
   readonly figures: Readonly<Record<string, number>>;
+  /** The peer measured in the same run, when one names this benchmark in its `peerOf`. */
   readonly peer?: ResolvedPeer;
-  /** The benchmark of the same run this one is compared with, when it names one. */
-  readonly peerBenchmark?: string;
-  /** peer seconds / our median seconds: above 1 means tunekit is faster. */
+  /** peer median / our median (per `peer.per` when set): above 1 means tunekit is faster. */
   readonly peerRatio?: number;
   /** Wall time of the whole benchmark as the runner saw it: process start, setup, warm-up, runs. */
   readonly wallSeconds?: number;
@@ -148,7 +161,11 @@ export function checkRunRecord(value: unknown, source = 'run record'): RunRecord
       str(b.error, `${at}.error`);
       return;
     }
-    if (b.status !== 'ok') fail(`${at}.status`, "'ok' or 'failed'");
+    if (b.status === 'skipped') {
+      str(b.skipped, `${at}.skipped`);
+      return;
+    }
+    if (b.status !== 'ok') fail(`${at}.status`, "'ok', 'failed' or 'skipped'");
     const seconds = obj(b.seconds, `${at}.seconds`);
     const median = num(seconds.median, `${at}.seconds.median`);
     const min = num(seconds.min, `${at}.seconds.min`);

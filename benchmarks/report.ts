@@ -3,7 +3,6 @@
  * comparison against a previous run, and the figures section of `benchmarks/README.md`.
  */
 import { BENCH_GROUPS } from './discover.js';
-import { PEER_SOURCE, REFERENCE_FIGURES } from './peer-figures.js';
 import type { BenchRecord, MachineInfo, RunRecord } from './record.js';
 
 export const README_START = '<!-- bench:figures:start -->';
@@ -15,9 +14,8 @@ export const NOISE_NOTE =
   'Across runs, read changes within about ±20% as noise; min is steadier than median.';
 
 const PEER_LEGEND =
-  `† peer figures measured elsewhere on this machine with ${PEER_SOURCE}; ` +
-  '‡ figures a benchmark declares for the tool it names, also measured elsewhere on this machine; ' +
-  '(this run): a JavaScript peer measured in this run.';
+  'Every peer figure is measured in this run, on the same machine and data, by the peer benchmark named in ' +
+  "the table above; 'per X': both times divided by the figure X first (e.g. per boosting round).";
 
 /** 5 significant digits (enough for an RMSE like 6.3185), no exponent for everyday magnitudes. */
 export function formatNumber(value: number): string {
@@ -73,10 +71,16 @@ function byGroup(benchmarks: readonly BenchRecord[]): BenchRecord[] {
 }
 
 function peerCell(b: BenchRecord): string {
-  if (!b.peer) return '';
-  const quality = b.peer.figures ? `; ${figuresText(b.peer.figures)}` : '';
-  const where = { reference: '†', suite: '‡', run: ' (this run)' }[b.peer.source];
-  return `${b.peer.tool}${where}: ${formatSeconds(b.peer.seconds)} s${quality}`;
+  const p = b.peer;
+  if (!p) return '';
+  if (p.seconds === undefined) return `${p.tool}: ${p.missing ?? 'no figure'}`;
+  const quality = p.figures ? `; ${figuresText(p.figures)}` : '';
+  return `${p.tool}: ${formatSeconds(p.seconds)} s${quality}`;
+}
+
+function ratioCell(b: BenchRecord): string {
+  if (b.peerRatio === undefined) return '';
+  return `${formatRatio(b.peerRatio)}${b.peer?.per ? ` per ${b.peer.per}` : ''}`;
 }
 
 /** The one table both the summary and the README use. */
@@ -86,13 +90,17 @@ export function resultsTable(benchmarks: readonly BenchRecord[]): string {
     '|---|---|---:|---:|---:|---|---|---:|',
   ];
   for (const b of byGroup(benchmarks)) {
+    if (b.status === 'skipped') {
+      lines.push(`| ${b.group} | ${cell(b.name)} | skipped | | | ${cell(b.skipped ?? '')} | | |`);
+      continue;
+    }
     if (b.status === 'failed' || !b.seconds) {
       lines.push(`| ${b.group} | ${cell(b.name)} | FAILED | | | ${cell(b.error ?? '')} | ${cell(peerCell(b))} | |`);
       continue;
     }
     const s = b.seconds;
     const rss = b.rss ? formatMiB(b.rss.peakRun) : '';
-    const ratio = b.peerRatio !== undefined ? formatRatio(b.peerRatio) : '';
+    const ratio = ratioCell(b);
     lines.push(
       `| ${b.group} | ${cell(b.name)} | ${formatSeconds(s.median)} | ${formatSeconds(s.min)} – ${formatSeconds(s.max)} | ` +
         `${rss} | ${cell(figuresText(b.figures))} | ${cell(peerCell(b))} | ${ratio} |`,
@@ -115,6 +123,13 @@ function failures(run: RunRecord): string {
   for (const e of run.loadErrors) lines.push(`- suite \`${e.suite}\` did not load${e.counted ? '' : ' (not selected)'}: ${e.message}`);
   for (const b of run.benchmarks) if (b.status === 'failed') lines.push(`- \`${b.name}\` failed: ${b.error}`);
   return lines.join('\n');
+}
+
+function skips(run: RunRecord): string {
+  return run.benchmarks
+    .filter((b) => b.status === 'skipped')
+    .map((b) => `- \`${b.name}\` skipped: ${b.skipped}`)
+    .join('\n');
 }
 
 /** Where the run's time went, per suite (what to trim when the whole run gets too long). */
@@ -147,8 +162,11 @@ export function summaryMarkdown(run: RunRecord): string {
     '',
     NOISE_NOTE,
   ];
+  if (run.benchmarks.some((b) => b.peerOf)) parts.push('', '## Against the peers (same run)', '', peersTable(run));
   const failed = failures(run);
   if (failed) parts.push('', '## Failures', '', failed);
+  const skipped = skips(run);
+  if (skipped) parts.push('', '## Skipped', '', skipped);
   parts.push('', '## What each benchmark does', '', descriptions(run.benchmarks), '');
   return parts.join('\n');
 }
@@ -182,7 +200,8 @@ export function compareMarkdown(previous: RunRecord, current: RunRecord, previou
       continue;
     }
     if (!b.seconds || !p.seconds) {
-      lines.push(`| ${cell(b.name)} | ${b.seconds ? 'ok' : 'FAILED'} (${p.seconds ? 'ok' : 'FAILED'}) | | | | | |`);
+      const state = (r: BenchRecord) => (r.seconds ? 'ok' : r.status === 'skipped' ? 'skipped' : 'FAILED');
+      lines.push(`| ${cell(b.name)} | ${state(b)} (${state(p)}) | | | | | |`);
       continue;
     }
     const figures = Object.keys(b.figures)
@@ -200,35 +219,38 @@ export function compareMarkdown(previous: RunRecord, current: RunRecord, previou
   return lines.join('\n');
 }
 
-function peerRow(tool: string, task: string, seconds: number, peerQuality: Readonly<Record<string, number>> | undefined, b: BenchRecord): string {
-  const same = peerQuality ? Object.keys(peerQuality).filter((k) => b.figures[k] !== undefined) : [];
-  const ourQuality = same.map((k) => `${k} ${formatNumber(b.figures[k])}`).join(', ');
-  return (
-    `| ${cell(tool)} | ${cell(task)} | ${formatSeconds(seconds)} | ${peerQuality ? figuresText(peerQuality) : ''} | \`${cell(b.name)}\` | ` +
-    `${b.seconds ? formatSeconds(b.seconds.median) : 'FAILED'} | ${ourQuality} | ${b.peerRatio !== undefined ? formatRatio(b.peerRatio) : ''} |`
-  );
-}
-
 /**
- * The table against the Python tools: every reference figure (with ours where a benchmark is its
- * like-for-like), then the figures benchmarks declared themselves.
+ * Tunekit against the tools a user would otherwise pick: one row per peer benchmark and tunekit
+ * benchmark it names, both measured in this run, with the load average when each started.
  */
-function referenceTable(run: RunRecord): string {
+export function peersTable(run: RunRecord): string {
   const lines = [
-    '| peer | task | peer s | peer quality | tunekit benchmark | tunekit median s | tunekit quality | peer / ours |',
-    '|---|---|---:|---|---|---:|---|---:|',
+    '| peer | peer benchmark | peer s | peer quality | tunekit benchmark | tunekit s | tunekit quality | peer / ours | load peer / ours |',
+    '|---|---|---:|---|---|---:|---|---:|---|',
   ];
-  for (const ref of REFERENCE_FIGURES) {
-    const ours = run.benchmarks.filter((b) => b.peer?.source === 'reference' && b.peer.note === ref.task);
-    const quality = ref.figures ? figuresText(ref.figures) : '';
-    if (ours.length === 0) {
-      lines.push(`| ${ref.tool} | ${cell(ref.task)} | ${formatSeconds(ref.seconds)} | ${quality} | not measured in this run | | | |`);
-      continue;
+  const byName = new Map(run.benchmarks.map((b) => [b.name, b]));
+  for (const peer of byGroup(run.benchmarks)) {
+    for (const name of peer.peerOf ?? []) {
+      const ours = byName.get(name);
+      const tool = cell(peer.tool ?? peer.name);
+      if (!peer.seconds) {
+        const why = peer.status === 'skipped' ? `skipped: ${peer.skipped}` : `FAILED: ${peer.error ?? ''}`;
+        lines.push(`| ${tool} | \`${peer.name}\` | ${cell(why)} | | \`${name}\` | ${ours?.seconds ? formatSeconds(ours.seconds.median) : ''} | | | |`);
+        continue;
+      }
+      const quality = Object.entries(peer.figures).filter(([k]) => /rmse|mae|mse|r2|score|loss/i.test(k));
+      const peerQuality = quality.map(([k, v]) => `${k} ${formatNumber(v)}`).join(', ');
+      const head = `| ${tool} | \`${peer.name}\` | ${formatSeconds(peer.seconds.median)} | ${peerQuality} | \`${name}\``;
+      if (!ours?.seconds) {
+        lines.push(`${head} | ${ours ? (ours.status === 'skipped' ? 'skipped' : 'FAILED') : 'not in this run'} | | | |`);
+        continue;
+      }
+      const ourQuality = quality
+        .filter(([k]) => ours.figures[k] !== undefined)
+        .map(([k]) => `${k} ${formatNumber(ours.figures[k])}`)
+        .join(', ');
+      lines.push(`${head} | ${formatSeconds(ours.seconds.median)} | ${ourQuality} | ${ratioCell(ours)} | ${peer.loadAverage} / ${ours.loadAverage} |`);
     }
-    for (const b of ours) lines.push(peerRow(ref.tool, ref.task, ref.seconds, ref.figures, b));
-  }
-  for (const b of byGroup(run.benchmarks)) {
-    if (b.peer?.source === 'suite') lines.push(peerRow(b.peer.tool, b.peer.note ?? '', b.peer.seconds, b.peer.figures, b));
   }
   return lines.join('\n');
 }
@@ -251,13 +273,12 @@ export function readmeFigures(run: RunRecord): string {
     `- Commit: ${run.git ? `${run.git.commit.slice(0, 12)}${run.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown'}`,
     `- ${scope} Total ${formatSeconds(run.totalSeconds)} s (per suite: ${suiteTimes(run)}). Data: ${run.realDataDir ? 'real NYC green taxi months' : 'generated (real data absent)'}.`,
     '',
-    '### Against the Python peers',
+    '### Against the peers',
     '',
-    `Peer figures measured elsewhere on this machine with ${PEER_SOURCE} (same data: train January 2021, ` +
-      'validate February); the rows after them are figures a benchmark declares itself, for the tool it names. ' +
-      'peer / ours above 1× means tunekit is faster.',
+    'Each peer ran in this run, on this machine, on the same rows and features as the tunekit benchmark beside it. ' +
+      'peer / ours above 1× means tunekit is faster; load: the 1-minute load average when each side started.',
     '',
-    referenceTable(run),
+    peersTable(run),
     '',
     '### All benchmarks',
     '',
@@ -267,6 +288,7 @@ export function readmeFigures(run: RunRecord): string {
     '',
     NOISE_NOTE,
     ...(failed ? ['', '#### Failures', '', failed] : []),
+    ...(skips(run) ? ['', '#### Skipped', '', skips(run)] : []),
     '',
     '### What each benchmark does',
     '',

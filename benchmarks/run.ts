@@ -28,7 +28,7 @@ benchmarks/suites/*.ts, compiled, each in its own process; then writes <out>/<ti
 runs the TypeScript sources instead.)
 
 Options:
-  --only LIST        comma-separated groups (data, training, tuning, tracker, scale, peers),
+  --only LIST        comma-separated groups (data, training, tuning, tracker, server, scale, peers),
                      suite files (e.g. trees) or benchmark name prefixes (e.g. training/rf)
   --quick            smoke pass: tiny data and budgets, no warm-up, one repetition
   --compare FILE     print the ratio of every figure against a previous results JSON
@@ -136,6 +136,7 @@ function readRecord(file: string): RunRecord {
 }
 
 function oneLine(r: BenchRecord): string {
+  if (r.status === 'skipped') return `  skipped: ${r.skipped}`;
   if (r.status === 'failed' || !r.seconds) return `  FAILED ${r.error ?? ''}`;
   const peak = r.rss ? `, peak RSS ${formatMiB(r.rss.peakRun)}` : '';
   const figures = Object.entries(r.figures)
@@ -166,6 +167,8 @@ async function runSuites(options: Options): Promise<RunRecord | undefined> {
       `real data ${dataDir ?? 'absent (generated data)'}`,
   );
   const runTmp = mkdtempSync(path.join(os.tmpdir(), 'tunekit-bench-'));
+  const runDir = path.join(runTmp, 'shared');
+  mkdirSync(runDir);
   const sampler = options.isolate ? undefined : new RssSampler();
   const records: BenchRecord[] = [];
   try {
@@ -177,13 +180,13 @@ async function runSuites(options: Options): Promise<RunRecord | undefined> {
       let record: BenchRecord;
       if (options.isolate) {
         const outcome = await runIsolated(
-          { file: suite.file, name: bench.name, quick: options.quick, warmup: options.warmup, repeat: options.repeat, realDataDir: dataDir, tmpDir },
+          { file: suite.file, name: bench.name, quick: options.quick, warmup: options.warmup, repeat: options.repeat, realDataDir: dataDir, tmpDir, runDir },
           { cwd: PROJECT_ROOT, timeoutSeconds: options.timeout },
         );
         record = 'record' in outcome ? outcome.record : failedRecord(bench, suite.suite, outcome.error, counts);
       } else {
         mkdirSync(tmpDir, { recursive: true });
-        const ctx: BenchContext = { quick: options.quick, realDataDir: dataDir, tmpDir, log: (m) => console.log(`    ${m}`) };
+        const ctx: BenchContext = { quick: options.quick, realDataDir: dataDir, tmpDir, runDir, log: (m) => console.log(`    ${m}`), setTool: () => {} };
         record = await measure(bench, suite.suite, ctx, options, sampler!);
         rmSync(tmpDir, { recursive: true, force: true });
       }

@@ -82,13 +82,6 @@ export const benchmarks: Benchmark[] = [
     'Ridge(alpha=1), exact, on the month',
     { alpha: 1 },
     (d) => new Ridge({ alpha: 1 }).fit(d.train.X, d.train.y),
-    {
-      peer: {
-        tool: 'scikit-learn Ridge',
-        seconds: 0.03,
-        note: 'sparse_cg stopped at tol=1e-4, not converged (val RMSE 7.6813; the exact optimum is 7.5642)',
-      },
-    },
   ),
   fitBenchmark(
     'training/lasso-alpha0.01',

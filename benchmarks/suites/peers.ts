@@ -1,6 +1,6 @@
 /**
  * JavaScript peers from the npm registry on the same data as tunekit, each beside a tunekit run
- * of the same task (`peerBenchmark`), so the ratio is measured within one run.
+ * of the same task (the peer's `peerOf`), so the ratio is measured within one run.
  *
  * The peers take arrays of rows (`number[][]`) and cannot hold the 13,000-column PU_DO one-hot of
  * a month, so they get what they can handle: a subsample of January 2021 (validated on a
@@ -197,13 +197,14 @@ export const benchmarks: Benchmark[] = [
     name: 'peers/ml-random-forest',
     description: `ml-random-forest 2.1.0 (npm): ${forestDescription}`,
     params: {
-      tool: 'ml-random-forest 2.1.0',
       trees: FOREST.trees,
       maxDepth: FOREST.maxDepth,
       rows: FOREST.rows,
       features: ['PULocationID', 'DOLocationID', 'trip_distance'],
       quick: { trees: FOREST.quickTrees, rows: FOREST.quickRows },
     },
+    tool: 'ml-random-forest 2.1.0',
+    peerOf: ['peers/tunekit-random-forest'],
     // One timed fit takes tens of seconds: a single repetition is already steady.
     warmup: 0,
     repeat: 1,
@@ -237,7 +238,6 @@ export const benchmarks: Benchmark[] = [
       features: ['PULocationID', 'DOLocationID', 'trip_distance'],
       quick: { trees: FOREST.quickTrees, rows: FOREST.quickRows },
     },
-    peerBenchmark: 'peers/ml-random-forest',
     warmup: 1,
     repeat: 5,
     setup: async (ctx: BenchContext) => {
@@ -256,11 +256,12 @@ export const benchmarks: Benchmark[] = [
       'ml-regression-multivariate-linear 2.0.4 (npm): least squares (normal equations) on a subsample of January ' +
       '(20,000 rows; quick: 2,000) with the top 200 PU_DO pairs one-hot (quick: 30) + trip_distance as dense rows',
     params: {
-      tool: 'ml-regression-multivariate-linear 2.0.4',
       rows: LINEAR.rows,
       topPairs: LINEAR.topK,
       quick: { rows: LINEAR.quickRows, topPairs: LINEAR.quickTopK },
     },
+    tool: 'ml-regression-multivariate-linear 2.0.4',
+    peerOf: ['peers/tunekit-linear-regression'],
     warmup: 0,
     repeat: 2,
     setup: linearSetup,
@@ -278,7 +279,6 @@ export const benchmarks: Benchmark[] = [
       'tunekit LinearRegression (exact least squares) on the same rows and columns as peers/ml-regression-multivariate-linear, ' +
       'given as the sparse matrix it takes',
     params: { rows: LINEAR.rows, topPairs: LINEAR.topK, quick: { rows: LINEAR.quickRows, topPairs: LINEAR.quickTopK } },
-    peerBenchmark: 'peers/ml-regression-multivariate-linear',
     warmup: 1,
     repeat: 5,
     setup: linearSetup,

@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selected } from '../../benchmarks/discover.js';
 import { linkPeers, median } from '../../benchmarks/harness.js';
-import { referencePeer } from '../../benchmarks/peer-figures.js';
 import { type BenchRecord, checkRunRecord, type RunRecord } from '../../benchmarks/record.js';
 import { compareMarkdown, README_END, README_START } from '../../benchmarks/report.js';
 import { ALLOC_BYTES } from './fixtures/suites/fixture.js';
@@ -28,9 +27,10 @@ interface Outcome {
 }
 
 /** Runs a TypeScript entry of the project under tsx, as the npm scripts do. */
-function tsx(entry: string, args: string[]): Promise<Outcome> {
+function tsx(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: ROOT, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const options = { cwd: ROOT, maxBuffer: 16 << 20, env: { ...process.env, ...env } };
+    execFile(process.execPath, ['--import', 'tsx', entry, ...args], options, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -38,7 +38,7 @@ function tsx(entry: string, args: string[]): Promise<Outcome> {
 }
 
 /** The runner from the sources (tsx). */
-const bench = (args: string[]) => tsx('benchmarks/run.ts', args);
+const bench = (args: string[], env?: NodeJS.ProcessEnv) => tsx('benchmarks/run.ts', args, env);
 
 function results(out: string): RunRecord {
   const file = path.join(out, 'latest.json');
@@ -87,19 +87,55 @@ describe('benchmark runner', () => {
   });
 
   it('runs the real suites in quick mode and writes well-formed results', async () => {
+    // The JavaScript and Python peers (the Python ones run when Debian's packages are installed,
+    // and are skipped otherwise) and the tracker; the MLflow servers take too long to start here.
     const out = path.join(tmp, 'quick');
-    const res = await bench(['--quick', '--no-isolate', '--only', 'peers,tracker', '--out', out]);
+    const res = await bench(['--quick', '--no-isolate', '--only', 'peers/ml-,peers/tunekit-,python,tracker', '--out', out]);
     expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
     const run = results(out);
     expect(new Set(run.benchmarks.map((b) => b.group))).toEqual(new Set(['peers', 'tracker']));
     for (const b of run.benchmarks) {
+      if (b.status === 'skipped') {
+        expect(b.suite, `${b.name} skipped: ${b.skipped}`).toBe('python');
+        expect(b.skipped).toMatch(/apt-get install .*python3-/);
+        continue;
+      }
       expect(b.status, `${b.name}: ${b.error}`).toBe('ok');
-      expect(['peers', 'tracker']).toContain(b.group);
       expect(Object.keys(b.figures).length, b.name).toBeGreaterThan(0);
     }
-    const linked = run.benchmarks.find((b) => b.peerBenchmark !== undefined && run.benchmarks.some((o) => o.name === b.peerBenchmark));
-    if (linked) expect(linked.peer?.source).toBe('run');
+    // Each JavaScript peer names its tunekit benchmark, which gets the peer's median and the ratio.
+    const ours = run.benchmarks.find((b) => b.name === 'peers/tunekit-random-forest')!;
+    const peer = run.benchmarks.find((b) => b.name === 'peers/ml-random-forest')!;
+    expect(ours.peer).toMatchObject({ benchmark: peer.name, tool: 'ml-random-forest 2.1.0', seconds: peer.seconds!.median });
+    expect(ours.peerRatio).toBeCloseTo(peer.seconds!.median / ours.seconds!.median, 10);
+    // A Python peer that ran timed itself in Python and trained on the very matrices tunekit uses.
+    const forest = run.benchmarks.find((b) => b.name === 'peers/sklearn-random-forest-fit')!;
+    if (forest.status === 'ok') {
+      expect(forest.tool).toMatch(/^scikit-learn RandomForestRegressor \(scikit-learn \d/);
+      expect(forest.figures).toMatchObject({ trees: 10 });
+      expect(forest.figures.valRmse).toBeGreaterThan(0);
+    }
     expect(existsSync(path.join(out, 'latest.md'))).toBe(true);
+  });
+
+  it('skips the peers that are not installed, saying how to install them, and is not failed by them', async () => {
+    const out = path.join(tmp, 'skips');
+    const only = 'peers/sklearn-linear-regression-fit,training/linear-regression-exact';
+    const res = await bench(['--quick', '--no-isolate', '--only', only, '--out', out], {
+      TUNEKIT_PEER_PYTHON: path.join(tmp, 'no-python'),
+    });
+    expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
+    const run = results(out);
+    const skipped = Object.fromEntries(run.benchmarks.filter((b) => b.status === 'skipped').map((b) => [b.name, b.skipped]));
+    expect(skipped).toEqual({
+      'peers/sklearn-linear-regression-fit': expect.stringMatching(/no-python: apt-get install python3 python3-sklearn/),
+    });
+    expect(run.failed).toBe(0);
+    const ours = run.benchmarks.find((b) => b.name === 'training/linear-regression-exact')!;
+    expect(ours.status).toBe('ok');
+    expect(ours.peer?.missing).toMatch(/^skipped: .*python3-sklearn/);
+    expect(ours.peerRatio).toBeUndefined();
+    expect(readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('## Skipped');
   });
 
   it('npm run bench compiles the library and the suites and measures the compiled code', async () => {
@@ -110,8 +146,11 @@ describe('benchmark runner', () => {
     expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
     const run = results(out);
     expect(run.code).toBe('compiled');
-    expect(run.benchmarks.map((b) => [b.name, b.status])).toEqual([['tuning/homework-rf-tpe-15', 'ok']]);
-    expect(run.benchmarks[0].figures.failed).toBe(0);
+    expect(run.benchmarks.map((b) => [b.name, b.status])).toEqual([
+      ['tuning/homework-rf-tpe-15', 'ok'],
+      ['tuning/homework-rf-tpe-15-1worker', 'ok'],
+    ]);
+    for (const b of run.benchmarks) expect(b.figures.failed).toBe(0);
     expect(readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('compiled by tsc');
   });
 });
@@ -161,14 +200,35 @@ describe('results', () => {
     expect(() => checkRunRecord({ ...(record([]) as object), machine: { cores: 2 } })).toThrow(/machine\.availableParallelism/);
   });
 
-  it('links a benchmark to its peer of the same run', () => {
-    const [peer, ours] = linkPeers([
-      base('peers/slow', [8, 10], { params: { tool: 'slow-lib 1.0' } }),
-      base('peers/fast', [1, 3], { peerBenchmark: 'peers/slow' }),
+  it('links a benchmark to the peer of the same run that names it', () => {
+    const [peer, ours, other] = linkPeers([
+      base('peers/slow', [8, 10], { tool: 'slow-lib 1.0', peerOf: ['training/fast'], figures: { valRmse: 6.5, rows: 10 }, loadAverage: 1.5 }),
+      base('training/fast', [1, 3]),
+      base('training/alone', [1]),
     ]);
     expect(peer.peer).toBeUndefined();
-    expect(ours.peer).toMatchObject({ tool: 'slow-lib 1.0', seconds: 9, source: 'run' });
+    expect(ours.peer).toEqual({ tool: 'slow-lib 1.0', benchmark: 'peers/slow', seconds: 9, figures: { valRmse: 6.5 }, loadAverage: 1.5 });
     expect(ours.peerRatio).toBe(4.5);
+    expect(other.peer).toBeUndefined();
+  });
+
+  it('compares per unit when the peer asks (per boosting round)', () => {
+    const [, ours] = linkPeers([
+      base('peers/xgb', [10], { peerOf: ['training/gbdt'], ratioPer: 'trees', figures: { trees: 50 } }),
+      base('training/gbdt', [3], { figures: { trees: 750 } }),
+    ]);
+    // 0.2 s per round against 0.004 s per round.
+    expect(ours.peer?.per).toBe('trees');
+    expect(ours.peerRatio).toBeCloseTo(50, 10);
+  });
+
+  it('says why a tunekit benchmark has no peer figure when its peer was skipped', () => {
+    const skipped: BenchRecord = { ...base('peers/py', [1], { peerOf: ['training/x'] }), status: 'skipped', skipped: 'apt-get install python3-sklearn', seconds: null, rss: null };
+    const [, ours] = linkPeers([skipped, base('training/x', [1])]);
+    expect(ours.peer).toMatchObject({ benchmark: 'peers/py', missing: 'skipped: apt-get install python3-sklearn' });
+    expect(ours.peerRatio).toBeUndefined();
+    expect(() => checkRunRecord(record([skipped]))).not.toThrow();
+    expect(() => checkRunRecord(record([{ ...skipped, skipped: undefined }]))).toThrow(/\.skipped/);
   });
 
   it('selects by group, suite file or name prefix', () => {
@@ -178,17 +238,5 @@ describe('results', () => {
     expect(selected(['trees'], b, 'trees')).toBe(true);
     expect(selected(['training/rf'], b, 'trees')).toBe(true);
     expect(selected(['tuning', 'training/gbdt'], b, 'trees')).toBe(false);
-  });
-
-  it('matches the reference peer figures by name', () => {
-    expect(referencePeer('training/rf-depth10-100trees')?.seconds).toBe(20);
-    expect(referencePeer('training/rf-depth10-100trees-njobs2')).toBeUndefined();
-    expect(referencePeer('training/gbdt-course-params-early-stopping')?.seconds).toBe(527);
-    expect(referencePeer('training/gbdt-course-params-to-6.32')).toBeUndefined();
-    expect(referencePeer('training/gbdt-defaults-100rounds')?.seconds).toBe(22);
-    expect(referencePeer('training/linear-regression-exact')?.seconds).toBe(0.13);
-    expect(referencePeer('data/dict-vectorize-three-months')?.seconds).toBe(0.74);
-    expect(referencePeer('training/lasso')?.seconds).toBe(4.4);
-    expect(referencePeer('tuning/homework-tpe-15')).toBeUndefined();
   });
 });
