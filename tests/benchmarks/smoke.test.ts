@@ -120,15 +120,20 @@ describe('benchmark runner', () => {
 
   it('skips the peers that are not installed, saying how to install them, and is not failed by them', async () => {
     const out = path.join(tmp, 'skips');
-    const only = 'peers/sklearn-linear-regression-fit,training/linear-regression-exact';
+    const only = 'peers/sklearn-linear-regression-fit,training/linear-regression-exact,peers/mlflow-server-log-batch,peers/mlflow-server-search,server/tracking-log-batch';
     const res = await bench(['--quick', '--no-isolate', '--only', only, '--out', out], {
       TUNEKIT_PEER_PYTHON: path.join(tmp, 'no-python'),
+      TUNEKIT_MLFLOW_ORACLE: path.join(tmp, 'no-oracle'),
+      TUNEKIT_WRK: path.join(tmp, 'no-wrk'),
     });
     expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
     const run = results(out);
     const skipped = Object.fromEntries(run.benchmarks.filter((b) => b.status === 'skipped').map((b) => [b.name, b.skipped]));
     expect(skipped).toEqual({
       'peers/sklearn-linear-regression-fit': expect.stringMatching(/no-python: apt-get install python3 python3-sklearn/),
+      'peers/mlflow-server-log-batch-1000-points': expect.stringMatching(/MLflow oracle is not set up.*setup\.sh/),
+      'peers/mlflow-server-search-10k-runs': expect.stringMatching(/no-wrk is not installed: apt-get install wrk/),
+      'server/tracking-log-batch-1000-points': expect.stringMatching(/benchmarks\/servers\.ts startTrackingServer/),
     });
     expect(run.failed).toBe(0);
     const ours = run.benchmarks.find((b) => b.name === 'training/linear-regression-exact')!;
