@@ -5,7 +5,7 @@
  * Each server runs under `process_group.py`, which ends it, workers included, with the benchmark.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -108,7 +108,11 @@ export async function startMlflowTracking(ctx: BenchContext): Promise<RunningSer
 
 /** Fits and saves the course's DictVectorizer + LinearRegression pipeline as an MLflow model. */
 export async function saveMlflowModel(tripsDir: string, modelDir: string): Promise<number[]> {
-  await run(mlflowPython(), [path.join(PEERS, 'mlflow_model.py'), tripsDir, modelDir], { maxBuffer: 16 << 20 });
+  // Saved aside, then renamed: a model folder is complete or absent.
+  const tmp = `${modelDir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  await run(mlflowPython(), [path.join(PEERS, 'mlflow_model.py'), tripsDir, tmp], { maxBuffer: 16 << 20 });
+  renameSync(tmp, modelDir);
   return (JSON.parse(readFileSync(path.join(modelDir, 'expected.json'), 'utf8')) as { predictions: number[] }).predictions;
 }
 
