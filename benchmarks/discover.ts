@@ -76,3 +76,21 @@ export function selected(only: readonly string[] | null, bench: Benchmark, suite
   if (!only) return true;
   return only.some((token) => token === bench.group || token === suite || bench.name.startsWith(token));
 }
+
+/**
+ * The run order: suite by suite, except that each peer runs right after the first tunekit
+ * benchmark of the run it names, so that both sides of a ratio see the same load on a shared
+ * machine (a peer whose benchmarks are not in the run keeps its place).
+ */
+export function peersBesideTheirs<T extends { readonly bench: Benchmark }>(todo: readonly T[]): T[] {
+  const names = new Set(todo.map((t) => t.bench.name));
+  const isPeer = (b: Benchmark) => b.peerOf?.some((n) => names.has(n)) ?? false;
+  const followers = new Map<string, T[]>();
+  const order: T[] = [];
+  for (const t of todo) {
+    const anchor = t.bench.peerOf?.find((n) => names.has(n) && !isPeer(todo.find((o) => o.bench.name === n)!.bench));
+    if (anchor) followers.set(anchor, [...(followers.get(anchor) ?? []), t]);
+    else order.push(t);
+  }
+  return order.flatMap((t) => [t, ...(followers.get(t.bench.name) ?? [])]);
+}

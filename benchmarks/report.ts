@@ -15,7 +15,7 @@ export const NOISE_NOTE =
 
 const PEER_LEGEND =
   'Every peer figure is measured in this run, on the same machine and data, by the peer benchmark named in ' +
-  "the table above; 'per X': both times divided by the figure X first (e.g. per boosting round).";
+  "the table above; '(each time ÷ X)': the ratio of the two times, each divided by its figure X first (e.g. per boosting round).";
 
 /** 5 significant digits (enough for an RMSE like 6.3185), no exponent for everyday magnitudes. */
 export function formatNumber(value: number): string {
@@ -80,7 +80,7 @@ function peerCell(b: BenchRecord): string {
 
 function ratioCell(b: BenchRecord): string {
   if (b.peerRatio === undefined) return '';
-  return `${formatRatio(b.peerRatio)}${b.peer?.per ? ` per ${b.peer.per}` : ''}`;
+  return `${formatRatio(b.peerRatio)}${b.peer?.per ? ` (each time ÷ ${b.peer.per})` : ''}`;
 }
 
 /** The one table both the summary and the README use. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BENCH_GROUPS, loadSuites, selected } from './discover.js';
+import { BENCH_GROUPS, loadSuites, peersBesideTheirs, selected } from './discover.js';
 import { describeError, FROM_SOURCE, failedRecord, gitInfo, linkPeers, machineInfo, measure, PROJECT_ROOT, RssSampler, repetitions } from './harness.js';
 import { runIsolated } from './isolate.js';
 import { type BenchRecord, checkRunRecord, type LoadError, RESULT_SCHEMA, type RunRecord } from './record.js';
@@ -153,7 +153,7 @@ async function runSuites(options: Options): Promise<RunRecord | undefined> {
   const { suites, errors } = await loadSuites(options.suites);
   const loadErrors: LoadError[] = errors.map((e) => ({ ...e, counted: !options.only || options.only.includes(e.suite) }));
   for (const e of loadErrors) console.error(`suite '${e.suite}' did not load: ${e.message}`);
-  const todo = suites.flatMap((s) => s.benchmarks.filter((b) => selected(options.only, b, s.suite)).map((bench) => ({ suite: s, bench })));
+  const todo = peersBesideTheirs(suites.flatMap((s) => s.benchmarks.filter((b) => selected(options.only, b, s.suite)).map((bench) => ({ suite: s, bench }))));
   if (options.list) {
     for (const { suite, bench } of todo) console.log(`${bench.group.padEnd(9)} ${bench.name}  (${suite.suite}) — ${bench.description}`);
     return undefined;

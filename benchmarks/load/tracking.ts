@@ -58,24 +58,36 @@ export async function logCurve(client: JsonClient, runId: string, points: number
   });
 }
 
-/**
- * `n` finished runs with the params and metrics the search filters on (as in the tracker suite:
- * model, maxDepth, rmse, mae). Returns the experiment id.
- */
-export async function populateRuns(client: JsonClient, n: number, name: string): Promise<string> {
-  const experimentId = await createExperiment(client, name);
-  for (let i = 0; i < n; i++) {
-    const runId = await createRun(client, experimentId, `run-${i}`);
+/** A run of the search benchmark's store: the params and metrics its search filters and orders on. */
+export interface SearchRun {
+  readonly name: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** `n` runs with the params and metrics of the tracker suite's search (model, maxDepth, rmse, mae). */
+export function searchRuns(n: number): SearchRun[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `run-${i}`,
+    params: { model: ['rf', 'gbdt', 'linear'][i % 3], maxDepth: String(3 + (i % 12)) },
+    metrics: { rmse: 5 + ((i * 7919) % 10_000) / 2500, mae: 3 + ((i * 104_729) % 10_000) / 5000 },
+  }));
+}
+
+/** How many of `runs` the search finds: metrics.rmse < 6.7 and params.maxDepth = '10'. */
+export function searchMatches(runs: readonly SearchRun[]): number {
+  return runs.filter((r) => r.metrics.rmse < 6.7 && r.params.maxDepth === '10').length;
+}
+
+/** Logs `runs` through the API (a run, then one log-batch each) into a new experiment; returns its id. */
+export async function populateRuns(client: JsonClient, runs: readonly SearchRun[], experiment: string): Promise<string> {
+  const experimentId = await createExperiment(client, experiment);
+  for (const run of runs) {
+    const runId = await createRun(client, experimentId, run.name);
     await client.post(`${API}/runs/log-batch`, {
       run_id: runId,
-      params: [
-        { key: 'model', value: ['rf', 'gbdt', 'linear'][i % 3] },
-        { key: 'maxDepth', value: String(3 + (i % 12)) },
-      ],
-      metrics: [
-        { key: 'rmse', value: 5 + ((i * 7919) % 10_000) / 2500, timestamp: 0, step: 0 },
-        { key: 'mae', value: 3 + ((i * 104_729) % 10_000) / 5000, timestamp: 0, step: 0 },
-      ],
+      params: Object.entries(run.params).map(([key, value]) => ({ key, value })),
+      metrics: Object.entries(run.metrics).map(([key, value]) => ({ key, value, timestamp: 0, step: 0 })),
     });
   }
   return experimentId;

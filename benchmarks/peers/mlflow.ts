@@ -5,11 +5,12 @@
  * Each server runs under `process_group.py`, which ends it, workers included, with the benchmark.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../harness.js';
+import type { SearchRun } from '../load/tracking.js';
 import type { RunningServer } from '../servers.js';
 import { type BenchContext, BenchmarkSkipped } from '../types.js';
 
@@ -91,19 +92,36 @@ async function startServer(label: string, command: readonly string[], url: strin
   return { url, pid: child.pid, close };
 }
 
-/** A real MLflow tracking server on a fresh SQLite store, 1 worker (2 cores here). */
-export async function startMlflowTracking(ctx: BenchContext): Promise<RunningServer> {
+/**
+ * A real MLflow tracking server on a fresh SQLite store, 1 worker (2 cores here). With `runs`, the
+ * store holds them (in an experiment named `experiment`) before the server starts, written by
+ * mlflow_populate.py; `experimentId` is that experiment's id.
+ */
+export async function startMlflowTracking(
+  ctx: BenchContext,
+  preload?: { readonly runs: readonly SearchRun[]; readonly experiment: string },
+): Promise<RunningServer & { readonly experimentId?: string }> {
   const python = mlflowPython();
   const dir = path.join(ctx.tmpDir, 'mlflow-server');
   mkdirSync(dir, { recursive: true });
+  const db = `sqlite:///${path.join(dir, 'mlflow.db')}`;
+  const artifacts = path.join(dir, 'mlartifacts');
+  let experimentId: string | undefined;
+  if (preload) {
+    const file = path.join(dir, 'runs.jsonl');
+    writeFileSync(file, preload.runs.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const { stdout } = await run(python, [path.join(PEERS, 'mlflow_populate.py'), db, artifacts, file, preload.experiment], { encoding: 'utf8' });
+    experimentId = stdout.trim().split('\n').pop();
+  }
   const port = await freePort();
   const command = [
     python, '-m', 'mlflow', 'server',
-    '--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`,
-    '--serve-artifacts', '--artifacts-destination', path.join(dir, 'mlartifacts'),
+    '--backend-store-uri', db,
+    '--serve-artifacts', '--artifacts-destination', artifacts,
     '--host', '127.0.0.1', '--port', String(port), '--workers', '1',
   ];
-  return startServer('mlflow server', command, `http://127.0.0.1:${port}`, '/health', path.join(dir, 'server.log'), ctx);
+  const server = await startServer('mlflow server', command, `http://127.0.0.1:${port}`, '/health', path.join(dir, 'server.log'), ctx);
+  return { ...server, ...(experimentId ? { experimentId } : {}) };
 }
 
 /** Fits and saves the course's DictVectorizer + LinearRegression pipeline as an MLflow model. */

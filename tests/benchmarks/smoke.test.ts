@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { selected } from '../../benchmarks/discover.js';
+import { peersBesideTheirs, selected } from '../../benchmarks/discover.js';
 import { linkPeers, median } from '../../benchmarks/harness.js';
 import { type BenchRecord, checkRunRecord, type RunRecord } from '../../benchmarks/record.js';
 import { compareMarkdown, README_END, README_START } from '../../benchmarks/report.js';
@@ -234,6 +234,19 @@ describe('results', () => {
     expect(ours.peerRatio).toBeUndefined();
     expect(() => checkRunRecord(record([skipped]))).not.toThrow();
     expect(() => checkRunRecord(record([{ ...skipped, skipped: undefined }]))).toThrow(/\.skipped/);
+  });
+
+  it('runs each peer right after the first tunekit benchmark of the run it names', () => {
+    const b = (name: string, peerOf?: string[]) => ({ bench: { group: 'peers', name, description: '', run: () => undefined, ...(peerOf ? { peerOf } : {}) } as const });
+    const order = peersBesideTheirs([
+      b('training/a'),
+      b('training/b'),
+      b('tuning/c'),
+      b('peers/of-b', ['training/b']),
+      b('peers/of-a-and-c', ['tuning/x', 'training/a', 'tuning/c']),
+      b('peers/of-nothing-here', ['training/z']),
+    ]).map((t) => t.bench.name);
+    expect(order).toEqual(['training/a', 'peers/of-a-and-c', 'training/b', 'peers/of-b', 'tuning/c', 'peers/of-nothing-here']);
   });
 
   it('selects by group, suite file or name prefix', () => {
