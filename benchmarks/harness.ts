@@ -155,6 +155,7 @@ function recordBase(bench: Benchmark, suite: string, counts: { warmup: number; r
     ...(tool ? { tool } : {}),
     ...(bench.peerOf ? { peerOf: [...bench.peerOf] } : {}),
     ...(bench.ratioPer ? { ratioPer: bench.ratioPer } : {}),
+    ...(bench.peerBenchmark ? { peerBenchmark: bench.peerBenchmark } : {}),
     warmup: counts.warmup,
     repeat: counts.repeat,
   };
@@ -284,7 +285,12 @@ const QUALITY = /rmse|mae|mse|r2|score|loss/i;
  */
 export function linkPeers(records: readonly BenchRecord[]): BenchRecord[] {
   const peerOf = new Map<string, BenchRecord>();
-  for (const r of records) for (const name of r.peerOf ?? []) peerOf.set(name, r);
+  const byName = new Map(records.map((r) => [r.name, r]));
+  for (const r of records) {
+    for (const name of r.peerOf ?? []) peerOf.set(name, r);
+    const other = r.peerBenchmark ? byName.get(r.peerBenchmark) : undefined;
+    if (other) peerOf.set(r.name, other);
+  }
   return records.map((r) => {
     const other = peerOf.get(r.name);
     if (!other) return r;

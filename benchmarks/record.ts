@@ -81,6 +81,8 @@ export interface BenchRecord {
   readonly peerOf?: readonly string[];
   /** For a peer: compare per unit of this figure (see `Benchmark.ratioPer`). */
   readonly ratioPer?: string;
+  /** The benchmark of the same run this one is compared with (see `Benchmark.peerBenchmark`). */
+  readonly peerBenchmark?: string;
   readonly warmup: number;
   readonly repeat: number;
   /** Wall time of `setup` (not part of the measured figure). */

@@ -68,6 +68,11 @@ export interface Benchmark<State = unknown> {
    * a peer that fits 50 boosting rounds against a tunekit fit of 739 rounds, per round).
    */
   readonly ratioPer?: string;
+  /**
+   * The other way round, for a comparison between two tunekit benchmarks (wasm against CPU): the
+   * benchmark of the same run this one is compared with, as if that one named this in `peerOf`.
+   */
+  readonly peerBenchmark?: string;
   setup?(ctx: BenchContext): Promise<State> | State;
   run(state: State, ctx: BenchContext): Promise<Record<string, number> | undefined> | Record<string, number> | undefined;
   /**

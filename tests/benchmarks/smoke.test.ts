@@ -217,6 +217,12 @@ describe('results', () => {
     expect(other.peer).toBeUndefined();
   });
 
+  it('links a benchmark to the benchmark of the same run it names itself', () => {
+    const [, ours] = linkPeers([base('training/cpu', [4], { tool: 'cpu' }), base('training/wasm', [2], { peerBenchmark: 'training/cpu' })]);
+    expect(ours.peer).toMatchObject({ benchmark: 'training/cpu', seconds: 4 });
+    expect(ours.peerRatio).toBe(2);
+  });
+
   it('compares per unit when the peer asks (per boosting round)', () => {
     const [, ours] = linkPeers([
       base('peers/xgb', [10], { peerOf: ['training/gbdt'], ratioPer: 'trees', figures: { trees: 50 } }),
